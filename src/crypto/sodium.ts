@@ -1,0 +1,172 @@
+/**
+ * libsodium (WASM, sumo build) initialised once, at module load, plus the hot
+ * primitives talos-group runs on: SHA-2, HMAC, HKDF (RFC 5869), randomness,
+ * zeroing and constant-time comparison.
+ *
+ * The JS wrapper does not expose HKDF, so extract/expand call the WASM
+ * exports `_crypto_kdf_hkdf_sha{256,512}_{extract,expand}` directly, with
+ * buffers from the module's own heap. Every scratch buffer that held key
+ * material is zeroed before it is freed.
+ *
+ * This module (with the rest of src/crypto) is the only place that touches
+ * libsodium.
+ */
+import _sodium from 'libsodium-wrappers-sumo'
+import { TalosError } from '../errors.js'
+
+await _sodium.ready
+
+/** The initialised libsodium wrapper. */
+export const sodium = _sodium
+
+interface WasmModule {
+  HEAPU8: Uint8Array
+  _malloc(n: number): number
+  _free(p: number): void
+  _crypto_kdf_hkdf_sha256_extract(out: number, salt: number, saltLen: number, ikm: number, ikmLen: number): number
+  _crypto_kdf_hkdf_sha256_expand(out: number, outLen: number, info: number, infoLen: number, prk: number): number
+  _crypto_kdf_hkdf_sha512_extract(out: number, salt: number, saltLen: number, ikm: number, ikmLen: number): number
+  _crypto_kdf_hkdf_sha512_expand(out: number, outLen: number, info: number, infoLen: number, prk: number): number
+}
+
+const wasm = (_sodium as unknown as { libsodium: WasmModule }).libsodium
+
+export type HashName = 'SHA256' | 'SHA384' | 'SHA512'
+
+/**
+ * A scratch arena on the WASM heap, grown on demand and reused across calls
+ * (HKDF is called on every message, so per-call malloc/free is avoided).
+ * JS is single-threaded and these calls are synchronous, so one arena is safe.
+ */
+let arenaPtr = 0
+let arenaSize = 0
+function arena(size: number): number {
+  if (size > arenaSize) {
+    if (arenaPtr !== 0) {
+      heap().fill(0, arenaPtr, arenaPtr + arenaSize)
+      wasm._free(arenaPtr)
+    }
+    arenaSize = Math.max(size, 4096)
+    arenaPtr = wasm._malloc(arenaSize)
+    if (arenaPtr === 0) throw new TalosError('CRYPTO_OUT_OF_MEMORY', 'WASM heap allocation failed')
+  }
+  return arenaPtr
+}
+
+function heap(): Uint8Array {
+  // HEAPU8 is replaced when the WASM memory grows: always read it fresh.
+  return wasm.HEAPU8
+}
+
+/** HKDF-Extract via libsodium's WASM export. SHA-256 and SHA-512 only. */
+export function hkdfExtract(hash: 'SHA256' | 'SHA512', salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  const nh = hash === 'SHA256' ? 32 : 64
+  const base = arena(nh + salt.length + ikm.length)
+  const pOut = base
+  const pSalt = pOut + nh
+  const pIkm = pSalt + salt.length
+  let h = heap()
+  h.set(salt, pSalt)
+  h.set(ikm, pIkm)
+  const rc =
+    hash === 'SHA256'
+      ? wasm._crypto_kdf_hkdf_sha256_extract(pOut, pSalt, salt.length, pIkm, ikm.length)
+      : wasm._crypto_kdf_hkdf_sha512_extract(pOut, pSalt, salt.length, pIkm, ikm.length)
+  h = heap()
+  const out = h.slice(pOut, pOut + nh)
+  h.fill(0, base, base + nh + salt.length + ikm.length)
+  if (rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Extract failed')
+  return out
+}
+
+/**
+ * HKDF-Expand via libsodium's WASM export. libsodium requires the PRK to be
+ * exactly Nh bytes; any other key length falls back to the RFC 5869
+ * definition over HMAC (identical output).
+ */
+export function hkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const nh = hash === 'SHA256' ? 32 : 64
+  if (length > 255 * nh) throw new TalosError('CRYPTO_HKDF_FAILED', `HKDF-Expand length ${length} exceeds 255*Nh`)
+  if (prk.length !== nh) return hkdfExpandHmac(hash, prk, info, length)
+  if (length === 0) return new Uint8Array(0)
+  const total = length + info.length + nh
+  const base = arena(total)
+  const pOut = base
+  const pInfo = pOut + length
+  const pPrk = pInfo + info.length
+  let h = heap()
+  h.set(info, pInfo)
+  h.set(prk, pPrk)
+  const rc =
+    hash === 'SHA256'
+      ? wasm._crypto_kdf_hkdf_sha256_expand(pOut, length, pInfo, info.length, pPrk)
+      : wasm._crypto_kdf_hkdf_sha512_expand(pOut, length, pInfo, info.length, pPrk)
+  h = heap()
+  const out = h.slice(pOut, pOut + length)
+  h.fill(0, base, base + total)
+  if (rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
+  return out
+}
+
+/** RFC 5869 §2.3 over HMAC, for PRKs of non-standard length. */
+function hkdfExpandHmac(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const nh = hash === 'SHA256' ? 32 : 64
+  const out = new Uint8Array(length)
+  let t: Uint8Array = new Uint8Array(0)
+  let filled = 0
+  for (let i = 1; filled < length; i++) {
+    const input = new Uint8Array(t.length + info.length + 1)
+    input.set(t, 0)
+    input.set(info, t.length)
+    input[input.length - 1] = i
+    const next = hmac(hash, prk, input)
+    memzero(t)
+    memzero(input)
+    t = next
+    const n = Math.min(nh, length - filled)
+    out.set(t.subarray(0, n), filled)
+    filled += n
+  }
+  memzero(t)
+  return out
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return sodium.crypto_hash_sha256(data)
+}
+
+export function sha512(data: Uint8Array): Uint8Array {
+  return sodium.crypto_hash_sha512(data)
+}
+
+/** HMAC with any key length (libsodium's HMAC takes arbitrary key sizes). */
+export function hmac(hash: 'SHA256' | 'SHA512', key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (hash === 'SHA256') {
+    const st = sodium.crypto_auth_hmacsha256_init(key)
+    sodium.crypto_auth_hmacsha256_update(st, data)
+    return sodium.crypto_auth_hmacsha256_final(st)
+  }
+  const st = sodium.crypto_auth_hmacsha512_init(key)
+  sodium.crypto_auth_hmacsha512_update(st, data)
+  return sodium.crypto_auth_hmacsha512_final(st)
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return sodium.randombytes_buf(n)
+}
+
+/** Overwrites a secret with zeros (sodium_memzero semantics: not optimised away). */
+export function memzero(b: Uint8Array | undefined | null): void {
+  if (b && b.length > 0) sodium.memzero(b)
+}
+
+/**
+ * Constant-time equality for MACs, tags and other secret-dependent values.
+ * The length is not secret: unequal lengths return false at once.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
