@@ -1,0 +1,119 @@
+/**
+ * The AEADs of the MLS cipher suites (RFC 9420 §17.1; RFC 5116 interface,
+ * ciphertext = encrypted data || 16-byte tag):
+ *   AES-128-GCM, AES-256-GCM (NIST SP 800-38D) via node:crypto, synchronous
+ *     (WebCrypto costs ~50 µs per call in a thread-pool round trip);
+ *   ChaCha20-Poly1305 (RFC 8439, IETF 96-bit nonce) via libsodium.
+ *
+ * Key and nonce sizes are checked before any call (a wrong size is a typed
+ * error, never a RangeError from below). A bad tag is CRYPTO_AEAD_DECRYPT,
+ * with no partial plaintext released.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { TalosError } from '../errors.js'
+import { sodium } from './sodium.js'
+
+export type AeadName = 'AES128GCM' | 'AES256GCM' | 'CHACHA20POLY1305'
+
+export interface Aead {
+  readonly name: AeadName
+  /** RFC 9180 §7.3 AEAD identifier. */
+  readonly hpkeId: number
+  readonly Nk: number
+  readonly Nn: number
+  /** Tag size. */
+  readonly Nt: number
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array
+  /** Throws TalosError CRYPTO_AEAD_DECRYPT on a bad tag or a too short ciphertext. */
+  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array
+}
+
+const TAG = 16
+
+function checkSizes(name: AeadName, nk: number, key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== nk) throw new TalosError('CRYPTO_INVALID_KEY', `${name} key must be ${nk} bytes, got ${key.length}`)
+  if (nonce.length !== 12) throw new TalosError('CRYPTO_INVALID_NONCE', `${name} nonce must be 12 bytes, got ${nonce.length}`)
+}
+
+function decryptFailed(name: AeadName): TalosError {
+  return new TalosError('CRYPTO_AEAD_DECRYPT', `${name}: authentication failed`)
+}
+
+function aesGcm(nk: 16 | 32): Aead {
+  const name: AeadName = nk === 16 ? 'AES128GCM' : 'AES256GCM'
+  const algorithm = nk === 16 ? 'aes-128-gcm' : 'aes-256-gcm'
+  return {
+    name,
+    hpkeId: nk === 16 ? 0x0001 : 0x0002,
+    Nk: nk,
+    Nn: 12,
+    Nt: TAG,
+    seal(key, nonce, aad, plaintext) {
+      checkSizes(name, nk, key, nonce)
+      const c = createCipheriv(algorithm, key, nonce, { authTagLength: TAG })
+      c.setAAD(aad)
+      const out = new Uint8Array(plaintext.length + TAG)
+      // update() may return fewer bytes than given (it does not for GCM, a
+      // stream mode), so place each chunk at the running offset.
+      const body = c.update(plaintext)
+      out.set(body, 0)
+      const rest = c.final()
+      out.set(rest, body.length)
+      out.set(c.getAuthTag(), body.length + rest.length)
+      return out
+    },
+    open(key, nonce, aad, ciphertext) {
+      checkSizes(name, nk, key, nonce)
+      if (ciphertext.length < TAG) throw decryptFailed(name)
+      const ctLen = ciphertext.length - TAG
+      // authTagLength pins the tag to 16 bytes: node would otherwise accept a truncated tag.
+      const d = createDecipheriv(algorithm, key, nonce, { authTagLength: TAG })
+      d.setAAD(aad)
+      d.setAuthTag(ciphertext.subarray(ctLen))
+      const body = d.update(ciphertext.subarray(0, ctLen))
+      try {
+        const rest = d.final()
+        const out = new Uint8Array(body.length + rest.length)
+        out.set(body, 0)
+        out.set(rest, body.length)
+        body.fill(0)
+        return out
+      } catch {
+        // The unauthenticated plaintext never leaves this function.
+        body.fill(0)
+        throw decryptFailed(name)
+      }
+    },
+  }
+}
+
+const chacha20Poly1305: Aead = {
+  name: 'CHACHA20POLY1305',
+  hpkeId: 0x0003,
+  Nk: 32,
+  Nn: 12,
+  Nt: TAG,
+  seal(key, nonce, aad, plaintext) {
+    checkSizes('CHACHA20POLY1305', 32, key, nonce)
+    return sodium.crypto_aead_chacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key)
+  },
+  open(key, nonce, aad, ciphertext) {
+    checkSizes('CHACHA20POLY1305', 32, key, nonce)
+    if (ciphertext.length < TAG) throw decryptFailed('CHACHA20POLY1305')
+    try {
+      return sodium.crypto_aead_chacha20poly1305_ietf_decrypt(null, ciphertext, aad, nonce, key)
+    } catch {
+      throw decryptFailed('CHACHA20POLY1305')
+    }
+  },
+}
+
+const aeads: Record<AeadName, Aead> = {
+  AES128GCM: aesGcm(16),
+  AES256GCM: aesGcm(32),
+  CHACHA20POLY1305: chacha20Poly1305,
+}
+
+export function aead(name: AeadName): Aead {
+  return aeads[name]
+}

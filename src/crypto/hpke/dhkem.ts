@@ -1,0 +1,244 @@
+/**
+ * DHKEM (RFC 9180 §4.1) over a DhGroup, implementing @hpke/core's
+ * KemInterface (base mode only: MLS never uses HPKE's Auth modes).
+ *
+ *   Encap(pkR):  skE, pkE = GenerateKeyPair(); dh = DH(skE, pkR)
+ *                enc = SerializePublicKey(pkE)
+ *                shared_secret = ExtractAndExpand(dh, enc || pkRm)
+ *   Decap(enc, skR): dh = DH(skR, DeserializePublicKey(enc))
+ *                shared_secret = ExtractAndExpand(dh, enc || pk(skR))
+ *   ExtractAndExpand(dh, kem_context):
+ *                eae_prk = LabeledExtract("", "eae_prk", dh)
+ *                LabeledExpand(eae_prk, "shared_secret", kem_context, Nsecret)
+ *   DeriveKeyPair (§7.1.3): dkp_prk = LabeledExtract("", "dkp_prk", ikm), then
+ *                X25519/X448: sk = LabeledExpand(dkp_prk, "sk", "", Nsk);
+ *                NIST: the first candidate LabeledExpand(dkp_prk, "candidate",
+ *                I2OSP(counter, 1), Nsk), first byte masked, with 0 < sk < n.
+ *
+ * Keys handed to @hpke/core are HpkeKey objects carrying the serialized bytes
+ * (SerializePublicKey / SerializePrivateKey, §7.1.1-2). Parsed private keys
+ * (with their public key, needed for kem_context) are cached per Uint8Array,
+ * parsed public keys in a bounded LRU (../key-cache.ts). All secrets this
+ * module computes (dh, eae_prk, dkp_prk, rejected candidates, the ephemeral
+ * private key) are zeroed once consumed.
+ */
+import type { KemInterface, RecipientContextParams, SenderContextParams } from '@hpke/core'
+import type { webcrypto } from 'node:crypto'
+import { TalosError } from '../../errors.js'
+import { hashKdf } from '../kdf.js'
+import { PrivateKeyCache, PublicKeyCache } from '../key-cache.js'
+import { memzero } from '../sodium.js'
+import type { KeyPair } from '../suite.js'
+import { ab, concat, u8 } from './bytes.js'
+import type { DhGroup } from './dh-groups.js'
+import { HpkeKdf } from './kdf.js'
+
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
+const LABEL_EAE_PRK = ascii('eae_prk')
+const LABEL_SHARED_SECRET = ascii('shared_secret')
+const LABEL_DKP_PRK = ascii('dkp_prk')
+const LABEL_SK = ascii('sk')
+const LABEL_CANDIDATE = ascii('candidate')
+const EMPTY = new Uint8Array(0)
+
+// tsconfig has no DOM lib: name WebCrypto's types through node:crypto.
+type CryptoKey = webcrypto.CryptoKey
+type CryptoKeyPair = webcrypto.CryptoKeyPair
+/** Bound on DeriveKeyPair's input keying material (RFC 9180 §7.2.1 leaves it to the implementation). */
+const MAX_IKM = 8192
+
+/** A serialized HPKE key in the CryptoKey shape @hpke/core passes around. */
+export class HpkeKey implements CryptoKey {
+  readonly extractable = true
+  readonly algorithm: webcrypto.KeyAlgorithm
+  readonly usages: webcrypto.KeyUsage[]
+
+  constructor(
+    readonly type: 'public' | 'private',
+    readonly bytes: Uint8Array,
+    kemName: string,
+  ) {
+    this.algorithm = { name: kemName }
+    this.usages = type === 'private' ? ['deriveBits'] : []
+  }
+}
+
+function keyBytes(k: CryptoKey, type: 'public' | 'private'): Uint8Array {
+  if (!(k instanceof HpkeKey) || k.type !== type) {
+    throw new TalosError('CRYPTO_INVALID_KEY', `expected a ${type} HpkeKey`)
+  }
+  return k.bytes
+}
+
+export class Dhkem<Priv, Pub> implements KemInterface {
+  readonly id: KemInterface['id']
+  readonly secretSize: number
+  readonly encSize: number
+  readonly publicKeySize: number
+  readonly privateKeySize: number
+  private readonly kdf: HpkeKdf
+  private readonly privateKeys = new PrivateKeyCache<{ handle: Priv; publicKey: Uint8Array }>()
+  private readonly publicKeys = new PublicKeyCache<Pub>(256)
+
+  constructor(readonly group: DhGroup<Priv, Pub>) {
+    this.id = group.kemId as KemInterface['id']
+    this.secretSize = group.Nsecret
+    this.encSize = group.Npk
+    this.publicKeySize = group.Npk
+    this.privateKeySize = group.Nsk
+    this.kdf = new HpkeKdf(hashKdf(group.hash))
+    this.kdf.init(new Uint8Array([0x4b, 0x45, 0x4d, group.kemId >>> 8, group.kemId & 0xff])) // "KEM" || I2OSP(kem_id, 2)
+  }
+
+  // --- synchronous API used by hpke.ts ---
+
+  /** Parses (or fetches from cache) a serialized private key; throws CRYPTO_INVALID_PRIVATE_KEY. */
+  privateKey(sk: Uint8Array): { handle: Priv; publicKey: Uint8Array } {
+    if (sk.length !== this.group.Nsk) {
+      throw new TalosError('CRYPTO_INVALID_PRIVATE_KEY', `${this.group.name} private key must be ${this.group.Nsk} bytes`)
+    }
+    return this.privateKeys.get(sk, (k) => this.group.importPrivate(k))
+  }
+
+  /** Parses (or fetches from cache) a serialized public key; throws CRYPTO_INVALID_PUBLIC_KEY. */
+  publicKey(pk: Uint8Array): Pub {
+    if (pk.length !== this.group.Npk) {
+      throw new TalosError('CRYPTO_INVALID_PUBLIC_KEY', `${this.group.name} public key must be ${this.group.Npk} bytes`)
+    }
+    return this.publicKeys.get(pk, (k) => this.group.importPublic(k))
+  }
+
+  generateKeyPairSync(): KeyPair {
+    const kp = this.group.generate()
+    return { privateKey: kp.privateKey, publicKey: kp.publicKey }
+  }
+
+  deriveKeyPairSync(ikm: Uint8Array): KeyPair {
+    if (ikm.length > MAX_IKM) throw new TalosError('CRYPTO_INVALID_LENGTH', `DeriveKeyPair ikm of ${ikm.length} bytes is too long`)
+    const g = this.group
+    const dkpPrk = this.kdf.labeledExtractSync(EMPTY, LABEL_DKP_PRK, ikm)
+    try {
+      let sk: Uint8Array | undefined
+      if (g.bitmask === null) {
+        sk = this.kdf.labeledExpandSync(dkpPrk, LABEL_SK, EMPTY, g.Nsk)
+      } else {
+        for (let counter = 0; counter <= 255 && sk === undefined; counter++) {
+          const candidate = this.kdf.labeledExpandSync(dkpPrk, LABEL_CANDIDATE, new Uint8Array([counter]), g.Nsk)
+          candidate[0]! &= g.bitmask
+          if (g.isValidScalar(candidate)) sk = candidate
+          else memzero(candidate)
+        }
+        if (sk === undefined) throw new TalosError('CRYPTO_DERIVE_KEY_PAIR', `${g.name} DeriveKeyPair found no valid scalar`)
+      }
+      return { privateKey: sk, publicKey: this.privateKey(sk).publicKey.slice() }
+    } finally {
+      memzero(dkpPrk)
+    }
+  }
+
+  private extractAndExpand(dh: Uint8Array, kemContext: Uint8Array): Uint8Array {
+    const eaePrk = this.kdf.labeledExtractSync(EMPTY, LABEL_EAE_PRK, dh)
+    try {
+      return this.kdf.labeledExpandSync(eaePrk, LABEL_SHARED_SECRET, kemContext, this.group.Nsecret)
+    } finally {
+      memzero(eaePrk)
+    }
+  }
+
+  encapSync(pkR: Uint8Array, ephemeralIkm?: Uint8Array): { sharedSecret: Uint8Array; enc: Uint8Array } {
+    const pub = this.publicKey(pkR)
+    let eph: { handle: Priv; publicKey: Uint8Array }
+    if (ephemeralIkm === undefined) {
+      const kp = this.group.generate()
+      memzero(kp.privateKey) // only the parsed handle is needed
+      eph = kp
+    } else {
+      // Deterministic ephemeral key, for known-answer tests only (RFC 9180 Appendix A's ikmE).
+      const kp = this.deriveKeyPairSync(ephemeralIkm)
+      eph = { handle: this.group.importPrivate(kp.privateKey).handle, publicKey: kp.publicKey }
+      memzero(kp.privateKey)
+    }
+    const dh = this.group.dh(eph.handle, pub)
+    try {
+      const enc = eph.publicKey
+      return { sharedSecret: this.extractAndExpand(dh, concat(enc, pkR)), enc }
+    } finally {
+      memzero(dh)
+    }
+  }
+
+  /** Throws TalosError (CRYPTO_INVALID_PUBLIC_KEY for a bad enc, CRYPTO_DH_FAILED). */
+  decapSync(enc: Uint8Array, skR: Uint8Array): Uint8Array {
+    const priv = this.privateKey(skR)
+    const dh = this.group.dh(priv.handle, this.publicKey(enc))
+    try {
+      return this.extractAndExpand(dh, concat(enc, priv.publicKey))
+    } finally {
+      memzero(dh)
+    }
+  }
+
+  // --- KemInterface (async, for @hpke/core) ---
+
+  async serializePublicKey(key: CryptoKey): Promise<ArrayBuffer> {
+    return ab(keyBytes(key, 'public').slice())
+  }
+
+  async deserializePublicKey(key: ArrayBufferLike | ArrayBufferView): Promise<CryptoKey> {
+    const bytes = u8(key).slice()
+    this.publicKey(bytes)
+    return new HpkeKey('public', bytes, this.group.name)
+  }
+
+  async serializePrivateKey(key: CryptoKey): Promise<ArrayBuffer> {
+    return ab(keyBytes(key, 'private').slice())
+  }
+
+  async deserializePrivateKey(key: ArrayBufferLike | ArrayBufferView): Promise<CryptoKey> {
+    const bytes = u8(key).slice()
+    this.privateKey(bytes)
+    return new HpkeKey('private', bytes, this.group.name)
+  }
+
+  async importKey(format: 'raw' | 'jwk', key: ArrayBuffer | webcrypto.JsonWebKey, isPublic = true): Promise<CryptoKey> {
+    if (format !== 'raw' || !(key instanceof ArrayBuffer)) {
+      throw new TalosError('CRYPTO_UNSUPPORTED', 'only raw HPKE keys are supported')
+    }
+    return isPublic ? this.deserializePublicKey(key) : this.deserializePrivateKey(key)
+  }
+
+  async generateKeyPair(): Promise<CryptoKeyPair> {
+    return this.wrapPair(this.generateKeyPairSync())
+  }
+
+  async deriveKeyPair(ikm: ArrayBufferLike | ArrayBufferView): Promise<CryptoKeyPair> {
+    return this.wrapPair(this.deriveKeyPairSync(u8(ikm)))
+  }
+
+  private wrapPair(kp: KeyPair): CryptoKeyPair {
+    return {
+      privateKey: new HpkeKey('private', kp.privateKey, this.group.name),
+      publicKey: new HpkeKey('public', kp.publicKey, this.group.name),
+    }
+  }
+
+  async encap(params: SenderContextParams): Promise<{ sharedSecret: ArrayBuffer; enc: ArrayBuffer }> {
+    if (params.senderKey !== undefined) throw new TalosError('CRYPTO_UNSUPPORTED', 'HPKE Auth mode is not supported')
+    let ikmE: Uint8Array | undefined
+    if (params.ekm !== undefined) {
+      if (!(params.ekm instanceof ArrayBuffer || ArrayBuffer.isView(params.ekm))) {
+        throw new TalosError('CRYPTO_UNSUPPORTED', 'ekm must be input keying material')
+      }
+      ikmE = u8(params.ekm)
+    }
+    const r = this.encapSync(keyBytes(params.recipientPublicKey, 'public'), ikmE)
+    return { sharedSecret: ab(r.sharedSecret), enc: ab(r.enc) }
+  }
+
+  async decap(params: RecipientContextParams): Promise<ArrayBuffer> {
+    if (params.senderPublicKey !== undefined) throw new TalosError('CRYPTO_UNSUPPORTED', 'HPKE Auth mode is not supported')
+    const rk = params.recipientKey
+    const sk = 'privateKey' in rk ? rk.privateKey : rk
+    return ab(this.decapSync(u8(params.enc), keyBytes(sk, 'private')))
+  }
+}
