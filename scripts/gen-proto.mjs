@@ -42,10 +42,12 @@
  *   Not supported (the generator refuses): proto2/editions, groups, extensions, services,
  *   google.protobuf.* imports, packages other than talos.v1.
  *
- * Usage: node scripts/gen-proto.mjs [--proto <dir>] [--out <dir>]
+ * Usage: node scripts/gen-proto.mjs [--proto <dir>] [--out <dir>] [--runtime <import specifier>]
+ *   defaults: proto/, src/proto/, '../codec/proto.js' (the runtime as seen from the output folder).
+ *   The tests compile a fixture schema covering every feature into test/codec/fixtures/ this way.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import protobuf from 'protobufjs'
 
@@ -79,10 +81,11 @@ function die(msg) {
 
 function args() {
   const a = process.argv.slice(2)
-  const opt = { proto: join(ROOT, 'proto'), out: join(ROOT, 'src/proto') }
+  const opt = { proto: join(ROOT, 'proto'), out: join(ROOT, 'src/proto'), runtime: '../codec/proto.js' }
   for (let i = 0; i < a.length; i += 2) {
     if (a[i] === '--proto') opt.proto = resolve(a[i + 1])
     else if (a[i] === '--out') opt.out = resolve(a[i + 1])
+    else if (a[i] === '--runtime') opt.runtime = a[i + 1]
     else die(`unknown argument ${a[i]}`)
   }
   return opt
@@ -292,13 +295,13 @@ function emitMessage(t) {
       dec.push(`        $rt.wire(tag, ${k.wt}, '${q}')`)
       dec.push(`        m.${camel(o.name)} = { case: '${camel(f.name)}', value: ${k.read} }`)
     } else if (k.map) {
-      const vzero = k.val.message ? `undefined as ${k.val.ts} | undefined` : k.val.zero
+      const vdecl = k.val.message ? `let v: ${k.val.ts} | undefined = undefined` : `let v: ${k.val.ts} = ${k.val.zero}`
       dec.push(
         `        $rt.wire(tag, 2, '${q}')`,
         `        {`,
         `          const outer = $rt.enter(r)`,
         `          let k: ${k.key.ts} = ${k.key.zero}`,
-        `          let v = ${vzero}`,
+        `          ${vdecl}`,
         `          while (r.pos < r.len) {`,
         `            const t = $rt.readTag(r)`,
         `            if (t >>> 3 === 1) { $rt.wire(t, ${k.key.wt}, '${q}.key'); k = ${k.key.read} }`,
@@ -366,7 +369,7 @@ function definitions(ns, file, out = []) {
   return out
 }
 
-function generate(protoDir, file) {
+function generate(protoDir, file, runtime) {
   const root = new protobuf.Root()
   root.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(protoDir, target))
   try {
@@ -400,8 +403,9 @@ function generate(protoDir, file) {
     }
   }
 
-  let out = `${MARKER} from proto/${basename(file)}. Do not edit: change the schema and run \`npm run proto\`.\n`
-  out += `import * as $rt from '../codec/proto.js'\n`
+  const from = relative(ROOT, file).split(sep).join('/')
+  let out = `${MARKER} from ${from}. Do not edit: change the schema and run \`npm run proto\`.\n`
+  out += `import * as $rt from '${runtime}'\n`
   for (const [m, names] of [...imports].sort(([a], [b]) => a.localeCompare(b)))
     out += `import { ${[...names].sort().join(', ')} } from './${m}.js'\n`
   const localEnums = new Set(defs.filter((d) => d instanceof protobuf.Enum).map(tsName))
@@ -416,7 +420,7 @@ function generate(protoDir, file) {
   return out
 }
 
-const { proto, out } = args()
+const { proto, out, runtime } = args()
 const files = readdirSync(proto)
   .filter((f) => f.endsWith('.proto'))
   .sort()
@@ -426,7 +430,7 @@ const wanted = new Set()
 for (const f of files) {
   const name = `${stem(f)}.ts`
   wanted.add(name)
-  writeFileSync(join(out, name), generate(proto, join(proto, f)))
+  writeFileSync(join(out, name), generate(proto, join(proto, f), runtime))
 }
 // Remove generated modules whose schema was deleted (hand-written files are left alone).
 for (const f of readdirSync(out)) {

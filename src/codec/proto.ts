@@ -75,10 +75,22 @@ export function decodeProto<T>(type: MessageType<T>, bytes: Uint8Array, options:
   }
 }
 
-/** Encodes one message to fresh bytes. Ill-typed values raise TalosError `DECODE_INVALID_VALUE`. */
+/**
+ * Encodes one message to fresh bytes. Ill-typed values (out-of-range
+ * integers, a number where a bigint belongs, lone surrogates, undeclared enum
+ * values, a missing array...) raise TalosError `DECODE_INVALID_VALUE` instead
+ * of being silently truncated the way protobufjs' writer would.
+ */
 export function encodeProto<T>(type: MessageType<T>, message: T): Uint8Array {
   const w = new $pb.Writer()
-  type.encodeTo(message, w)
+  try {
+    type.encodeTo(message, w)
+  } catch (e) {
+    if (e instanceof TalosError) throw e
+    throw new TalosError('DECODE_INVALID_VALUE', `${type.typeName}: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    })
+  }
   return w.finish()
 }
 

@@ -4,7 +4,7 @@
  * (or a hand edit of generated code) fails here.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,6 +37,54 @@ describe('generated protobuf modules', () => {
   for (const f of fresh) {
     it(`src/proto/${f} is up to date (run npm run proto)`, () => {
       expect(readFileSync(join(committedDir, f), 'utf8')).toBe(readFileSync(join(out, f), 'utf8'))
+    })
+  }
+})
+
+// The fixture schemas that exercise every generator feature (test/codec/proto-runtime.test.ts).
+describe('generated test fixtures', () => {
+  const fixtures = join(root, 'test/codec/fixtures')
+  const out = mkdtempSync(join(tmpdir(), 'talos-proto-fixtures-'))
+  afterAll(() => rmSync(out, { recursive: true, force: true }))
+  execFileSync(
+    process.execPath,
+    [join(root, 'scripts/gen-proto.mjs'), '--proto', fixtures, '--out', out, '--runtime', '../../../src/codec/proto.js'],
+    { stdio: 'pipe' },
+  )
+  for (const f of readdirSync(out).sort()) {
+    it(`test/codec/fixtures/${f} is up to date`, () => {
+      expect(readFileSync(join(fixtures, f), 'utf8')).toBe(readFileSync(join(out, f), 'utf8'))
+    })
+  }
+})
+
+describe('gen-proto refuses what it does not support', () => {
+  const bad: [string, string][] = [
+    ['proto2', 'syntax = "proto2";\npackage talos.v1;\nmessage A { optional int32 x = 1; }\n'],
+    ['other package', 'syntax = "proto3";\npackage other;\nmessage A { int32 x = 1; }\n'],
+    ['enum not starting at 0', 'syntax = "proto3";\npackage talos.v1;\nenum E { E_ONE = 1; }\n'],
+    ['service', 'syntax = "proto3";\npackage talos.v1;\nmessage A {}\nservice S { rpc M (A) returns (A); }\n'],
+    ['well-known import', 'syntax = "proto3";\npackage talos.v1;\nimport "google/protobuf/timestamp.proto";\nmessage A { google.protobuf.Timestamp t = 1; }\n'],
+  ]
+  for (const [what, schema] of bad) {
+    it(what, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'talos-proto-bad-'))
+      try {
+        writeFileSync(join(dir, 'bad.proto'), schema)
+        let status = 0
+        let stderr = ''
+        try {
+          execFileSync(process.execPath, [join(root, 'scripts/gen-proto.mjs'), '--proto', dir, '--out', dir], { stdio: 'pipe' })
+        } catch (e) {
+          status = (e as { status: number }).status
+          stderr = String((e as { stderr: Buffer }).stderr)
+        }
+        expect(status).toBe(1)
+        expect(stderr).toMatch(/^gen-proto: /)
+        expect(readdirSync(dir)).toEqual(['bad.proto'])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   }
 })
