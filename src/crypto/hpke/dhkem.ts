@@ -147,23 +147,23 @@ export class Dhkem<Priv, Pub> implements KemInterface {
 
   encapSync(pkR: Uint8Array, ephemeralIkm?: Uint8Array): { sharedSecret: Uint8Array; enc: Uint8Array } {
     const pub = this.publicKey(pkR)
-    let eph: { handle: Priv; publicKey: Uint8Array }
+    let eph: { privateKey: Uint8Array; publicKey: Uint8Array; handle: Priv }
     if (ephemeralIkm === undefined) {
-      const kp = this.group.generate()
-      memzero(kp.privateKey) // only the parsed handle is needed
-      eph = kp
+      eph = this.group.generate()
     } else {
       // Deterministic ephemeral key, for known-answer tests only (RFC 9180 Appendix A's ikmE).
       const kp = this.deriveKeyPairSync(ephemeralIkm)
-      eph = { handle: this.group.importPrivate(kp.privateKey).handle, publicKey: kp.publicKey }
-      memzero(kp.privateKey)
+      eph = { ...kp, handle: this.group.importPrivate(kp.privateKey).handle }
     }
-    const dh = this.group.dh(eph.handle, pub)
+    let dh: Uint8Array | undefined
     try {
+      dh = this.group.dh(eph.handle, pub)
       const enc = eph.publicKey
       return { sharedSecret: this.extractAndExpand(dh, concat(enc, pkR)), enc }
     } finally {
+      // The ephemeral private key is consumed by this one DH (a handle may alias its bytes, so zero after).
       memzero(dh)
+      memzero(eph.privateKey)
     }
   }
 
