@@ -20,7 +20,8 @@
  * `undefined` for blank nodes. §12.4.3.3: the sender MUST NOT include trailing
  * blank nodes and the receiver MUST check the last node is non-blank; that is
  * a property of the encoding, so decodeRatchetTree enforces it (and a
- * non-empty vector) with DECODE_INVALID_TREE. Whether the node count and the
+ * non-empty vector) with DECODE_INVALID_TREE, and the encoder refuses to
+ * produce such a vector (MLS_INVALID_STRUCTURE). Whether the node count and the
  * node types fit tree positions is left to the tree module. NodeType is closed.
  */
 import { TalosError } from '../../errors.js'
@@ -76,6 +77,8 @@ export type RatchetTree = (Node | undefined)[]
 
 export const ratchetTreeCodec: Codec<RatchetTree> = {
   encode(w, v) {
+    // The receiver refuses these (see above), so never produce them.
+    if (v.length === 0 || v[v.length - 1] === undefined) throw invalidStruct('ratchet_tree that is empty or ends blank')
     w.list(v, (nw, node) => nw.optional(node, nodeCodec.encode))
   },
   decode(r) {

@@ -218,7 +218,10 @@ describe('ratchet_tree (RFC 9420 §12.4.3.3)', () => {
     const body = tree.subarray(tree.length - len)
     const withBlank = new Writer().vector((w) => w.bytes(body).u8(0)).finish()
     expect(codeOf(() => decode(ratchetTreeCodec, withBlank))).toBe('DECODE_INVALID_TREE')
-    expect(decode(ratchetTreeCodec, tree).at(-1)).toBeDefined()
+    const nodes = decode(ratchetTreeCodec, tree)
+    expect(nodes.at(-1)).toBeDefined()
+    expect(codeOf(() => encode(ratchetTreeCodec, [...nodes, undefined]))).toBe('MLS_INVALID_STRUCTURE')
+    expect(codeOf(() => encode(ratchetTreeCodec, []))).toBe('MLS_INVALID_STRUCTURE')
   })
 })
 
