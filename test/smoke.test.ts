@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { hkdfExtract, hkdfExpand, hmac } from '../src/crypto/sodium.js'
-import { Reader, Writer } from '../src/codec/tls.js'
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
 describe('smoke', () => {
   it('hkdf rfc5869 case 1', () => {
@@ -9,9 +8,5 @@ describe('smoke', () => {
     const okm = hkdfExpand('SHA256', prk, hex('f0f1f2f3f4f5f6f7f8f9'), 42)
     expect(Buffer.from(okm).toString('hex')).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865')
     expect(hmac('SHA256', new Uint8Array(100), new Uint8Array(3)).length).toBe(32)
-  })
-  it('varint', () => {
-    const w = new Writer(); w.varint(37); w.varint(15293); w.varint(494878333)
-    const r = new Reader(w.finish()); expect([r.varint(), r.varint(), r.varint()]).toEqual([37, 15293, 494878333])
   })
 })

@@ -7,12 +7,21 @@
  * The Reader never allocates from a length field before checking that the
  * input actually holds that many bytes, and raises only TalosError (DECODE_*)
  * on hostile input. The Writer grows one buffer and shifts the body once to
- * insert a vector's length prefix, so nested vectors are not re-encoded.
+ * insert a vector's length prefix, so nested vectors are not re-encoded. It
+ * refuses (DECODE_INVALID_VALUE) an integer that does not fit its field rather
+ * than silently truncating it: a wrapped epoch or index would still encode,
+ * and then hash or sign something other than what the caller meant.
  */
 import { TalosError } from '../errors.js'
 
 /** Largest length a varint can carry (RFC 9420 §2.1.2): 2^30 - 1. */
 export const MAX_VARINT = 0x3fffffff
+
+const MAX_U64 = 0xffffffffffffffffn
+
+function badInt(v: number | bigint, width: string): never {
+  throw new TalosError('DECODE_INVALID_VALUE', `${String(v)} does not fit a ${width}`)
+}
 
 export class Writer {
   private buf: Uint8Array
@@ -31,7 +40,8 @@ export class Writer {
   private ensure(n: number): void {
     const need = this.pos + n
     if (need <= this.buf.length) return
-    let cap = this.buf.length * 2
+    // At least 64 so that a zero-capacity writer still grows.
+    let cap = Math.max(this.buf.length * 2, 64)
     while (cap < need) cap *= 2
     const next = new Uint8Array(cap)
     next.set(this.buf.subarray(0, this.pos))
@@ -40,12 +50,14 @@ export class Writer {
   }
 
   u8(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) badInt(v, 'uint8')
     this.ensure(1)
     this.buf[this.pos++] = v & 0xff
     return this
   }
 
   u16(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) badInt(v, 'uint16')
     this.ensure(2)
     this.view.setUint16(this.pos, v)
     this.pos += 2
@@ -53,13 +65,17 @@ export class Writer {
   }
 
   u32(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) badInt(v, 'uint32')
     this.ensure(4)
-    this.view.setUint32(this.pos, v >>> 0)
+    this.view.setUint32(this.pos, v)
     this.pos += 4
     return this
   }
 
   u64(v: bigint | number): this {
+    if (typeof v === 'number' ? !Number.isSafeInteger(v) || v < 0 : typeof v !== 'bigint' || v < 0n || v > MAX_U64) {
+      badInt(v, 'uint64')
+    }
     this.ensure(8)
     this.view.setBigUint64(this.pos, BigInt(v))
     this.pos += 8
@@ -153,7 +169,8 @@ export class Reader {
   }
 
   private need(n: number, what: string): void {
-    if (n > this.end - this.pos) {
+    // Written so that a negative or NaN count (a caller bug) also fails.
+    if (!(n >= 0 && n <= this.end - this.pos)) {
       throw new TalosError(
         'DECODE_TRUNCATED',
         `${what}: need ${n} bytes at offset ${this.pos}, ${this.end - this.pos} left`,
