@@ -14,6 +14,9 @@ import { CIPHER_SUITE_IDS, type CipherSuite, type CipherSuiteId } from './suite.
 
 export * from './sodium.js'
 export * from './suite.js'
+/** The suite-independent building blocks, for protocols that are not MLS (sender keys, ratchet). */
+export { aead, type Aead, type AeadName } from './aead.js'
+export { hashKdf, type HashKdf } from './kdf.js'
 
 const built = new Map<CipherSuiteId, CipherSuite>()
 

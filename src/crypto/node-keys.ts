@@ -11,6 +11,11 @@
  * Keys go in through JWK: OpenSSL's PKCS#8/SPKI DER decoders cost ~400 µs
  * and ~75 µs per key here, JWK import ~10-40 µs. Every malformed input
  * becomes a TalosError (CRYPTO_INVALID_PUBLIC_KEY / _PRIVATE_KEY).
+ *
+ * Secret hygiene: a JWK carries the private scalar as a base64url string,
+ * which JavaScript cannot zero; it is short-lived garbage, and the key is
+ * imported once and cached (key-cache.ts), so this happens once per key.
+ * The KeyObject itself holds the key in OpenSSL memory, freed with it.
  */
 import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { TalosError } from '../errors.js'

@@ -86,7 +86,9 @@ export function hkdfExtract(hash: 'SHA256' | 'SHA512', salt: Uint8Array, ikm: Ui
  */
 export function hkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const nh = hash === 'SHA256' ? 32 : 64
-  if (length > 255 * nh) throw new TalosError('CRYPTO_HKDF_FAILED', `HKDF-Expand length ${length} exceeds 255*Nh`)
+  if (!Number.isSafeInteger(length) || length < 0 || length > 255 * nh) {
+    throw new TalosError('CRYPTO_HKDF_FAILED', `HKDF-Expand length ${length} is outside 0..255*Nh`)
+  }
   if (prk.length !== nh) return hkdfExpandHmac(hash, prk, info, length)
   if (length === 0) return new Uint8Array(0)
   const total = length + info.length + nh

@@ -120,3 +120,18 @@ describe('HKDF-SHA512 and HKDF-SHA384 against node:crypto hkdfSync', () => {
     }
   })
 })
+
+describe('hkdfExpand of sodium.ts on hostile lengths', () => {
+  it('rejects negative, fractional and oversized lengths with CRYPTO_HKDF_FAILED', () => {
+    const prk = new Uint8Array(32)
+    for (const L of [-1, 1.5, Number.NaN, 255 * 32 + 1]) {
+      let err: unknown
+      try {
+        hkdfExpand('SHA256', prk, new Uint8Array(0), L)
+      } catch (e) {
+        err = e
+      }
+      expect(isTalosError(err, 'CRYPTO_HKDF_FAILED'), `L=${L}`).toBe(true)
+    }
+  })
+})
