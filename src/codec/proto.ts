@@ -108,9 +108,9 @@ function invalid(name: string, what: string): never {
 
 const WIRE_NAMES = ['varint', 'i64', 'len', 'group start', 'group end', 'i32', 'wire type 6', 'wire type 7']
 
-/** Reads a field tag; field number 0 and over-long tags are rejected. */
+/** Reads a field tag; protobufjs' tag() refuses tags over 5 bytes or 32 bits, we refuse field number 0. */
 export function readTag(r: ProtoReader): number {
-  const tag = r.uint32()
+  const tag = r.tag()
   if (tag >>> 3 === 0) fail(`field number 0 at offset ${r.pos}`)
   return tag
 }
@@ -145,9 +145,9 @@ function skipBytes(r: ProtoReader, n: number): void {
   r.pos += n
 }
 
-/** A length prefix, checked against what is left of the current message. */
+/** A length prefix (protobufjs' size() refuses over-long or >= 2^31 ones), checked against what is left. */
 export function readLength(r: ProtoReader): number {
-  const n = r.uint32()
+  const n = r.size()
   if (n > r.len - r.pos) fail(`length ${n} at offset ${r.pos} exceeds the ${r.len - r.pos} bytes left`)
   return n
 }

@@ -230,6 +230,8 @@ describe('hostile input raises only DECODE_PROTOBUF', () => {
     ['wire type 6', '1e'],
     ['wire type 7', '1f'],
     ['field number 0', '0001'],
+    ['tag longer than 5 bytes', '888080808000' + '01'],
+    ['length of 2^32 - 1', '7affffffff0f'],
     ['invalid UTF-8 in a string', '7202c328'],
     ['UTF-8 encoded surrogate', '7203eda080'],
     ['undeclared enum value', '800103'],
