@@ -17,6 +17,8 @@ export * from './suite.js'
 /** The suite-independent building blocks, for protocols that are not MLS (sender keys, ratchet). */
 export { aead, type Aead, type AeadName } from './aead.js'
 export { hashKdf, type HashKdf } from './kdf.js'
+/** Drops the parsed/expanded forms of a private key from every cache (call when the key is deleted). */
+export { forgetPrivateKey } from './key-cache.js'
 
 const built = new Map<CipherSuiteId, CipherSuite>()
 

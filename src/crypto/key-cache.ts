@@ -9,24 +9,43 @@
  * (constant-time): a caller that memzeroes or rewrites its key in place gets
  * a fresh derivation, never the stale key. No secret becomes a Map key.
  *
+ * An entry (and the secret it holds) otherwise lives until the caller's
+ * array is garbage-collected: `forgetPrivateKey(key)` drops it from every
+ * cache at once, for callers that delete a key the moment it is consumed.
+ *
  * Public keys: a bounded LRU keyed on the bytes (public values, so a string
  * key is harmless), sized for the members of a few large groups.
  */
 import { constantTimeEqual, memzero } from './sodium.js'
 
+const privateCaches = new Set<PrivateKeyCache<unknown>>()
+
+/** Removes every cached derivation of this private key (the array itself is left to the caller). */
+export function forgetPrivateKey(key: Uint8Array): void {
+  for (const c of privateCaches) c.forget(key)
+}
+
 export class PrivateKeyCache<V> {
   private readonly map = new WeakMap<Uint8Array, { bytes: Uint8Array; value: V }>()
 
-  /** `dispose` wipes a value that is replaced because its key bytes changed. */
-  constructor(private readonly dispose?: (value: V) => void) {}
+  /** `dispose` wipes a value that is dropped (replaced or forgotten). */
+  constructor(private readonly dispose?: (value: V) => void) {
+    privateCaches.add(this as PrivateKeyCache<unknown>)
+  }
+
+  forget(key: Uint8Array): void {
+    const hit = this.map.get(key)
+    if (hit === undefined) return
+    memzero(hit.bytes)
+    this.dispose?.(hit.value)
+    this.map.delete(key)
+  }
 
   get(key: Uint8Array, build: (key: Uint8Array) => V): V {
     const hit = this.map.get(key)
     if (hit !== undefined) {
       if (constantTimeEqual(hit.bytes, key)) return hit.value
-      memzero(hit.bytes)
-      this.dispose?.(hit.value)
-      this.map.delete(key)
+      this.forget(key)
     }
     const value = build(key)
     this.map.set(key, { bytes: key.slice(), value })
