@@ -71,7 +71,7 @@ const SCALARS = {
   sfixed64: ['bigint', 1, '$rt.readSfixed64(r)', '$writeFixed64', 'i64', '0n', true],
   bool: ['boolean', 0, 'r.bool()', 'bool', 'bool', 'false', true],
   string: ['string', 2, '$rt.readString(r)', 'string', 'str', "''", false],
-  bytes: ['Uint8Array', 2, '$rt.readBytes(r)', 'bytes', 'bytes', 'new Uint8Array(0)', false],
+  bytes: ['Uint8Array', 2, '$rt.readBytes(r)', 'bytes', 'bytes', '$rt.EMPTY_BYTES', false],
 }
 
 function die(msg) {

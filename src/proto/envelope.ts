@@ -33,9 +33,9 @@ export const Envelope: $rt.MessageType<Envelope> = {
   create(init?: Partial<Envelope>): Envelope {
     return {
       protocol: init?.protocol ?? Protocol.PROTOCOL_UNSPECIFIED,
-      groupId: init?.groupId ?? new Uint8Array(0),
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
       senderDid: init?.senderDid ?? '',
-      payload: init?.payload ?? new Uint8Array(0),
+      payload: init?.payload ?? $rt.EMPTY_BYTES,
     }
   },
   encodeTo(m: Envelope, w: $rt.ProtoWriter): void {
