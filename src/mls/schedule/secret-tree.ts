@@ -195,6 +195,7 @@ export class SecretTree {
       discard: () => {
         if (done) return
         discardRatchetPlan(plan)
+        stagedLeaf?.discard() // the derived path siblings
         if (fresh) zeroLeaf(fresh)
         finish()
       },

@@ -16,7 +16,7 @@ import {
 import { mlsExporter } from '../../../src/mls/schedule/exporter.js'
 import { deriveExternalPub, deriveExternalKeyPair, externalInitReceiver, externalInitSender } from '../../../src/mls/schedule/external.js'
 import { hex, loadVectors, toHex } from '../../helpers/vectors.js'
-import { suiteFor } from './suites.js'
+import { countingSuite, suiteFor } from './suites.js'
 
 interface Epoch {
   group_context: string
@@ -123,6 +123,17 @@ describe('key schedule properties', () => {
     // application_export is DeriveSecret(epoch_secret, "application_export"): distinct from every other secret.
     const others = [a.senderDataSecret, a.encryptionSecret, a.exporterSecret, a.externalSecret, a.initSecret].map(toHex)
     expect(others).not.toContain(toHex(a.applicationExportSecret))
+  })
+
+  it('zeroes every intermediate it creates (Extract outputs, epoch_secret); returns the rest', async () => {
+    const { suite, outputs, reset } = countingSuite(await suiteFor(3))
+    reset()
+    const ks = runKeySchedule(suite, { initSecret: new Uint8Array(32).fill(1), commitSecret: new Uint8Array(32).fill(2), groupContext: new Uint8Array(8) })
+    const returned = new Set<Uint8Array>(Object.values(ks))
+    const internal = outputs.filter((o) => !returned.has(o))
+    expect(internal.length).toBe(3) // Extract(init, commit), Extract(joiner, psk), epoch_secret
+    for (const o of internal) expect(o.every((b) => b === 0)).toBe(true)
+    expect(outputs.filter((o) => returned.has(o)).length).toBe(12)
   })
 
   it('rejects secrets of the wrong length with a typed error', async () => {

@@ -12,7 +12,7 @@ import {
 } from '../../../src/mls/schedule/psk.js'
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from '../../../src/mls/wire/psk.js'
 import { hex, loadVectors, toHex } from '../../helpers/vectors.js'
-import { suiteFor } from './suites.js'
+import { countingSuite, suiteFor } from './suites.js'
 
 interface Case {
   cipher_suite: number
@@ -50,6 +50,17 @@ describe('PSK helpers', () => {
   it('no PSKs gives the all-zero Nh vector', async () => {
     const suite = await suiteFor(1)
     expect(toHex(computePskSecret(suite, []))).toBe('00'.repeat(32))
+  })
+
+  it('zeroes every intermediate of the chain, returning only psk_secret', async () => {
+    const { suite, outputs, reset } = countingSuite(await suiteFor(1))
+    const psks = [1, 2, 3].map((i) => ({ id: externalPskId(suite, new Uint8Array([i])), psk: new Uint8Array(32).fill(i) }))
+    reset()
+    const secret = computePskSecret(suite, psks)
+    expect(outputs.length).toBe(9) // per PSK: Extract, ExpandWithLabel, Extract
+    for (const o of outputs) if (o !== secret) expect(o.every((b) => b === 0)).toBe(true)
+    expect(outputs).toContain(secret)
+    expect(secret.some((b) => b !== 0)).toBe(true)
   })
 
   it('order matters: the chain binds index and count', async () => {

@@ -178,12 +178,43 @@ describe('deletion schedule (§9.2)', () => {
     expect(contains(serializeSecretTree(tree), k0)).toBe(false)
   })
 
+  it('every derived value is either held by the state or zeroed (commit and discard)', async () => {
+    const { suite, outputs, reset } = countingSuite(await suiteFor(1))
+    const tree = SecretTree.create(suite, 64, root())
+    const isZero = (b: Uint8Array) => b.every((x) => x === 0)
+    const heldBuffers = () => {
+      const { nodes, leaves } = tree.snapshot()
+      const held = new Set<Uint8Array>(nodes.map(([, s]) => s))
+      for (const [, r] of leaves) {
+        for (const rt of [r.handshake, r.application]) {
+          held.add(rt.secret)
+          for (const kn of rt.skipped.values()) held.add(kn.key).add(kn.nonce)
+        }
+      }
+      return held
+    }
+    // A discarded first contact with a leaf (path + ratchet seeds + skipped keys) leaves nothing behind.
+    reset()
+    tree.stageKey(37, 'application', 9).discard()
+    expect(outputs.length).toBeGreaterThan(20)
+    expect(outputs.every(isZero)).toBe(true)
+    // A committed one: every output is in the state, or zeroed (path secrets, ratchet secrets, the used key).
+    reset()
+    tree.stageKey(37, 'application', 9).commit()
+    const held = heldBuffers()
+    for (const o of outputs) expect(held.has(o) || isZero(o)).toBe(true)
+    expect(outputs.filter((o) => held.has(o)).length).toBe(6 + 2 + 5 * 2) // 6 path siblings, 2 ratchet secrets, 5 skipped key/nonce
+  })
+
   it('zeroize wipes everything', async () => {
     const tree = SecretTree.create(await suiteFor(1), 8, root())
     tree.stageKey(3, 'application', 2).commit()
+    const before = tree.snapshot()
+    const held = [...before.nodes.map(([, s]) => s), ...before.leaves.flatMap(([, r]) => [r.handshake.secret, r.application.secret])]
+    expect(held.length).toBeGreaterThan(0)
     tree.zeroize()
-    const state = serializeSecretTree(tree)
-    expect(state.length).toBeLessThan(20)
+    expect(held.every((s) => s.every((b) => b === 0))).toBe(true)
+    expect(tree.snapshot()).toEqual({ nodes: [], leaves: [] })
   })
 })
 

@@ -18,7 +18,14 @@ export interface CallCounts {
 }
 
 /** A CipherSuite that forwards everything to `inner` and counts the KDF calls. */
-export function countingSuite(inner: CipherSuite): { suite: CipherSuite; counts: CallCounts; reset(): void } {
+export function countingSuite(inner: CipherSuite): {
+  suite: CipherSuite
+  counts: CallCounts
+  /** Every byte array a KDF call returned since the last reset (the very buffers, not copies). */
+  outputs: Uint8Array[]
+  reset(): void
+} {
+  const outputs: Uint8Array[] = []
   const counts: CallCounts = { expandWithLabel: 0, deriveTreeSecret: 0, deriveSecret: 0, extract: 0 }
   // The suites are frozen objects, so this is a fresh object rather than a Proxy.
   const wrapped: Record<string, unknown> = {}
@@ -31,16 +38,21 @@ export function countingSuite(inner: CipherSuite): { suite: CipherSuite; counts:
     wrapped[k] =
       typeof v === 'function'
         ? (...args: unknown[]) => {
-            if (k in counts) counts[k as keyof CallCounts]++
-            return (v as (...a: unknown[]) => unknown).apply(inner, args)
+            const out = (v as (...a: unknown[]) => unknown).apply(inner, args)
+            if (k in counts) {
+              counts[k as keyof CallCounts]++
+              if (out instanceof Uint8Array) outputs.push(out)
+            }
+            return out
           }
         : v
   }
   const suite = wrapped as unknown as CipherSuite
   const reset = () => {
     for (const k of Object.keys(counts) as (keyof CallCounts)[]) counts[k] = 0
+    outputs.length = 0
   }
-  return { suite, counts, reset }
+  return { suite, counts, outputs, reset }
 }
 
 /** Total number of KDF derivations counted. */
