@@ -22,7 +22,7 @@
  *   so the package would ship imports of files that do not exist. Generating .ts keeps one
  *   build path (tsc) for everything. We still use protobufjs: its parser reads the schemas here,
  *   and its minimal Reader/Writer do the wire primitives at run time. The emitted code also
- *   decodes more strictly than pbjs' static code, through src/codec/proto.ts: reads bounded by
+ *   decodes more strictly than pbjs' static code, through src/codec/proto-runtime.ts: reads bounded by
  *   the enclosing length, bytes copied, UTF-8 checked, closed enums, depth limit, no groups.
  *
  * MAPPING (proto3 -> TypeScript)
@@ -43,7 +43,7 @@
  *   google.protobuf.* imports, packages other than talos.v1.
  *
  * Usage: node scripts/gen-proto.mjs [--proto <dir>] [--out <dir>] [--runtime <import specifier>]
- *   defaults: proto/, src/proto/, '../codec/proto.js' (the runtime as seen from the output folder).
+ *   defaults: proto/, src/proto/, '../codec/proto-runtime.js' (the runtime as seen from the output folder).
  *   The tests compile a fixture schema covering every feature into test/codec/fixtures/ this way.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -81,7 +81,7 @@ function die(msg) {
 
 function args() {
   const a = process.argv.slice(2)
-  const opt = { proto: join(ROOT, 'proto'), out: join(ROOT, 'src/proto'), runtime: '../codec/proto.js' }
+  const opt = { proto: join(ROOT, 'proto'), out: join(ROOT, 'src/proto'), runtime: '../codec/proto-runtime.js' }
   for (let i = 0; i < a.length; i += 2) {
     if (a[i] === '--proto') opt.proto = resolve(a[i + 1])
     else if (a[i] === '--out') opt.out = resolve(a[i + 1])
@@ -92,10 +92,14 @@ function args() {
 }
 
 const camel = (s) => s.replace(/_+([a-zA-Z0-9])/g, (_, c) => c.toUpperCase())
+// Generated code uses these globals; a message or enum of the same name would shadow them.
+const RESERVED = new Set(['Map', 'Set', 'Object', 'Uint8Array', 'Partial', 'Array', 'String', 'Number', 'BigInt', 'Boolean'])
 const tsName = (t) => {
   const full = t.fullName.replace(/^\./, '')
   if (!full.startsWith(PACKAGE + '.')) die(`${full}: package must be ${PACKAGE}`)
-  return full.slice(PACKAGE.length + 1).replace(/\./g, '_')
+  const n = full.slice(PACKAGE.length + 1).replace(/\./g, '_')
+  if (RESERVED.has(n)) die(`${full}: the name ${n} would shadow a JavaScript global in generated code`)
+  return n
 }
 const qname = (t, f) => `${t.fullName.replace(/^\./, '')}.${f.name}`
 const stem = (file) => basename(file).replace(/\.proto$/, '')

@@ -48,7 +48,7 @@ describe('generated test fixtures', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }))
   execFileSync(
     process.execPath,
-    [join(root, 'scripts/gen-proto.mjs'), '--proto', fixtures, '--out', out, '--runtime', '../../../src/codec/proto.js'],
+    [join(root, 'scripts/gen-proto.mjs'), '--proto', fixtures, '--out', out, '--runtime', '../../../src/codec/proto-runtime.js'],
     { stdio: 'pipe' },
   )
   for (const f of readdirSync(out).sort()) {
@@ -63,6 +63,7 @@ describe('gen-proto refuses what it does not support', () => {
     ['proto2', 'syntax = "proto2";\npackage talos.v1;\nmessage A { optional int32 x = 1; }\n'],
     ['other package', 'syntax = "proto3";\npackage other;\nmessage A { int32 x = 1; }\n'],
     ['enum not starting at 0', 'syntax = "proto3";\npackage talos.v1;\nenum E { E_ONE = 1; }\n'],
+    ['a name shadowing a global', 'syntax = "proto3";\npackage talos.v1;\nmessage Map { int32 x = 1; }\n'],
     ['service', 'syntax = "proto3";\npackage talos.v1;\nmessage A {}\nservice S { rpc M (A) returns (A); }\n'],
     ['well-known import', 'syntax = "proto3";\npackage talos.v1;\nimport "google/protobuf/timestamp.proto";\nmessage A { google.protobuf.Timestamp t = 1; }\n'],
   ]
