@@ -1,0 +1,267 @@
+/**
+ * Encoding and decoding a PrivateMessage (RFC 9420 §6.3, §6.3.1, §6.3.2).
+ *
+ * protect (sender, a member):
+ *   (generation, key, nonce) = next step of our own handshake ratchet (proposal,
+ *                              commit) or application ratchet (application), §9.1
+ *   nonce[0..3] ^= reuse_guard                         (4 fresh random octets)
+ *   ciphertext = AEAD.Seal(key, nonce, PrivateContentAAD, body || auth || zero padding)
+ *   encrypted_sender_data = Seal(SenderData{leaf, generation, reuse_guard}), §6.3.2
+ * The ratchet step is committed (key deleted) as soon as the content is
+ * sealed: a key that produced a ciphertext is never used again.
+ *
+ * unprotect (receiver): group_id and epoch; sender data; the leaf must be a
+ * non-blank member (its signature key must exist); the key for (leaf,
+ * generation) is *staged* from the secret tree (generation too far ahead or
+ * already used is refused before any derivation); content decrypted;
+ * padding all zero; signature verified. Only then does the caller get a
+ * StagedPrivateMessage whose commit() consumes the key. Any failure discards
+ * the staged key: the secret tree is left byte-identical.
+ *
+ * Cost per message: one signature (or verification), two AEADs, two
+ * ExpandWithLabel for the sender data key/nonce, three DeriveTreeSecret for
+ * the ratchet step (plus O(log n) once per sender per epoch for the first
+ * key of a leaf). The content body is encoded once on send and never
+ * re-encoded on receive: the signature covers the exact plaintext slice.
+ */
+import { Reader, Writer } from '../../codec/tls.js'
+import { memzero, randomBytes } from '../../crypto/index.js'
+import { TalosError, wrapErrors } from '../../errors.js'
+import type { RatchetType, StagedKey } from '../schedule/index.js'
+import {
+  ContentType,
+  decodeAuthData,
+  decodeContentBody,
+  encodeAuthData,
+  privateContentAadBytes,
+  senderDataAadBytes,
+  SenderType,
+  WireFormat,
+  type AuthenticatedContent,
+  type FramedContent,
+  type FramedContentAuthData,
+  type FramedContentBody,
+  type PrivateMessage,
+} from '../wire/index.js'
+import {
+  checkAuthShape,
+  checkSenderContent,
+  frameContent,
+  memberSignatureKey,
+  signTbs,
+  verifyTbsSignature,
+  type SenderKeyLookup,
+  type UnframedContent,
+} from './authentication.js'
+import { checkGroupAndEpoch, type FramingContext } from './context.js'
+import { checkPaddingPolicy, paddingLength, type PaddingPolicy } from './padding.js'
+import { decryptSenderData, encryptSenderData } from './sender-data.js'
+import { encodeBody, framedContentTbs } from './tbs.js'
+
+/** The staged key API of the epoch's secret tree (src/mls/schedule SecretTree satisfies it). */
+export interface KeySource {
+  stageKey(leaf: number, type: RatchetType, generation: number): StagedKey
+  stageNextKey(leaf: number, type: RatchetType): StagedKey
+}
+
+export interface PrivateMessageKeys {
+  /** The epoch's secret tree (§9). */
+  readonly secretTree: KeySource
+  /** The epoch's sender_data_secret; borrowed, never zeroed here. */
+  readonly senderDataSecret: Uint8Array
+}
+
+export interface ProtectOptions {
+  /** Default 'none'. */
+  readonly padding?: PaddingPolicy
+}
+
+/** A verified PrivateMessage whose key is not consumed yet. */
+export interface StagedPrivateMessage {
+  readonly content: AuthenticatedContent
+  readonly leafIndex: number
+  readonly generation: number
+  /** Consumes the key in the secret tree (§9.2 deletion). Call once the content is accepted. */
+  commit(): void
+  /** Leaves the secret tree as it was. */
+  discard(): void
+}
+
+const REUSE_GUARD_LENGTH = 4
+
+function ratchetFor(contentType: ContentType): RatchetType {
+  return contentType === ContentType.application ? 'application' : 'handshake'
+}
+
+/** Encrypts signed content for a PrivateMessage (the sender must be a member). */
+export function protectPrivateMessage(
+  ctx: FramingContext,
+  ac: AuthenticatedContent,
+  keys: PrivateMessageKeys,
+  options: ProtectOptions = {},
+): PrivateMessage {
+  if (ac.wireFormat !== WireFormat.mls_private_message) {
+    throw new TalosError('MLS_INVALID_WIRE_FORMAT', 'content was signed for a PublicMessage')
+  }
+  checkGroupAndEpoch(ctx, ac.content.groupId, ac.content.epoch)
+  checkSenderContent(ac.content, ac.wireFormat)
+  checkAuthShape(ac)
+  return encryptContent(ctx, ac.content, encodeBody(ac.content), ac.auth, keys, options.padding ?? 'none')
+}
+
+/**
+ * Frames, signs and encrypts application data or a proposal in one step (the
+ * hot path: the body is encoded once for both the signature and the
+ * plaintext). Commits need their confirmation_tag between signing and
+ * encrypting: use signContent, withConfirmationTag, protectPrivateMessage.
+ */
+export function createPrivateMessage(
+  ctx: FramingContext,
+  content: UnframedContent,
+  signaturePrivateKey: Uint8Array,
+  keys: PrivateMessageKeys,
+  options: ProtectOptions = {},
+): PrivateMessage {
+  if (content.contentType === ContentType.commit) {
+    throw new TalosError('MLS_MISSING_CONFIRMATION_TAG', 'a Commit is signed, then confirmed, then protected')
+  }
+  const padding = options.padding ?? 'none'
+  checkPaddingPolicy(padding)
+  const framed = frameContent(ctx, content)
+  const wireFormat = WireFormat.mls_private_message
+  checkSenderContent(framed, wireFormat)
+  const body = encodeBody(framed)
+  const signature = signTbs(ctx, wireFormat, framed, framed.contentType, body, signaturePrivateKey)
+  return encryptContent(ctx, framed, body, { signature }, keys, padding)
+}
+
+function encryptContent(
+  ctx: FramingContext,
+  content: FramedContent,
+  body: Uint8Array,
+  auth: FramedContentAuthData,
+  keys: PrivateMessageKeys,
+  padding: PaddingPolicy,
+): PrivateMessage {
+  const suite = ctx.suite
+  const sender = content.sender
+  if (sender.senderType !== SenderType.member) {
+    throw new TalosError('MLS_INVALID_SENDER', 'only a member can send a PrivateMessage')
+  }
+  const w = new Writer(body.length + auth.signature.length + (auth.confirmationTag?.length ?? 0) + 16)
+  w.bytes(body)
+  encodeAuthData(w, auth, content.contentType)
+  const pad = paddingLength(padding, w.length)
+  if (pad > 0) w.bytes(new Uint8Array(pad))
+  const plaintext = w.finish()
+  const aad = privateContentAadBytes(content)
+
+  const staged = keys.secretTree.stageNextKey(sender.leafIndex, ratchetFor(content.contentType))
+  const reuseGuard = randomBytes(REUSE_GUARD_LENGTH)
+  const nonce = staged.nonce.slice()
+  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) nonce[i]! ^= reuseGuard[i]!
+  let ciphertext: Uint8Array
+  try {
+    ciphertext = suite.seal(staged.key, nonce, aad, plaintext)
+  } catch (e) {
+    staged.discard()
+    throw e
+  } finally {
+    memzero(nonce)
+  }
+  const generation = staged.generation
+  staged.commit()
+
+  const encryptedSenderData = encryptSenderData(suite, keys.senderDataSecret, senderDataAadBytes(content), ciphertext, {
+    leafIndex: sender.leafIndex,
+    generation,
+    reuseGuard,
+  })
+  return {
+    groupId: content.groupId,
+    epoch: content.epoch,
+    contentType: content.contentType,
+    authenticatedData: content.authenticatedData,
+    encryptedSenderData,
+    ciphertext,
+  }
+}
+
+/**
+ * Decrypts and verifies a PrivateMessage. The secret tree is not changed
+ * until the caller calls commit() on the result; on any error it is not
+ * changed at all.
+ */
+export function unprotectPrivateMessage(
+  ctx: FramingContext,
+  pm: PrivateMessage,
+  keys: PrivateMessageKeys,
+  senders: SenderKeyLookup,
+): StagedPrivateMessage {
+  return wrapErrors('MLS_MALFORMED_MESSAGE', 'PrivateMessage', () => unprotect(ctx, pm, keys, senders))
+}
+
+function unprotect(
+  ctx: FramingContext,
+  pm: PrivateMessage,
+  keys: PrivateMessageKeys,
+  senders: SenderKeyLookup,
+): StagedPrivateMessage {
+  const suite = ctx.suite
+  checkGroupAndEpoch(ctx, pm.groupId, pm.epoch)
+  const sd = decryptSenderData(suite, keys.senderDataSecret, senderDataAadBytes(pm), pm.ciphertext, pm.encryptedSenderData)
+  const sender = { senderType: SenderType.member, leafIndex: sd.leafIndex } as const
+  // §6.3.2: the leaf must be a non-blank member; checked before any key is derived.
+  const header = { groupId: pm.groupId, epoch: pm.epoch, sender, authenticatedData: pm.authenticatedData }
+  const publicKey = memberSignatureKey(senders, sd.leafIndex)
+
+  const staged = keys.secretTree.stageKey(sd.leafIndex, ratchetFor(pm.contentType), sd.generation)
+  try {
+    const nonce = staged.nonce.slice()
+    for (let i = 0; i < REUSE_GUARD_LENGTH; i++) nonce[i]! ^= sd.reuseGuard[i]!
+    let plaintext: Uint8Array
+    try {
+      plaintext = suite.open(staged.key, nonce, privateContentAadBytes(pm), pm.ciphertext)
+    } catch (e) {
+      throw new TalosError('MLS_CONTENT_DECRYPT_FAILED', 'PrivateMessage ciphertext does not decrypt', { cause: e })
+    } finally {
+      memzero(nonce)
+    }
+    const { body, bodyBytes, auth } = decodePlaintext(plaintext, pm.contentType)
+    const content: FramedContent = { ...header, ...body }
+    const wireFormat = WireFormat.mls_private_message
+    checkSenderContent(content, wireFormat)
+    const tbs = framedContentTbs(ctx, wireFormat, header, pm.contentType, bodyBytes)
+    verifyTbsSignature(ctx, tbs, publicKey, auth.signature)
+    return {
+      content: { wireFormat, content, auth },
+      leafIndex: sd.leafIndex,
+      generation: sd.generation,
+      commit: () => staged.commit(),
+      discard: () => staged.discard(),
+    }
+  } catch (e) {
+    staged.discard()
+    throw e
+  }
+}
+
+/**
+ * PrivateMessageContent (§6.3.1) with the exact body bytes kept for the
+ * signature check. Padding is every octet after auth and must be zero; all
+ * of it is read (no early exit) so timing does not reveal where a non-zero
+ * octet sits.
+ */
+function decodePlaintext(
+  plaintext: Uint8Array,
+  contentType: ContentType,
+): { body: FramedContentBody; bodyBytes: Uint8Array; auth: FramedContentAuthData } {
+  const r = new Reader(plaintext)
+  const body = decodeContentBody(r, contentType)
+  const bodyEnd = r.offset
+  const auth = decodeAuthData(r, contentType)
+  let acc = 0
+  for (let i = r.offset; i < plaintext.length; i++) acc |= plaintext[i]!
+  if (acc !== 0) throw new TalosError('DECODE_INVALID_PADDING', 'PrivateMessageContent padding is not all zero')
+  return { body, bodyBytes: plaintext.subarray(0, bodyEnd), auth }
+}
