@@ -1,0 +1,65 @@
+/**
+ * The ratchet_tree extension form of a RatchetTree (RFC 9420 §12.4.3.3):
+ *
+ *   optional<Node> ratchet_tree<V>;
+ *
+ * nodes in array order, blank = absent, no trailing blank. Decoding keeps each
+ * node's exact bytes (so the tree hash and leaf signatures are computed over
+ * what the sender encoded, without re-encoding), and encoding writes the kept
+ * bytes back verbatim: the output is byte-identical to wire
+ * encodeRatchetTree() on the same nodes, at memcpy cost.
+ *
+ * The same bytes are the persistence format of the public tree: the tree is
+ * a pure function of them, and every cache is rebuilt on load.
+ */
+import { decode, Writer, type Codec, type Reader } from '../../codec/tls.js'
+import type { CipherSuite } from '../../crypto/suite.js'
+import { leafNodeCodec } from '../wire/leaf-node.js'
+import { NodeType, parentNodeCodec } from '../wire/ratchet-tree.js'
+import { leafTreeNode, parentTreeNode, type TreeNode } from './node.js'
+import { RatchetTree } from './ratchet-tree.js'
+
+const NODE_TYPES: ReadonlySet<number> = new Set([NodeType.leaf, NodeType.parent])
+
+function decodeNode(r: Reader): TreeNode {
+  const nodeType = r.enumValue(1, NODE_TYPES, 'NodeType')
+  const start = r.offset
+  if (nodeType === NodeType.leaf) {
+    const leaf = leafNodeCodec.decode(r)
+    return leafTreeNode(leaf, r.sliceFrom(start))
+  }
+  const parent = parentNodeCodec.decode(r)
+  return parentTreeNode(parent, r.sliceFrom(start))
+}
+
+const treeNodesCodec: Codec<(TreeNode | undefined)[]> = {
+  decode: (r) => r.list((nr) => nr.optional(decodeNode)),
+  encode: (w, nodes) => {
+    w.vector((vw) => {
+      for (const n of nodes) {
+        if (n === undefined) vw.u8(0)
+        else vw.u8(1).u8(n.nodeType).bytes(n.bytes)
+      }
+    })
+  },
+}
+
+/**
+ * Decodes a ratchet_tree extension body into a RatchetTree. Raises
+ * DECODE_* on malformed bytes (including an empty tree, a trailing blank and
+ * a node type at the wrong position). Like RatchetTree.fromNodes this does
+ * not validate the tree's contents: see validateRatchetTree.
+ */
+export function decodeTree(suite: CipherSuite, bytes: Uint8Array): RatchetTree {
+  return RatchetTree.fromNodes(suite, decode(treeNodesCodec, bytes, 'ratchet_tree'))
+}
+
+/** The ratchet_tree extension body of `tree`. */
+export function encodeTree(tree: RatchetTree): Uint8Array {
+  const nodes = tree.toNodes()
+  let size = 4
+  for (const n of nodes) size += n === undefined ? 1 : 2 + n.bytes.length
+  const w = new Writer(size)
+  treeNodesCodec.encode(w, nodes)
+  return w.finish()
+}

@@ -1,0 +1,438 @@
+/**
+ * The public ratchet tree of one epoch (RFC 9420 §4, §7), in array order
+ * (Appendix C): leaf i at node 2i, parents at odd indices, always a perfect
+ * tree of leafCount = 2^d leaves (§7.7), blank nodes as `undefined`.
+ *
+ * What it caches, and why (ARCHITECTURE.md "Performance shape"):
+ * - the tree hash of every node (§7.8). A change to node x forgets the hashes
+ *   of x and its ancestors only; treeHash() recomputes exactly the forgotten
+ *   ones. Invariant: a cached hash means the whole subtree under it is clean,
+ *   so invalidation stops at the first ancestor already forgotten.
+ * - the exact encoding of each node (node.ts), so hashing never re-encodes.
+ * - an index of every encryption and signature key (key-index.ts), for the
+ *   §7.3 / §12.4.2 uniqueness rules in O(1) per key.
+ *
+ * Staging: clone() copies two arrays of node and hash references (O(n)
+ * pointer copies, ~tens of µs at n = 10,000: no node, hash or key is copied)
+ * and shares the key index copy-on-write. Nodes are immutable, so a staged
+ * clone can be changed freely and the live tree never sees it; merging a
+ * staged tree is simply adopting the clone.
+ *
+ * Errors: structural misuse (index out of range, removing a blank leaf) is
+ * MLS_INVALID_LEAF_INDEX / MLS_BLANK_LEAF; a key that would appear twice is
+ * MLS_DUPLICATE_ENCRYPTION_KEY / MLS_DUPLICATE_SIGNATURE_KEY; a wire tree
+ * whose node types do not fit their positions is DECODE_INVALID_TREE.
+ */
+import { TalosError } from '../../errors.js'
+import type { CipherSuite } from '../../crypto/suite.js'
+import { MAX_LEAVES } from '../treemath.js'
+import type { LeafNode } from '../wire/leaf-node.js'
+import { NodeType, type Node, type ParentNode, type RatchetTree as WireRatchetTree } from '../wire/ratchet-tree.js'
+import { leafTreeHashInput, parentTreeHashInput } from '../wire/tree-hash-input.js'
+import { KeyIndex } from './key-index.js'
+import { leafTreeNode, parentTreeNode, type LeafTreeNode, type ParentTreeNode, type TreeNode } from './node.js'
+
+/** Level of node x: trailing one bits (x < 2^31). */
+function levelOf(x: number): number {
+  const v = x + 1
+  return 31 - Math.clz32(v & -v)
+}
+
+function parentOf(x: number): number {
+  const k = levelOf(x)
+  return (x | (1 << k)) & ~(1 << (k + 1))
+}
+
+export class RatchetTree {
+  readonly suite: CipherSuite
+  private nodes: (TreeNode | undefined)[]
+  private hashes: (Uint8Array | undefined)[]
+  private keys: KeyIndex
+  private leaves: number
+  private members: number
+  /** No blank leaf has an index below this (speeds up Add's leftmost-blank search). */
+  private blankHint: number
+
+  private constructor(suite: CipherSuite, leafCount: number) {
+    this.suite = suite
+    this.leaves = leafCount
+    this.nodes = new Array<TreeNode | undefined>(2 * leafCount - 1).fill(undefined)
+    this.hashes = new Array<Uint8Array | undefined>(2 * leafCount - 1).fill(undefined)
+    this.keys = new KeyIndex()
+    this.members = 0
+    this.blankHint = 0
+  }
+
+  /** A one-member tree (group creation, §11). */
+  static create(suite: CipherSuite, leaf: LeafNode, bytes?: Uint8Array): RatchetTree {
+    const t = new RatchetTree(suite, 1)
+    t.setNode(0, leafTreeNode(leaf, bytes))
+    return t
+  }
+
+  /**
+   * A tree from its ratchet_tree form (§12.4.3.3): `nodes` lists nodes in
+   * array order without trailing blanks; the tree is padded to 2^(d+1) - 1.
+   * Entries may be wire Nodes or TreeNodes (which keep exact bytes). This only
+   * checks the shape and key uniqueness: call validateRatchetTree before
+   * trusting a tree received from anyone.
+   */
+  static fromNodes(suite: CipherSuite, nodes: readonly (Node | TreeNode | undefined)[]): RatchetTree {
+    if (nodes.length === 0) throw new TalosError('DECODE_INVALID_TREE', 'ratchet_tree is empty')
+    if (nodes[nodes.length - 1] === undefined) throw new TalosError('DECODE_INVALID_TREE', 'ratchet_tree ends with a blank node')
+    let leafCount = 1
+    while (2 * leafCount - 1 < nodes.length) {
+      leafCount *= 2
+      if (leafCount > MAX_LEAVES) throw new TalosError('DECODE_INVALID_TREE', `ratchet_tree of ${nodes.length} nodes is too large`)
+    }
+    const t = new RatchetTree(suite, leafCount)
+    nodes.forEach((n, x) => {
+      if (n === undefined) return
+      const isLeaf = (x & 1) === 0
+      if (isLeaf !== (n.nodeType === NodeType.leaf)) {
+        throw new TalosError('DECODE_INVALID_TREE', `node ${x} is a ${isLeaf ? 'leaf' : 'parent'} position holding a ${isLeaf ? 'parent' : 'leaf'} node`)
+      }
+      const bytes = 'bytes' in n ? n.bytes : undefined
+      t.setNode(x, n.nodeType === NodeType.leaf ? leafTreeNode(n.leafNode, bytes) : parentTreeNode(n.parentNode, bytes))
+    })
+    return t
+  }
+
+  /** A staged copy: O(n) reference copies, nodes and hashes shared (see the file comment). */
+  clone(): RatchetTree {
+    const c = Object.create(RatchetTree.prototype) as RatchetTree
+    ;(c as { suite: CipherSuite }).suite = this.suite
+    c.nodes = this.nodes.slice()
+    c.hashes = this.hashes.slice()
+    c.keys = this.keys.clone()
+    c.leaves = this.leaves
+    c.members = this.members
+    c.blankHint = this.blankHint
+    return c
+  }
+
+  // --- reading ---
+
+  get leafCount(): number {
+    return this.leaves
+  }
+
+  get nodeCount(): number {
+    return 2 * this.leaves - 1
+  }
+
+  get root(): number {
+    return this.leaves - 1
+  }
+
+  /** Number of non-blank leaves. */
+  get memberCount(): number {
+    return this.members
+  }
+
+  node(x: number): TreeNode | undefined {
+    this.checkNode(x)
+    return this.nodes[x]
+  }
+
+  /** The LeafTreeNode at leaf `i`, undefined when blank. */
+  leafAt(i: number): LeafTreeNode | undefined {
+    this.checkLeaf(i)
+    return this.nodes[2 * i] as LeafTreeNode | undefined
+  }
+
+  leaf(i: number): LeafNode | undefined {
+    return this.leafAt(i)?.leafNode
+  }
+
+  /** The ParentNode at odd node x, undefined when blank. */
+  parent(x: number): ParentNode | undefined {
+    this.checkNode(x)
+    return (this.nodes[x] as ParentTreeNode | undefined)?.parentNode
+  }
+
+  /** Leaf indices of the non-blank leaves, in order. O(n). */
+  memberIndices(): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.leaves; i++) if (this.nodes[2 * i] !== undefined) out.push(i)
+    return out
+  }
+
+  /** The node currently holding this HPKE encryption key, if any. */
+  findEncryptionKey(key: Uint8Array): number | undefined {
+    return this.keys.get('e', key)
+  }
+
+  /** The leaf index whose LeafNode has this signature key, if any. */
+  findSignatureKey(key: Uint8Array): number | undefined {
+    const x = this.keys.get('s', key)
+    return x === undefined ? undefined : x >> 1
+  }
+
+  /** The leftmost blank leaf, or leafCount when the tree is full (the leaf an extension would create). */
+  leftmostBlankLeaf(): number {
+    let i = this.blankHint
+    while (i < this.leaves && this.nodes[2 * i] !== undefined) i++
+    this.blankHint = i
+    return i
+  }
+
+  /**
+   * Resolution of node x (§4.1.2), as node indices in the RFC's order: a
+   * non-blank node then its unmerged leaves; a blank parent, the resolution
+   * of its left then its right child. Leaves in `excludeLeaves` (leaf indices,
+   * e.g. members added by the current Commit, §7.6) are left out.
+   */
+  resolution(x: number, excludeLeaves?: ReadonlySet<number>): number[] {
+    this.checkNode(x)
+    const out: number[] = []
+    this.resolve(x, out, excludeLeaves)
+    return out
+  }
+
+  private resolve(x: number, out: number[], ex: ReadonlySet<number> | undefined): void {
+    const n = this.nodes[x]
+    if (n !== undefined) {
+      if (n.nodeType === NodeType.leaf) {
+        if (ex === undefined || !ex.has(x >> 1)) out.push(x)
+        return
+      }
+      out.push(x)
+      for (const l of n.parentNode.unmergedLeaves) if (ex === undefined || !ex.has(l)) out.push(2 * l)
+      return
+    }
+    if ((x & 1) === 0) return
+    const k = levelOf(x)
+    this.resolve(x ^ (1 << (k - 1)), out, ex)
+    this.resolve(x ^ (3 << (k - 1)), out, ex)
+  }
+
+  /** True when the resolution of x is empty: no non-blank node at or below x. Stops at the first non-blank node. */
+  isResolutionEmpty(x: number): boolean {
+    this.checkNode(x)
+    return this.emptyBelow(x)
+  }
+
+  private emptyBelow(x: number): boolean {
+    if (this.nodes[x] !== undefined) return false
+    if ((x & 1) === 0) return true
+    const k = levelOf(x)
+    return this.emptyBelow(x ^ (1 << (k - 1))) && this.emptyBelow(x ^ (3 << (k - 1)))
+  }
+
+  /** Direct path of leaf i (§4.1.2) paired with the copath child under each node, leaf to root. */
+  directPathWithCopath(i: number): { node: number; copath: number }[] {
+    this.checkLeaf(i)
+    const out: { node: number; copath: number }[] = []
+    const r = this.leaves - 1
+    let x = 2 * i
+    while (x !== r) {
+      const p = parentOf(x)
+      out.push({ node: p, copath: x ^ (2 << levelOf(x)) })
+      x = p
+    }
+    return out
+  }
+
+  /**
+   * Filtered direct path of leaf i (§4.1.2): the direct path without the nodes
+   * whose copath child has an empty resolution, each with that copath child.
+   */
+  filteredDirectPath(i: number): { node: number; copath: number }[] {
+    return this.directPathWithCopath(i).filter((e) => !this.emptyBelow(e.copath))
+  }
+
+  /** Tree hash of node x (§7.8), the root by default; recomputes only what changed since last asked. */
+  treeHash(x: number = this.leaves - 1): Uint8Array {
+    this.checkNode(x)
+    return this.hashOf(x)
+  }
+
+  private hashOf(x: number): Uint8Array {
+    const cached = this.hashes[x]
+    if (cached !== undefined) return cached
+    const n = this.nodes[x]
+    let h: Uint8Array
+    if ((x & 1) === 0) {
+      h = this.suite.hash(leafTreeHashInput(x >> 1, n?.bytes))
+    } else {
+      const k = levelOf(x)
+      const l = this.hashOf(x ^ (1 << (k - 1)))
+      const r = this.hashOf(x ^ (3 << (k - 1)))
+      h = this.suite.hash(parentTreeHashInput(n?.bytes, l, r))
+    }
+    this.hashes[x] = h
+    return h
+  }
+
+  // --- changing (only ever on a tree the caller owns: a staged clone) ---
+
+  /**
+   * Sets node x (a LeafTreeNode at even x, a ParentTreeNode at odd x) or blanks
+   * it (`undefined`), keeping the key index and the hash cache in step. A key
+   * already held by another node is refused before anything changes.
+   */
+  setNode(x: number, node: TreeNode | undefined): void {
+    this.checkNode(x)
+    const old = this.nodes[x]
+    if (old === node) return
+    if (node !== undefined) {
+      if (((x & 1) === 0) !== (node.nodeType === NodeType.leaf)) {
+        throw new TalosError('MLS_INVALID_TREE_STATE', `node ${x} cannot hold a ${node.nodeType === NodeType.leaf ? 'leaf' : 'parent'} node`)
+      }
+      this.checkKeysFree(x, node)
+    }
+    if (old !== undefined) {
+      this.keys.remove('e', keyOf(old), x)
+      if (old.nodeType === NodeType.leaf) this.keys.remove('s', old.leafNode.signatureKey, x)
+    }
+    this.nodes[x] = node
+    if (node !== undefined) {
+      this.keys.add('e', keyOf(node), x)
+      if (node.nodeType === NodeType.leaf) this.keys.add('s', node.leafNode.signatureKey, x)
+    }
+    if ((x & 1) === 0) {
+      this.members += (node !== undefined ? 1 : 0) - (old !== undefined ? 1 : 0)
+      if (node === undefined && x >> 1 < this.blankHint) this.blankHint = x >> 1
+    }
+    this.invalidate(x)
+  }
+
+  private checkKeysFree(x: number, node: TreeNode): void {
+    const e = this.keys.get('e', keyOf(node))
+    if (e !== undefined && e !== x) {
+      throw new TalosError('MLS_DUPLICATE_ENCRYPTION_KEY', `node ${x}: encryption key already used by node ${e}`)
+    }
+    if (node.nodeType === NodeType.leaf) {
+      const s = this.keys.get('s', node.leafNode.signatureKey)
+      if (s !== undefined && s !== x) {
+        throw new TalosError('MLS_DUPLICATE_SIGNATURE_KEY', `leaf ${x >> 1}: signature key already used by leaf ${s >> 1}`)
+      }
+    }
+  }
+
+  /** Forgets the cached hashes of x and its ancestors (stopping where already forgotten). */
+  private invalidate(x: number): void {
+    // An uncached node has only uncached ancestors (a cached hash vouches for its whole subtree).
+    const r = this.leaves - 1
+    this.hashes[x] = undefined
+    while (x !== r) {
+      x = parentOf(x)
+      if (this.hashes[x] === undefined) return
+      this.hashes[x] = undefined
+    }
+  }
+
+  /** Sets leaf i to `leaf` (no other node changes). */
+  setLeaf(i: number, leaf: LeafNode, bytes?: Uint8Array): void {
+    this.checkLeaf(i)
+    this.setNode(2 * i, leafTreeNode(leaf, bytes))
+  }
+
+  /** Blanks every parent on the direct path of leaf i. */
+  blankDirectPath(i: number): void {
+    for (const { node } of this.directPathWithCopath(i)) this.setNode(node, undefined)
+  }
+
+  /** Doubles the tree: the old tree becomes the left subtree of a new blank root (§7.7). */
+  extend(): void {
+    if (2 * this.leaves > MAX_LEAVES) throw new TalosError('MLS_INVALID_TREE_SIZE', 'the tree cannot grow beyond 2^30 leaves')
+    const width = 4 * this.leaves - 1
+    this.nodes.length = width
+    this.hashes.length = width
+    this.nodes.fill(undefined, 2 * this.leaves - 1)
+    this.hashes.fill(undefined, 2 * this.leaves - 1)
+    this.leaves *= 2
+  }
+
+  /**
+   * §7.7 / §12.1.3: drops the right half while it holds no non-blank leaf (a
+   * parent cannot be non-blank there: removing a leaf blanks its direct path).
+   */
+  truncate(): void {
+    let last = this.leaves - 1
+    while (last > 0 && this.nodes[2 * last] === undefined) last--
+    let leaves = this.leaves
+    while (leaves > 1 && leaves / 2 > last) leaves /= 2
+    if (leaves === this.leaves) return
+    // Drop the discarded nodes' keys from the index (normally there are none: they are blank).
+    for (let x = 2 * leaves - 1; x < this.nodes.length; x++) if (this.nodes[x] !== undefined) this.setNode(x, undefined)
+    this.nodes.length = 2 * leaves - 1
+    this.hashes.length = 2 * leaves - 1
+    this.leaves = leaves
+    if (this.blankHint > leaves) this.blankHint = leaves
+  }
+
+  /**
+   * Add (§12.1.1): the leftmost blank leaf (extending the tree when none is
+   * left) gets `leaf`, and each non-blank parent on its direct path lists it
+   * as unmerged. Returns the new leaf index.
+   */
+  addLeaf(leaf: LeafNode, bytes?: Uint8Array): number {
+    const node = leafTreeNode(leaf, bytes)
+    this.checkKeysFree(-1, node)
+    const i = this.leftmostBlankLeaf()
+    if (i === this.leaves) this.extend()
+    this.setNode(2 * i, node)
+    for (const { node: p } of this.directPathWithCopath(i)) {
+      const n = this.nodes[p] as ParentTreeNode | undefined
+      if (n === undefined) continue
+      this.setNode(p, parentTreeNode({ ...n.parentNode, unmergedLeaves: insertSorted(n.parentNode.unmergedLeaves, i) }))
+    }
+    return i
+  }
+
+  /** Update (§12.1.2): replaces leaf i and blanks its direct path. */
+  updateLeaf(i: number, leaf: LeafNode, bytes?: Uint8Array): void {
+    if (this.leafAt(i) === undefined) throw new TalosError('MLS_BLANK_LEAF', `leaf ${i} is blank`)
+    this.setNode(2 * i, leafTreeNode(leaf, bytes))
+    this.blankDirectPath(i)
+  }
+
+  /** Remove (§12.1.3): blanks leaf i and its direct path, then truncates. */
+  removeLeaf(i: number): void {
+    if (this.leafAt(i) === undefined) throw new TalosError('MLS_BLANK_LEAF', `leaf ${i} is blank`)
+    this.setNode(2 * i, undefined)
+    this.blankDirectPath(i)
+    this.truncate()
+  }
+
+  /** Makes leaf i exist, extending the tree as needed (an external joiner's leaf, §12.4.3.2). */
+  ensureLeaf(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= MAX_LEAVES) throw new TalosError('MLS_INVALID_LEAF_INDEX', `leaf index ${i}`)
+    while (i >= this.leaves) this.extend()
+  }
+
+  // --- serialization ---
+
+  /** The ratchet_tree form: nodes in array order without trailing blanks (TreeNodes are wire Nodes). */
+  toNodes(): (TreeNode | undefined)[] {
+    let end = this.nodes.length
+    while (end > 0 && this.nodes[end - 1] === undefined) end--
+    return this.nodes.slice(0, end)
+  }
+
+  private checkNode(x: number): void {
+    if (!Number.isInteger(x) || x < 0 || x >= this.nodes.length) {
+      throw new TalosError('MLS_INVALID_LEAF_INDEX', `node ${x} is outside a tree of ${this.leaves} leaves`)
+    }
+  }
+
+  private checkLeaf(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.leaves) {
+      throw new TalosError('MLS_INVALID_LEAF_INDEX', `leaf ${i} is outside a tree of ${this.leaves} leaves`)
+    }
+  }
+}
+
+function keyOf(n: TreeNode): Uint8Array {
+  return n.nodeType === NodeType.leaf ? n.leafNode.encryptionKey : n.parentNode.encryptionKey
+}
+
+function insertSorted(list: readonly number[], v: number): number[] {
+  const out = list.slice()
+  let j = out.length
+  while (j > 0 && out[j - 1]! > v) j--
+  if (out[j - 1] !== v) out.splice(j, 0, v)
+  return out
+}

@@ -1,0 +1,132 @@
+/**
+ * Validation of a whole ratchet tree received when joining (RFC 9420
+ * §12.4.3.1, with §7.3 for each leaf and §7.9.2 for parent hashes). Also used
+ * for a tree loaded from untrusted storage.
+ *
+ * Checks, in this order (cheapest global check first, the O(n) signature
+ * verifications last), each failure a TalosError naming the rule:
+ *   1. the tree hash equals GroupContext.tree_hash        MLS_TREE_HASH_MISMATCH
+ *   2. unmerged_leaves: sorted, each entry a non-blank leaf below the parent,
+ *      listed by every non-blank node in between          MLS_INVALID_UNMERGED_LEAVES
+ *   3. every non-blank parent is parent-hash valid       MLS_BAD_PARENT_HASH
+ *   4. every leaf passes §7.3 (validateLeafNode of src/mls/keys: source,
+ *      credential via the AuthenticationService, signature over LeafNodeTBS
+ *      with group_id and leaf index for update/commit leaves, extensions and
+ *      credential type in its capabilities, required_capabilities, optional
+ *      lifetime against a clock)                         MLS_INVALID_LEAF_SIGNATURE, ...
+ *   5. every leaf supports every credential type in use  MLS_UNSUPPORTED_CREDENTIAL_TYPE
+ * Key uniqueness (encryption keys across all nodes, signature keys across
+ * leaves) is enforced when the tree is built (MLS_DUPLICATE_ENCRYPTION_KEY,
+ * MLS_DUPLICATE_SIGNATURE_KEY), so no tree object can violate it.
+ *
+ * Lifetimes: §7.3 only RECOMMENDS checking a received leaf's lifetime, and the
+ * interop vectors carry long-expired lifetimes; pass `now` to enforce them.
+ */
+import { TalosError } from '../../errors.js'
+import type { AuthenticationService } from '../keys/credential.js'
+import { validateLeafNode } from '../keys/leaf-node.js'
+import type { RequiredCapabilities } from '../wire/group-info.js'
+import { LeafNodeSource } from '../wire/leaf-node.js'
+import { verifyParentHashes, leafSpan } from './parent-hash.js'
+import type { RatchetTree } from './ratchet-tree.js'
+
+export interface TreeValidationOptions {
+  /** The group the leaves must be bound to (update/commit leaf signatures). */
+  groupId: Uint8Array
+  /** GroupContext.tree_hash; when absent the tree hash is not compared (vectors without one). */
+  treeHash?: Uint8Array | undefined
+  authService: AuthenticationService
+  /** Current time in seconds; when given, key_package leaves' lifetimes must contain it. */
+  now?: bigint | undefined
+  maxLifetimeSeconds?: bigint | undefined
+  requiredCapabilities?: RequiredCapabilities | undefined
+  /** When given, every leaf must list this cipher suite and mls10. */
+  cipherSuite?: number | undefined
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export function validateRatchetTree(tree: RatchetTree, opts: TreeValidationOptions): void {
+  if (opts.treeHash !== undefined && !equal(tree.treeHash(), opts.treeHash)) {
+    throw new TalosError('MLS_TREE_HASH_MISMATCH', 'the ratchet tree does not match the group tree_hash')
+  }
+  verifyUnmergedLeaves(tree)
+  verifyParentHashes(tree)
+  verifyLeaves(tree, opts)
+}
+
+function unmerged(message: string): TalosError {
+  return new TalosError('MLS_INVALID_UNMERGED_LEAVES', message)
+}
+
+/** Binary search in a sorted list. */
+function includesSorted(list: readonly number[], v: number): boolean {
+  let lo = 0
+  let hi = list.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const m = list[mid]!
+    if (m === v) return true
+    if (m < v) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+/** §7.1 and §12.4.3.1 rules on unmerged_leaves. */
+export function verifyUnmergedLeaves(tree: RatchetTree): void {
+  for (let x = 1; x < tree.nodeCount; x += 2) {
+    const p = tree.parent(x)
+    if (p === undefined) continue
+    const [lo, hi] = leafSpan(x)
+    let prev = -1
+    for (const l of p.unmergedLeaves) {
+      if (l <= prev) throw unmerged(`parent ${x}: unmerged_leaves are not strictly increasing`)
+      prev = l
+      if (l < lo || l > hi) throw unmerged(`parent ${x}: unmerged leaf ${l} is not below it`)
+      if (tree.leaf(l) === undefined) throw unmerged(`parent ${x}: unmerged leaf ${l} is blank`)
+      for (const { node } of tree.directPathWithCopath(l)) {
+        if (node === x) break
+        const between = tree.parent(node)
+        if (between !== undefined && !includesSorted(between.unmergedLeaves, l)) {
+          throw unmerged(`leaf ${l} is unmerged at ${x} but not at ${node} below it`)
+        }
+      }
+    }
+  }
+}
+
+function verifyLeaves(tree: RatchetTree, opts: TreeValidationOptions): void {
+  const inUse = new Set<number>()
+  for (let i = 0; i < tree.leafCount; i++) {
+    const n = tree.leafAt(i)
+    if (n === undefined) continue
+    const leaf = n.leafNode
+    validateLeafNode(leaf, {
+      suite: tree.suite,
+      authService: opts.authService,
+      expectedSource: leaf.leafNodeSource,
+      context: leaf.leafNodeSource === LeafNodeSource.key_package ? undefined : { groupId: opts.groupId, leafIndex: i },
+      encoded: n.bytes,
+      now: opts.now,
+      maxLifetimeSeconds: opts.maxLifetimeSeconds,
+      requiredCapabilities: opts.requiredCapabilities,
+      groupCipherSuite: opts.cipherSuite,
+    })
+    inUse.add(leaf.credential.credentialType)
+  }
+  // §7.3: every member supports every credential type in use (its own is checked above).
+  for (let i = 0; i < tree.leafCount; i++) {
+    const leaf = tree.leaf(i)
+    if (leaf === undefined) continue
+    for (const t of inUse) {
+      if (!leaf.capabilities.credentials.includes(t)) {
+        throw new TalosError('MLS_UNSUPPORTED_CREDENTIAL_TYPE', `leaf ${i} does not support credential type ${t}, which a member uses`)
+      }
+    }
+  }
+}
