@@ -1,0 +1,288 @@
+/**
+ * A thin driver over ts-mls 1.6.4, the peer MLS implementation used by the
+ * interop tests (test/interop) and the peer benchmark (bench/peers/ts-mls.ts).
+ *
+ * Everything that crosses the driver boundary is RFC 9420 wire bytes (an
+ * encoded MLSMessage): KeyPackages, Welcomes, commits and application messages
+ * go in and come out as `Uint8Array`, so the same bytes can be handed to our
+ * implementation unchanged.
+ *
+ * ts-mls states are immutable values: every operation returns a new
+ * ClientState and leaves the old one intact. A `TsMlsMember` holds the current
+ * state and replaces it after each operation; `fork()` returns a second member
+ * sharing the same (immutable) state, which lets a benchmark repeat an
+ * operation from one fixed starting point.
+ *
+ * Suites: 1 (X25519 / AES-128-GCM / SHA-256 / Ed25519) and 3 (X25519 /
+ * ChaCha20-Poly1305 / SHA-256 / Ed25519). Any RFC 9420 suite id ts-mls knows
+ * also works, given the extra packages ts-mls needs for it.
+ */
+import {
+  acceptAll,
+  createApplicationMessage,
+  createCommit,
+  createGroup as tsCreateGroup,
+  decodeMlsMessage,
+  defaultCapabilities,
+  defaultLifetime,
+  emptyPskIndex,
+  encodeMlsMessage,
+  generateKeyPackage,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+  joinGroup,
+  mlsExporter,
+  processMessage,
+  type Capabilities,
+  type CiphersuiteImpl,
+  type CiphersuiteName,
+  type ClientState,
+  type Credential,
+  type KeyPackage,
+  type MLSMessage,
+  type PrivateKeyPackage,
+  type Proposal,
+  type RatchetTree,
+} from 'ts-mls'
+
+const SUITE_NAMES: Record<number, CiphersuiteName> = {
+  1: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+  2: 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256',
+  3: 'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519',
+  4: 'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448',
+  5: 'MLS_256_DHKEMP521_AES256GCM_SHA512_P521',
+  6: 'MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448',
+  7: 'MLS_256_DHKEMP384_AES256GCM_SHA384_P384',
+}
+
+const impls = new Map<number, Promise<CiphersuiteImpl>>()
+
+/** ts-mls's cipher suite implementation for an RFC 9420 suite id (default crypto provider), cached. */
+export function tsMlsSuite(suite: number): Promise<CiphersuiteImpl> {
+  const name = SUITE_NAMES[suite]
+  if (name === undefined) throw new Error(`ts-mls driver: unknown cipher suite ${suite}`)
+  let p = impls.get(suite)
+  if (p === undefined) {
+    p = getCiphersuiteImpl(getCiphersuiteFromName(name))
+    impls.set(suite, p)
+  }
+  return p
+}
+
+const utf8 = new TextEncoder()
+
+export interface TsMlsKeyPackage {
+  readonly suite: number
+  readonly identity: Uint8Array
+  readonly publicPackage: KeyPackage
+  readonly privatePackage: PrivateKeyPackage
+  /** The KeyPackage as an encoded MLSMessage (wire_format mls_key_package). */
+  readonly bytes: Uint8Array
+}
+
+export interface KeyPackageOptions {
+  /** Capabilities of the leaf; ts-mls's default lists every suite it knows plus GREASE values. */
+  readonly capabilities?: Capabilities
+}
+
+/** A fresh KeyPackage with a basic credential holding `identity` (a string is UTF-8 encoded). */
+export async function createKeyPackage(
+  suite: number,
+  identity: string | Uint8Array,
+  opts: KeyPackageOptions = {},
+): Promise<TsMlsKeyPackage> {
+  const impl = await tsMlsSuite(suite)
+  const id = typeof identity === 'string' ? utf8.encode(identity) : identity
+  const credential: Credential = { credentialType: 'basic', identity: id }
+  const kp = await generateKeyPackage(credential, opts.capabilities ?? defaultCapabilities(), defaultLifetime, [], impl)
+  const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp.publicPackage })
+  return { suite, identity: id, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage, bytes }
+}
+
+/** Decodes one whole MLSMessage; throws on trailing bytes or a decode failure. */
+export function decodeMessage(bytes: Uint8Array): MLSMessage {
+  const r = decodeMlsMessage(bytes, 0)
+  if (r === undefined) throw new Error('ts-mls driver: MLSMessage does not decode')
+  const [msg, used] = r
+  if (used !== bytes.length) throw new Error(`ts-mls driver: ${bytes.length - used} trailing bytes after the MLSMessage`)
+  return msg
+}
+
+export function decodeKeyPackage(bytes: Uint8Array): KeyPackage {
+  const m = decodeMessage(bytes)
+  if (m.wireformat !== 'mls_key_package') throw new Error(`ts-mls driver: expected a KeyPackage, got ${m.wireformat}`)
+  return m.keyPackage
+}
+
+export interface CommitOptions {
+  /** Send the commit as a PublicMessage (default: PrivateMessage, ts-mls's default). */
+  readonly publicMessage?: boolean
+  /** Put the ratchet tree in the Welcome's GroupInfo (default true, so joiners need nothing out of band). */
+  readonly ratchetTreeExtension?: boolean
+}
+
+export interface CommitOutput {
+  /** The commit as an encoded MLSMessage, to be processed by every other member. */
+  readonly commit: Uint8Array
+  /** The Welcome as an encoded MLSMessage when the commit added members. */
+  readonly welcome?: Uint8Array
+}
+
+export interface Received {
+  readonly kind: 'application' | 'commit' | 'proposal'
+  /** The plaintext, for an application message. */
+  readonly data?: Uint8Array
+}
+
+/** One ts-mls group member: the current ClientState plus the suite it runs. */
+export class TsMlsMember {
+  constructor(
+    public state: ClientState,
+    readonly impl: CiphersuiteImpl,
+    readonly suite: number,
+  ) {}
+
+  /** A second member over the same immutable state: both can advance independently. */
+  fork(): TsMlsMember {
+    return new TsMlsMember(this.state, this.impl, this.suite)
+  }
+
+  get epoch(): bigint {
+    return this.state.groupContext.epoch
+  }
+
+  get groupId(): Uint8Array {
+    return this.state.groupContext.groupId
+  }
+
+  get epochAuthenticator(): Uint8Array {
+    return this.state.keySchedule.epochAuthenticator
+  }
+
+  get leafIndex(): number {
+    return this.state.privatePath.leafIndex
+  }
+
+  /** False once a processed commit removed this member. */
+  get active(): boolean {
+    return this.state.groupActiveState.kind === 'active'
+  }
+
+  get ratchetTree(): RatchetTree {
+    return this.state.ratchetTree
+  }
+
+  /** Identities of the current members by leaf index (undefined for a blank leaf). */
+  members(): (Uint8Array | undefined)[] {
+    const out: (Uint8Array | undefined)[] = []
+    const tree = this.state.ratchetTree
+    for (let i = 0; i < tree.length; i += 2) {
+      const n = tree[i]
+      if (n === undefined || n.nodeType !== 'leaf') {
+        out.push(undefined)
+        continue
+      }
+      const c = n.leaf.credential
+      out.push(c.credentialType === 'basic' ? c.identity : new Uint8Array(0))
+    }
+    return out
+  }
+
+  /** The leaf index of the member whose basic credential holds `identity`, or throws. */
+  leafOf(identity: string | Uint8Array): number {
+    const id = typeof identity === 'string' ? utf8.encode(identity) : identity
+    const i = this.members().findIndex((m) => m !== undefined && Buffer.from(m).equals(Buffer.from(id)))
+    if (i < 0) throw new Error('ts-mls driver: no member with that identity')
+    return i
+  }
+
+  /** MLS-Exporter(label, context, length) of the current epoch. */
+  exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
+    return mlsExporter(this.state.keySchedule.exporterSecret, label, context, length, this.impl)
+  }
+
+  /** Commits Add proposals for every KeyPackage (encoded MLSMessages); returns the commit and the Welcome. */
+  async add(keyPackages: readonly Uint8Array[], opts: CommitOptions = {}): Promise<CommitOutput> {
+    const proposals: Proposal[] = keyPackages.map((b) => ({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(b) } }))
+    return this.commit(proposals, opts)
+  }
+
+  /** Commits a Remove of each leaf index (the commit carries a path). */
+  async remove(leafIndices: readonly number[], opts: CommitOptions = {}): Promise<CommitOutput> {
+    const proposals: Proposal[] = leafIndices.map((removed) => ({ proposalType: 'remove', remove: { removed } }))
+    return this.commit(proposals, opts)
+  }
+
+  /** An empty commit with a path: rotates the committer's leaf and path keys (what "update" means here). */
+  async update(opts: CommitOptions = {}): Promise<CommitOutput> {
+    return this.commit([], opts)
+  }
+
+  /** Commits `proposals` (plus any pending ones received by reference) and moves to the new epoch. */
+  async commit(proposals: Proposal[], opts: CommitOptions = {}): Promise<CommitOutput> {
+    const r = await createCommit(
+      { state: this.state, cipherSuite: this.impl },
+      {
+        extraProposals: proposals,
+        wireAsPublicMessage: opts.publicMessage ?? false,
+        ratchetTreeExtension: opts.ratchetTreeExtension ?? true,
+      },
+    )
+    this.state = r.newState
+    const out: { commit: Uint8Array; welcome?: Uint8Array } = { commit: encodeMlsMessage(r.commit) }
+    if (r.welcome !== undefined) {
+      out.welcome = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: r.welcome })
+    }
+    return out
+  }
+
+  /** Encrypts an application message; returns the encoded MLSMessage (PrivateMessage). */
+  async send(plaintext: Uint8Array): Promise<Uint8Array> {
+    const r = await createApplicationMessage(this.state, plaintext, this.impl)
+    this.state = r.newState
+    return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_private_message', privateMessage: r.privateMessage })
+  }
+
+  /** Processes one encoded MLSMessage (PrivateMessage or PublicMessage) from another member. */
+  async receive(bytes: Uint8Array): Promise<Received> {
+    const m = decodeMessage(bytes)
+    if (m.wireformat !== 'mls_private_message' && m.wireformat !== 'mls_public_message') {
+      throw new Error(`ts-mls driver: cannot process a ${m.wireformat} as a group message`)
+    }
+    const epochBefore = this.state.groupContext.epoch
+    const r = await processMessage(m, this.state, emptyPskIndex, acceptAll, this.impl)
+    this.state = r.newState
+    if (r.kind === 'applicationMessage') return { kind: 'application', data: r.message }
+    return { kind: this.state.groupContext.epoch !== epochBefore ? 'commit' : 'proposal' }
+  }
+}
+
+/** A new one-member group (epoch 0) created by `identity`. */
+export async function createGroup(
+  suite: number,
+  identity: string | Uint8Array,
+  groupId: Uint8Array = crypto.getRandomValues(new Uint8Array(16)),
+  opts: KeyPackageOptions = {},
+): Promise<TsMlsMember> {
+  const impl = await tsMlsSuite(suite)
+  const kp = await createKeyPackage(suite, identity, opts)
+  const state = await tsCreateGroup(groupId, kp.publicPackage, kp.privatePackage, [], impl)
+  return new TsMlsMember(state, impl, suite)
+}
+
+/**
+ * Joins from a Welcome (an encoded MLSMessage) with the KeyPackage it was
+ * made for. The ratchet tree comes from the GroupInfo's ratchet_tree extension
+ * unless `ratchetTree` is given (out of band).
+ */
+export async function joinFromWelcome(
+  welcome: Uint8Array,
+  keyPackage: TsMlsKeyPackage,
+  ratchetTree?: RatchetTree,
+): Promise<TsMlsMember> {
+  const m = decodeMessage(welcome)
+  if (m.wireformat !== 'mls_welcome') throw new Error(`ts-mls driver: expected a Welcome, got ${m.wireformat}`)
+  const impl = await tsMlsSuite(keyPackage.suite)
+  const state = await joinGroup(m.welcome, keyPackage.publicPackage, keyPackage.privatePackage, emptyPskIndex, impl, ratchetTree)
+  return new TsMlsMember(state, impl, keyPackage.suite)
+}
