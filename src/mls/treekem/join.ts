@@ -54,7 +54,7 @@ export async function deriveKeysFromPathSecret(
   }
   const out: number[] = []
   const derived: Uint8Array[] = []
-  let secret = pathSecret.slice()
+  let secret: Uint8Array = pathSecret.slice()
   try {
     for (;;) {
       if (tree.node(x) !== undefined) {

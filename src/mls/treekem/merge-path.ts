@@ -34,7 +34,7 @@ const EMPTY = new Uint8Array(0)
  */
 export function mergePathKeys(tree: RatchetTree, leafIndex: number, path: readonly PathNode[], publicKeys: readonly Uint8Array[]): Uint8Array {
   tree.blankDirectPath(leafIndex)
-  let ph = EMPTY
+  let ph: Uint8Array = EMPTY
   for (let i = path.length - 1; i >= 0; i--) {
     const { node, copath } = path[i]!
     const encryptionKey = publicKeys[i]!
