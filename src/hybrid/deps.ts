@@ -1,0 +1,34 @@
+/**
+ * Injected dependencies of the hybrid layer: randomness, clock and HPKE
+ * sealing. Production uses the defaults; the published vectors inject a
+ * deterministic RNG and an EncryptWithLabel with fixed ephemeral keys
+ * (scripts/gen-hybrid-vectors.ts), and tests inject a clock and a counting
+ * suite through the group view.
+ */
+import { randomBytes } from '../crypto/sodium.js'
+import type { CipherSuite, HpkeCiphertext } from '../crypto/suite.js'
+
+export interface HybridDeps {
+  /** n fresh random bytes: r (§3), reuse guards (§4), pairwise receive-key seeds (§5). */
+  readonly rng: (n: number) => Uint8Array
+  /** Milliseconds; only differences matter. */
+  readonly now: () => number
+  /** EncryptWithLabel (RFC 9420 §5.1.3) of the suite. */
+  readonly encryptWithLabel: (
+    suite: CipherSuite,
+    publicKey: Uint8Array,
+    label: string,
+    context: Uint8Array,
+    plaintext: Uint8Array,
+  ) => Promise<HpkeCiphertext>
+}
+
+export const DEFAULT_DEPS: HybridDeps = Object.freeze<HybridDeps>({
+  rng: randomBytes,
+  now: () => Date.now(),
+  encryptWithLabel: (suite, pk, label, ctx, pt) => suite.encryptWithLabel(pk, label, ctx, pt),
+})
+
+export function resolveDeps(d: Partial<HybridDeps> = {}): HybridDeps {
+  return { ...DEFAULT_DEPS, ...d }
+}

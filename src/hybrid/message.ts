@@ -1,0 +1,83 @@
+/**
+ * HybridFrame / HybridMessage decoding and the structural checks of HYBRID.md
+ * §4 that need no key (and so come before any derivation):
+ *
+ *   version = 1; type DATA or DATA_REKEY; reuse_guard 4 bytes;
+ *   DATA:       no rekey blob, pn = 0;
+ *   DATA_REKEY: step >= 1, n = 0, a rekey blob with targets;
+ *   every length bounded (HPKE outputs, announced keys, the frame itself).
+ */
+import { decodeProto, encodeProto } from '../codec/proto.js'
+import { TalosError } from '../errors.js'
+import { HybridFrame, HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
+import { hybridError } from './errors.js'
+
+export const HYBRID_VERSION = 1
+export const REUSE_GUARD_BYTES = 4
+/** Bounds on HPKE outputs and public keys: P-521's 133-byte points are the largest of the MLS suites. */
+const MAX_KEM_OUTPUT = 133
+const MAX_HPKE_CIPHERTEXT = 64 + 16
+const MAX_PUBLIC_KEY = 133
+const AEAD_TAG = 16
+
+export type DecodedFrame =
+  | { readonly kind: 'message'; readonly message: HybridMessage }
+  | { readonly kind: 'rekey-missing'; readonly request: HybridRekeyMissing }
+
+export function decodeFrame(bytes: Uint8Array, maxBytes: number): DecodedFrame {
+  let f: HybridFrame
+  try {
+    f = decodeProto(HybridFrame, bytes, { maxBytes, maxDepth: 8 })
+  } catch (e) {
+    if (e instanceof TalosError && e.code === 'DECODE_PROTOBUF') throw hybridError('HYBRID_MALFORMED', e.message, e)
+    throw e
+  }
+  const b = f.body
+  if (b === undefined) throw hybridError('HYBRID_MALFORMED', 'empty hybrid frame')
+  if (b.case === 'message') return { kind: 'message', message: b.value }
+  return { kind: 'rekey-missing', request: b.value }
+}
+
+export function encodeMessageFrame(m: HybridMessage): Uint8Array {
+  return encodeProto(HybridFrame, { body: { case: 'message', value: m } })
+}
+
+export function encodeRekeyMissingFrame(r: HybridRekeyMissing): Uint8Array {
+  return encodeProto(HybridFrame, { body: { case: 'rekeyMissing', value: r } })
+}
+
+/** The number of entries of a message's rekey blob (0 without one). */
+export function blobEntryCount(m: HybridMessage): number {
+  const t = m.rekey?.targets
+  return t === undefined ? 0 : t.value.entries.length
+}
+
+/** Structural checks; throws HYBRID_* and never derives anything. */
+export function checkMessage(m: HybridMessage, memberCount: number): void {
+  if (m.version !== HYBRID_VERSION) throw hybridError('HYBRID_UNSUPPORTED_VERSION', `hybrid message version ${m.version}`)
+  if (m.reuseGuard.length !== REUSE_GUARD_BYTES) throw hybridError('HYBRID_MALFORMED', 'reuse_guard must be 4 bytes')
+  if (m.ciphertext.length < AEAD_TAG) throw hybridError('HYBRID_MALFORMED', 'ciphertext shorter than an AEAD tag')
+  if (m.type === HybridMessageType.DATA) {
+    if (m.rekey !== undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA message carries no rekey blob')
+    if (m.pn !== 0) throw hybridError('HYBRID_MALFORMED', 'pn is only set on DATA_REKEY')
+  } else if (m.type === HybridMessageType.DATA_REKEY) {
+    if (m.n !== 0 || m.step === 0) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message starts a chain: step >= 1, n = 0')
+    const t = m.rekey?.targets
+    if (t === undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message needs a rekey blob')
+    // §6: more entries than members - 1 is refused outright.
+    if (t.value.entries.length > Math.max(0, memberCount - 1)) {
+      throw hybridError('HYBRID_BLOB_TOO_LARGE', `rekey blob of ${t.value.entries.length} entries in a group of ${memberCount}`)
+    }
+    for (const e of t.value.entries) {
+      if (e.kemOutput.length === 0 || e.kemOutput.length > MAX_KEM_OUTPUT || e.ciphertext.length === 0 || e.ciphertext.length > MAX_HPKE_CIPHERTEXT) {
+        throw hybridError('HYBRID_MALFORMED', 'rekey entry with an impossible HPKE output length')
+      }
+    }
+  } else {
+    throw hybridError('HYBRID_MALFORMED', `unknown hybrid message type ${String(m.type)}`)
+  }
+  const a = m.announcement
+  if (a !== undefined && (a.version === 0 || a.publicKey.length === 0 || a.publicKey.length > MAX_PUBLIC_KEY)) {
+    throw hybridError('HYBRID_MALFORMED', 'invalid receive-key announcement')
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The two ratchets of HYBRID.md §3, as pure functions over byte arrays.
+ * Nothing here mutates or zeroes its inputs: callers stage the outputs and
+ * zero the consumed inputs when they commit (§7), so a rejected message can
+ * leave the state untouched.
+ *
+ *   RK[L,0]    = HybExpand(base[L], "root",  "", Nh)
+ *   CK[L,0,0]  = HybExpand(base[L], "chain", "", Nh)
+ *
+ *   key[k,n]   = HybExpand(CK[k,n], "key",    uint32(n), Nk)
+ *   nonce[k,n] = HybExpand(CK[k,n], "nonce",  uint32(n), Nn)
+ *   CK[k,n+1]  = HybExpand(CK[k,n], "secret", uint32(n), Nh)
+ *   aead_nonce = nonce[k,n] XOR (reuse_guard || zeros)            (RFC 9420 §6.3.1)
+ *
+ *   prk       = HKDF-Extract(salt = RK[k], ikm = r)
+ *   RK[k+1]   = HybExpand(prk, "rk", RekeyContext, Nh)
+ *   CK[k+1,0] = HybExpand(prk, "ck", RekeyContext, Nh)
+ */
+import type { CipherSuite } from '../crypto/suite.js'
+import { memzero } from '../crypto/sodium.js'
+import { hybExpand, uint32Bytes } from './kdf.js'
+
+const EMPTY = new Uint8Array(0)
+
+export interface ChainStart {
+  readonly rootKey: Uint8Array
+  readonly chainKey: Uint8Array
+}
+
+/** RK[L,0] and CK[L,0,0] from base[L] (the caller deletes base[L]). */
+export function chainFromBase(suite: CipherSuite, base: Uint8Array): ChainStart {
+  return {
+    rootKey: hybExpand(suite, base, 'root', EMPTY, suite.Nh),
+    chainKey: hybExpand(suite, base, 'chain', EMPTY, suite.Nh),
+  }
+}
+
+export interface MessageKey {
+  readonly key: Uint8Array
+  /** nonce[k,n], before the reuse guard is applied. */
+  readonly nonce: Uint8Array
+}
+
+/** key[k,n] and nonce[k,n] of CK[k,n]. */
+export function messageKey(suite: CipherSuite, chainKey: Uint8Array, n: number): MessageKey {
+  const ctx = uint32Bytes(n)
+  return { key: hybExpand(suite, chainKey, 'key', ctx, suite.Nk), nonce: hybExpand(suite, chainKey, 'nonce', ctx, suite.Nn) }
+}
+
+/** CK[k,n+1] from CK[k,n]. */
+export function nextChainKey(suite: CipherSuite, chainKey: Uint8Array, n: number): Uint8Array {
+  return hybExpand(suite, chainKey, 'secret', uint32Bytes(n), suite.Nh)
+}
+
+/** nonce XOR (reuse_guard || zeros): a fresh array. */
+export function applyReuseGuard(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
+  const out = nonce.slice()
+  for (let i = 0; i < reuseGuard.length; i++) out[i]! ^= reuseGuard[i]!
+  return out
+}
+
+/** The root step: RK[k+1], CK[k+1,0]. prk is zeroed here; r and RK[k] stay with the caller. */
+export function rootStep(suite: CipherSuite, rootKey: Uint8Array, r: Uint8Array, rekeyContext: Uint8Array): ChainStart {
+  const prk = suite.extract(rootKey, r)
+  try {
+    return {
+      rootKey: hybExpand(suite, prk, 'rk', rekeyContext, suite.Nh),
+      chainKey: hybExpand(suite, prk, 'ck', rekeyContext, suite.Nh),
+    }
+  } finally {
+    memzero(prk)
+  }
+}

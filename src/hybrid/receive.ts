@@ -1,0 +1,271 @@
+/**
+ * Receiving one HybridMessage from sender L in one epoch (HYBRID.md §3–§7).
+ *
+ * Order of work, so that every limit is enforced before any key is derived
+ * (§6 "rejected before any derivation"):
+ *   1. structural checks (message.ts) and the sender's membership;
+ *   2. classification against L's receive chain (step k, next n):
+ *        step < k, or step = k and n < next    -> a skipped key, or DUPLICATE / STALE_STEP
+ *        step = k, n >= next (DATA)            -> forward; n - next <= maximum_forward_distance
+ *        step = k+1, DATA_REKEY                -> root step; pn - next <= maximum_forward_distance
+ *        anything further ahead                -> buffered (<= 64 per sender) until the rekey arrives
+ *   3. rekeys: blob checked against the tree, our entry found, r opened (HPKE);
+ *   4. derivations into fresh buffers, AEAD open.
+ * Nothing touches the state before `apply()`; `discard()` zeroes what was
+ * derived. A sender heard from for the first time gets chain 0 from the seed
+ * tree (staged as well).
+ */
+import { memzero } from '../crypto/sodium.js'
+import { TalosError } from '../errors.js'
+import { HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
+import { findCopathEntry, COPATH_LABEL, type FoundEntry } from './copath.js'
+import { encodeAad, encodePairwiseContext, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { hybridError } from './errors.js'
+import { checkMessage } from './message.js'
+import { findPairwiseEntry, PAIRWISE_LABEL } from './pairwise.js'
+import type { HybridPolicy } from './policy.js'
+import { applyReuseGuard, chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
+import type { StagedSeed } from './seed-tree.js'
+import { addSkipped, deleteSkipped, lookupSkipped } from './skipped.js'
+import { skippedId, type Chain, type EpochState } from './state.js'
+
+export type StagedReceive =
+  | {
+      readonly kind: 'plaintext'
+      readonly plaintext: Uint8Array
+      readonly step: number
+      readonly n: number
+      readonly rekeyed: boolean
+      apply(): void
+      discard(): void
+    }
+  | { readonly kind: 'buffered'; readonly request: HybridRekeyMissing; apply(): void; discard(): void }
+
+interface Derived {
+  chain: Chain | undefined
+  seed: StagedSeed | undefined
+  skipped: { n: number; key: Uint8Array; nonce: Uint8Array }[]
+  fresh: Uint8Array[]
+}
+
+function zeroDerived(d: Derived): void {
+  d.seed?.discard()
+  for (const b of d.fresh) memzero(b)
+  for (const k of d.skipped) {
+    memzero(k.key)
+    memzero(k.nonce)
+  }
+}
+
+/** Walks CK from `from` to `to`, keeping the last `keep` message keys; returns CK[k,to] (fresh unless to = from). */
+function walk(s: EpochState, ck: Uint8Array, from: number, to: number, keep: number, d: Derived): Uint8Array {
+  let cur = ck
+  for (let i = from; i < to; i++) {
+    if (i >= to - keep) {
+      const mk = messageKey(s.suite, cur, i)
+      d.skipped.push({ n: i, key: mk.key, nonce: mk.nonce })
+    }
+    const next = nextChainKey(s.suite, cur, i)
+    if (cur !== ck) memzero(cur)
+    cur = next
+  }
+  if (cur !== ck) d.fresh.push(cur)
+  return cur
+}
+
+function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array): Uint8Array {
+  const aad = encodeAad({
+    groupId: s.groupId,
+    epoch: s.epoch,
+    senderLeaf: sender,
+    version: m.version,
+    type: m.type,
+    step: m.step,
+    n: m.n,
+    pn: m.pn,
+    reuseGuard: m.reuseGuard,
+    rekeyHash: rekeyHash(s.suite, encodeRekeyBlob(m.rekey, m.announcement)),
+  })
+  const aeadNonce = applyReuseGuard(nonce, m.reuseGuard)
+  try {
+    return s.suite.open(key, aeadNonce, aad, m.ciphertext)
+  } catch (e) {
+    throw hybridError('HYBRID_DECRYPT', `message (${m.step}, ${m.n}) of leaf ${sender} does not decrypt`, e)
+  } finally {
+    memzero(aeadNonce)
+  }
+}
+
+export async function stageReceive(
+  s: EpochState,
+  policy: HybridPolicy,
+  sender: number,
+  m: HybridMessage,
+  raw: Uint8Array,
+  now: number,
+): Promise<StagedReceive> {
+  checkMessage(m, s.view.memberCount)
+  if (!Number.isInteger(sender) || sender < 0 || sender >= s.leafWidth || sender === s.ownLeaf || !s.view.isMember(sender)) {
+    throw hybridError('HYBRID_UNKNOWN_SENDER', `leaf ${sender} is not another member of epoch ${s.epoch}`)
+  }
+  if (m.announcement !== undefined && m.announcement.publicKey.length !== s.view.encryptionKey(2 * sender).length) {
+    throw hybridError('HYBRID_MALFORMED', 'announced receive key has the wrong length for the suite')
+  }
+  const existing = s.receive.get(sender)
+  if (existing === undefined && !s.seeds.hasLeaf(sender)) {
+    throw hybridError('HYBRID_INVALID_STATE', `no chain and no base for leaf ${sender}`)
+  }
+  const k = existing?.step ?? 0
+  const next = existing?.n ?? 0
+  const isRekey = m.type === HybridMessageType.DATA_REKEY
+
+  // --- old messages: a stored skipped key or nothing ---
+  if (m.step < k || (m.step === k && (isRekey || m.n < next))) {
+    const sk = isRekey ? undefined : lookupSkipped(s, policy, sender, m.step, m.n, now)
+    if (sk === undefined) {
+      if (k - m.step >= policy.skippedKeyMaxSteps) throw hybridError('HYBRID_STALE_STEP', `chain ${m.step} of leaf ${sender} is no longer kept`)
+      throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
+    }
+    const plaintext = openAead(s, sender, m, sk.key, sk.nonce)
+    return plain(plaintext, m, false, () => {
+      deleteSkipped(s, skippedId(sender, m.step, m.n))
+      s.send.peerMessageSinceRekey = true
+      noteAnnouncement(s, sender, m)
+    }, () => {})
+  }
+
+  // --- ahead of the next rekey: buffer, ask for the rekey ---
+  if (m.step > k + 1 || (m.step === k + 1 && !isRekey)) {
+    if (m.n > policy.maxForwardDistance) throw hybridError('HYBRID_TOO_FAR_AHEAD', `n = ${m.n} is beyond the forward limit of a new chain`)
+    const mine = s.buffered.filter((b) => b.sender === sender)
+    if (mine.some((b) => b.step === m.step && b.n === m.n)) throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) is already buffered`)
+    if (mine.length >= policy.maxBufferedPerSender || raw.length > policy.maxBufferedMessageBytes) {
+      throw hybridError('HYBRID_BUFFER_FULL', `${mine.length} messages of leaf ${sender} already wait for a rekey`)
+    }
+    const copy = raw.slice()
+    return {
+      kind: 'buffered',
+      request: { senderLeaf: sender, step: k + 1 },
+      apply: () => {
+        s.buffered.push({ sender, step: m.step, n: m.n, message: copy, receivedMs: now })
+      },
+      discard: () => {},
+    }
+  }
+
+  // --- forward in the current chain, or the next rekey ---
+  const skipTo = isRekey ? m.pn : m.n
+  const distance = Math.max(0, skipTo - next)
+  if (distance > policy.maxForwardDistance) {
+    throw hybridError('HYBRID_TOO_FAR_AHEAD', `message is ${distance} ahead of leaf ${sender}'s chain (limit ${policy.maxForwardDistance})`)
+  }
+  let entry: (FoundEntry & { version?: number }) | undefined
+  let context: Uint8Array | undefined
+  if (isRekey) {
+    const t = m.rekey!.targets!
+    entry = t.case === 'copath' ? findCopathEntry(s.view, sender, t.value.entries) : findPairwiseEntry(s, sender, t.value.entries, policy, now)
+    context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
+  }
+
+  const d: Derived = { chain: existing, seed: undefined, skipped: [], fresh: [] }
+  try {
+    let r: Uint8Array | undefined
+    if (entry !== undefined && context !== undefined) {
+      const t = m.rekey!.targets!
+      const [label, ctx] =
+        t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
+      try {
+        r = await s.suite.decryptWithLabel(entry.privateKey, label, ctx, entry.kemOutput, entry.ciphertext)
+      } catch (e) {
+        throw hybridError('HYBRID_REKEY_DECRYPT', `our rekey entry from leaf ${sender} does not open`, e instanceof TalosError ? e : undefined)
+      }
+      if (r.length !== s.suite.Nh) {
+        memzero(r)
+        throw hybridError('HYBRID_REKEY_DECRYPT', 'rekey secret has the wrong length')
+      }
+      d.fresh.push(r)
+    }
+    let chain = existing
+    if (chain === undefined) {
+      d.seed = s.seeds.stage(sender)
+      if (d.seed === undefined) throw hybridError('HYBRID_INVALID_STATE', `base of leaf ${sender} already consumed`)
+      const c0 = chainFromBase(s.suite, d.seed.base)
+      memzero(d.seed.base)
+      d.fresh.push(c0.rootKey, c0.chainKey)
+      chain = { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }
+    }
+    const keep = Math.min(distance, policy.maxSkippedPerChain)
+    const ckAt = walk(s, chain.chainKey, next, Math.max(next, skipTo), keep, d)
+    let msgChainKey = ckAt
+    let newRoot = chain.rootKey
+    if (r !== undefined) {
+      const stepped = rootStep(s.suite, chain.rootKey, r, context!)
+      memzero(r) // §7: r and prk are gone as soon as RK[k+1], CK[k+1,0] exist
+      d.fresh.push(stepped.rootKey, stepped.chainKey)
+      msgChainKey = stepped.chainKey
+      newRoot = stepped.rootKey
+    }
+    const mk = messageKey(s.suite, msgChainKey, m.n)
+    d.fresh.push(mk.key, mk.nonce)
+    const nextCk = nextChainKey(s.suite, msgChainKey, m.n)
+    d.fresh.push(nextCk)
+    const plaintext = openAead(s, sender, m, mk.key, mk.nonce)
+    const oldChain = chain
+    const oldStep = chain.step
+    return plain(plaintext, m, isRekey, () => {
+      d.seed?.apply()
+      // What this message consumed (§7): the chain keys walked through, CK[k,n] and key/nonce[k,n];
+      // on a rekey also RK[k] and CK[k+1,0]. Some of these are the same buffer: zeroing twice is harmless.
+      for (const b of [oldChain.chainKey, ckAt, msgChainKey, mk.key, mk.nonce]) memzero(b)
+      if (isRekey) memzero(oldChain.rootKey)
+      s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: newRoot, chainKey: nextCk })
+      addSkipped(s, policy, sender, oldStep, d.skipped, now)
+      if (isRekey) {
+        // §6: skipped keys of chains 2 steps behind are gone with the step.
+        for (const [id, sk] of [...s.skipped]) {
+          if (sk.sender === sender && m.step - sk.step >= policy.skippedKeyMaxSteps) deleteSkipped(s, id)
+        }
+        if (entry?.version !== undefined) markUsed(s, entry.version)
+      }
+      s.send.peerMessageSinceRekey = true
+      noteAnnouncement(s, sender, m)
+    }, () => zeroDerived(d))
+  } catch (e) {
+    zeroDerived(d)
+    throw e
+  }
+}
+
+function plain(plaintext: Uint8Array, m: HybridMessage, rekeyed: boolean, apply: () => void, discard: () => void): StagedReceive {
+  let done = false
+  return {
+    kind: 'plaintext',
+    plaintext,
+    step: m.step,
+    n: m.n,
+    rekeyed,
+    apply: () => {
+      if (done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
+      done = true
+      apply()
+    },
+    discard: () => {
+      if (done) return
+      done = true
+      discard()
+    },
+  }
+}
+
+function markUsed(s: EpochState, version: number): void {
+  if (version === 0) s.leafKeyUsed = true
+  const k = s.ownKeys.find((x) => x.version === version)
+  if (k !== undefined) k.used = true
+}
+
+function noteAnnouncement(s: EpochState, sender: number, m: HybridMessage): void {
+  const a = m.announcement
+  if (a === undefined) return
+  const known = s.peerKeys.get(sender)?.version ?? 0
+  if (a.version > known) s.peerKeys.set(sender, { leaf: sender, version: a.version, publicKey: a.publicKey.slice() })
+}

@@ -1,0 +1,182 @@
+/**
+ * Sending (HYBRID.md §3, §4, §5, §6): picks the chain (rekeying when the
+ * policy says so), derives key/nonce, seals, and frames a HybridMessage.
+ *
+ * Staged like receiving: everything is computed into fresh buffers and the
+ * state changes only in `apply()`, which also zeroes what the message
+ * consumed (§7): CK[k,n] and key/nonce[k,n] after encrypting; on a rekey r,
+ * prk (inside rootStep), RK[k] and CK[k,*]. A seal that fails (say, a bad
+ * public key in the tree) leaves the state as it was.
+ */
+import { memzero } from '../crypto/sodium.js'
+import { HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../proto/hybrid.js'
+import { sealCopath } from './copath.js'
+import type { HybridDeps } from './deps.js'
+import { encodeAad, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeMessageFrame } from './message.js'
+import { sealPairwise } from './pairwise.js'
+import { effectiveMode, type HybridPolicy } from './policy.js'
+import { chainFromBase, applyReuseGuard, messageKey, nextChainKey, rootStep } from './ratchet.js'
+import { announceDue, announcementOf, newOwnKey, pruneOwnKeys } from './receive-keys.js'
+import type { StagedSeed } from './seed-tree.js'
+import { zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
+import { hybridError } from './errors.js'
+
+export interface StagedSend {
+  readonly frame: Uint8Array
+  readonly step: number
+  readonly n: number
+  readonly rekeyed: boolean
+  apply(): void
+  discard(): void
+}
+
+/** Whether the next send must start a new chain (§6). */
+export function rekeyDue(s: EpochState, policy: HybridPolicy, now: number): boolean {
+  const st = s.send
+  if (st.restored) return true // a restore rekey is never held back: the old chain may already have been used
+  const c = st.chain
+  if (c !== undefined && c.n >= 0xffffffff) return true
+  // The epoch start counts as a rekey for the rate limit: chain 0 is fresh.
+  if (now - st.lastRekeyMs < policy.minRekeyIntervalMs) return false
+  const pingPong = st.peerMessageSinceRekey && s.view.memberCount <= policy.pingPongMaxMembers
+  const n = c === undefined ? 0 : c.n
+  return pingPong || n >= policy.rekeyAfterMessages || now - st.chainStartedMs >= policy.rekeyAfterMs
+}
+
+export async function stageSend(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array): Promise<StagedSend> {
+  const suite = s.suite
+  const now = deps.now()
+  const fresh: Uint8Array[] = [] // new secrets: zeroed on discard
+  let seed: StagedSeed | undefined
+  let newKey: OwnReceiveKey | undefined
+  try {
+    // Chain 0 comes from the seed tree on first use (base[L] is deleted right after, §7).
+    let chain: Chain | undefined = s.send.chain
+    if (chain === undefined) {
+      seed = s.seeds.stage(s.ownLeaf)
+      if (seed === undefined) throw hybridError('HYBRID_INVALID_STATE', 'our base secret was consumed but we have no send chain')
+      const c0 = chainFromBase(suite, seed.base)
+      memzero(seed.base) // §7: base[L] is deleted at the first use of L's chain
+      fresh.push(c0.rootKey, c0.chainKey)
+      chain = { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }
+    }
+    const rekey = rekeyDue(s, policy, now)
+    let msgChain = chain
+    let type = HybridMessageType.DATA
+    let pn = 0
+    let rekeyBlob: HybridRekey | undefined
+    if (rekey) {
+      if (chain.step >= 0xffffffff) throw hybridError('HYBRID_INVALID_STATE', 'step counter exhausted: a new epoch is needed')
+      pn = chain.n
+      const step = chain.step + 1
+      const ctx = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: s.ownLeaf, step, pn })
+      const r = deps.rng(suite.Nh)
+      fresh.push(r)
+      rekeyBlob =
+        effectiveMode(policy, s.view.memberCount) === 'copath'
+          ? { targets: { case: 'copath', value: { entries: await sealCopath(s.view, deps, s.ownLeaf, ctx, r) } } }
+          : { targets: { case: 'pairwise', value: { entries: await sealPairwise(s, deps, ctx, r) } } }
+      const next = rootStep(suite, chain.rootKey, r, ctx)
+      memzero(r) // §7: r is deleted right after RK[k+1], CK[k+1,0] exist
+      fresh.push(next.rootKey, next.chainKey)
+      msgChain = { step, n: 0, rootKey: next.rootKey, chainKey: next.chainKey }
+      type = HybridMessageType.DATA_REKEY
+    }
+    let announcement: HybridKeyAnnouncement | undefined
+    if (effectiveMode(policy, s.view.memberCount) === 'pairwise' && announceDue(s, policy, now)) {
+      newKey = await newOwnKey(s, deps, now)
+      announcement = announcementOf(newKey)
+    }
+
+    const n = msgChain.n
+    const mk = messageKey(suite, msgChain.chainKey, n)
+    const nextCk = nextChainKey(suite, msgChain.chainKey, n)
+    fresh.push(nextCk)
+    const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
+    const blob = encodeRekeyBlob(rekeyBlob, announcement)
+    const aad = encodeAad({
+      groupId: s.groupId,
+      epoch: s.epoch,
+      senderLeaf: s.ownLeaf,
+      version: HYBRID_VERSION,
+      type,
+      step: msgChain.step,
+      n,
+      pn,
+      reuseGuard,
+      rekeyHash: rekeyHash(suite, blob),
+    })
+    const nonce = applyReuseGuard(mk.nonce, reuseGuard)
+    let ciphertext: Uint8Array
+    try {
+      ciphertext = suite.seal(mk.key, nonce, aad, plaintext)
+    } finally {
+      memzero(mk.key)
+      memzero(mk.nonce)
+      memzero(nonce)
+    }
+    const message: HybridMessage = {
+      version: HYBRID_VERSION,
+      type,
+      step: msgChain.step,
+      n,
+      pn,
+      reuseGuard,
+      rekey: rekeyBlob,
+      announcement,
+      ciphertext,
+    }
+    const frame = encodeMessageFrame(message)
+    const oldChain = s.send.chain
+    const stagedChain = msgChain
+    let done = false
+    return {
+      frame,
+      step: msgChain.step,
+      n,
+      rekeyed: rekey,
+      apply: () => {
+        if (done) throw hybridError('HYBRID_INVALID_STATE', 'send stage applied twice')
+        done = true
+        seed?.apply()
+        if (rekey) {
+          // RK[k], CK[k,*] of the old chain (also when chain 0 was derived just now).
+          zeroChain(chain)
+          s.send.lastRekeyMs = now
+          s.send.chainStartedMs = now
+          s.send.peerMessageSinceRekey = false
+          s.send.restored = false
+          s.sentRekeys.push({ step: stagedChain.step, frame })
+          while (s.sentRekeys.length > policy.keptRekeys) s.sentRekeys.shift()
+        } else if (oldChain === undefined) {
+          s.send.chainStartedMs = now
+        }
+        if (!rekey && oldChain !== undefined) memzero(oldChain.chainKey)
+        if (!rekey && oldChain === undefined) memzero(stagedChain.chainKey)
+        if (rekey) memzero(stagedChain.chainKey)
+        s.send.chain = { step: stagedChain.step, n: n + 1, rootKey: stagedChain.rootKey, chainKey: nextCk }
+        s.send.sentTotal++
+        s.sentSinceAnnounce++
+        if (newKey !== undefined) {
+          s.ownKeys.push(newKey)
+          s.sentSinceAnnounce = 0
+          s.lastAnnounceMs = now
+        }
+        pruneOwnKeys(s, policy, now)
+      },
+      discard: () => {
+        if (done) return
+        done = true
+        seed?.discard()
+        for (const b of fresh) memzero(b)
+        if (newKey !== undefined) memzero(newKey.privateKey)
+      },
+    }
+  } catch (e) {
+    seed?.discard()
+    for (const b of fresh) memzero(b)
+    if (newKey !== undefined) memzero(newKey.privateKey)
+    throw e
+  }
+}

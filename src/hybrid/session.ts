@@ -1,0 +1,228 @@
+/**
+ * HybridSession: one member's hybrid layer for one group across epochs
+ * (HYBRID.md §2–§7). The MLS group calls it:
+ *
+ *   enterEpoch(view)                   on every new epoch (create, Welcome, external join, Commit)
+ *   encrypt(plaintext) -> frame        the frame goes out as MLS application_data
+ *   receive(senderLeaf, epoch, frame)  with the sender and epoch of the authenticated outer layer
+ *   serialize() / HybridSession.restore(...)   persistence; a restore forces a rekey on the next send
+ *
+ * Operations are serialized (one at a time, in call order): staging across
+ * the HPKE awaits relies on nobody else touching the state meanwhile.
+ * The previous epoch stays usable for at most `epochGraceEpochs` (1) epoch and
+ * `epochGraceMs` (10 min), then is zeroed (§6, §7).
+ */
+import { TalosError } from '../errors.js'
+import { HybridMessageType } from '../proto/hybrid.js'
+import { resolveDeps, type HybridDeps } from './deps.js'
+import { hybridError } from './errors.js'
+import type { HybridGroupView } from './group-view.js'
+import { decodeFrame, encodeRekeyMissingFrame } from './message.js'
+import { resolvePolicy, type HybridPolicy } from './policy.js'
+import { stageReceive } from './receive.js'
+import { stageSend } from './send.js'
+import { expireSkipped } from './skipped.js'
+import { decodeStateRecord, encodeState, epochFromRecord } from './state-codec.js'
+import { newEpochState, zeroEpochState, type EpochState } from './state.js'
+
+export interface HybridOptions {
+  readonly policy?: Partial<HybridPolicy>
+  readonly deps?: Partial<HybridDeps>
+}
+
+export interface ReceivedMessage {
+  readonly epoch: bigint
+  readonly sender: number
+  readonly step: number
+  readonly n: number
+  readonly rekeyed: boolean
+  readonly plaintext: Uint8Array
+}
+
+export type ReceiveResult =
+  /** Decrypted: the message itself and any buffered messages it unlocked, in order. `dropped`: buffered ones that failed. */
+  | { readonly kind: 'messages'; readonly messages: ReceivedMessage[]; readonly dropped: number }
+  /** Held until the sender's missing rekey arrives; send `request` (a rekey_missing frame) to the group. */
+  | { readonly kind: 'buffered'; readonly request: Uint8Array }
+  /** Someone asks for `forLeaf`'s rekey of chain `step`; `resend` is the kept frame if we are that leaf and still have it. */
+  | { readonly kind: 'rekey-request'; readonly forLeaf: number; readonly step: number; readonly resend: Uint8Array | undefined }
+
+export class HybridSession {
+  private queue: Promise<unknown> = Promise.resolve()
+  private lastExpiryMs = -Infinity
+
+  private constructor(
+    readonly policy: HybridPolicy,
+    private readonly deps: HybridDeps,
+    private current: EpochState,
+    private previous: EpochState | undefined,
+    private previousRetiredMs: number,
+  ) {}
+
+  /** Enters the view's epoch (takes SafeExportSecret(0xF001) from it). */
+  static create(view: HybridGroupView, options: HybridOptions = {}): HybridSession {
+    const policy = resolvePolicy(options.policy)
+    const deps = resolveDeps(options.deps)
+    return new HybridSession(policy, deps, newEpochState(view, deps.now()), undefined, 0)
+  }
+
+  /** Restores a serialized state; the next send rekeys (§6, "first send after a state restore"). */
+  static restore(bytes: Uint8Array, views: { current: HybridGroupView; previous?: HybridGroupView }, options: HybridOptions = {}): HybridSession {
+    const policy = resolvePolicy(options.policy)
+    const deps = resolveDeps(options.deps)
+    const rec = decodeStateRecord(bytes)
+    const current = epochFromRecord(rec.current!, views.current)
+    current.send.restored = true
+    let previous: EpochState | undefined
+    if (rec.previous !== undefined && views.previous !== undefined) {
+      previous = epochFromRecord(rec.previous, views.previous)
+      previous.send.restored = true
+    }
+    return new HybridSession(policy, deps, current, previous, Number(rec.previousRetiredMs))
+  }
+
+  get epoch(): bigint {
+    return this.current.epoch
+  }
+
+  /** The state as bytes (what `restore` takes). Use for persistence and snapshots. */
+  serialize(): Uint8Array {
+    return encodeState(this.current, this.previous, this.previousRetiredMs)
+  }
+
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn)
+    this.queue = p.catch(() => undefined)
+    return p
+  }
+
+  /** A new epoch: the current one becomes the previous (kept for the grace), the older one is zeroed. */
+  enterEpoch(view: HybridGroupView): Promise<void> {
+    return this.run(async () => {
+      if (view.epoch <= this.current.epoch) throw hybridError('HYBRID_VIEW', `epoch ${view.epoch} is not after ${this.current.epoch}`)
+      const now = this.deps.now()
+      const next = newEpochState(view, now)
+      if (this.previous !== undefined) zeroEpochState(this.previous)
+      if (this.policy.epochGraceEpochs >= 1) {
+        this.previous = this.current
+        this.previousRetiredMs = now
+      } else {
+        zeroEpochState(this.current)
+        this.previous = undefined
+      }
+      this.current = next
+    })
+  }
+
+  encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+    return this.run(async () => {
+      this.housekeeping()
+      const staged = await stageSend(this.current, this.policy, this.deps, plaintext)
+      staged.apply()
+      return staged.frame
+    })
+  }
+
+  /** Processes a frame from `senderLeaf` in `epoch` (both from the authenticated MLS layer). */
+  receive(senderLeaf: number, epoch: bigint, frame: Uint8Array): Promise<ReceiveResult> {
+    return this.run(async () => {
+      const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes)
+      if (decoded.kind === 'rekey-missing') {
+        const req = decoded.request
+        const s = this.current.epoch === epoch ? this.current : undefined
+        const kept = s !== undefined && req.senderLeaf === s.ownLeaf ? s.sentRekeys.find((r) => r.step === req.step) : undefined
+        return { kind: 'rekey-request', forLeaf: req.senderLeaf, step: req.step, resend: kept?.frame }
+      }
+      const s = this.epochState(epoch)
+      const now = this.deps.now()
+      const staged = await stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
+      if (staged.kind === 'buffered') {
+        staged.apply()
+        return { kind: 'buffered', request: encodeRekeyMissingFrame(staged.request) }
+      }
+      staged.apply()
+      const messages: ReceivedMessage[] = [
+        { epoch, sender: senderLeaf, step: staged.step, n: staged.n, rekeyed: staged.rekeyed, plaintext: staged.plaintext },
+      ]
+      const dropped = staged.rekeyed ? await this.drain(s, senderLeaf, messages) : 0
+      this.housekeeping()
+      return { kind: 'messages', messages, dropped }
+    })
+  }
+
+  /** After a rekey from `sender`: processes buffered messages that now fit, lowest (step, n) first. */
+  private async drain(s: EpochState, sender: number, out: ReceivedMessage[]): Promise<number> {
+    let dropped = 0
+    for (;;) {
+      const chain = s.receive.get(sender)!
+      let best = -1
+      for (let i = 0; i < s.buffered.length; i++) {
+        const b = s.buffered[i]!
+        if (b.sender !== sender || b.step > chain.step + 1) continue
+        if (best < 0 || b.step < s.buffered[best]!.step || (b.step === s.buffered[best]!.step && b.n < s.buffered[best]!.n)) best = i
+      }
+      if (best < 0) return dropped
+      const b = s.buffered[best]!
+      const decoded = decodeFrame(b.message, this.policy.maxBufferedMessageBytes)
+      if (decoded.kind !== 'message') {
+        s.buffered.splice(best, 1)
+        dropped++
+        continue
+      }
+      // A chain+1 DATA message still lacks its rekey: leave it (and everything later) buffered.
+      if (b.step === chain.step + 1 && decoded.message.type !== HybridMessageType.DATA_REKEY) return dropped
+      s.buffered.splice(best, 1)
+      try {
+        const staged = await stageReceive(s, this.policy, sender, decoded.message, b.message, this.deps.now())
+        staged.apply()
+        if (staged.kind === 'plaintext') {
+          out.push({ epoch: s.epoch, sender, step: staged.step, n: staged.n, rekeyed: staged.rekeyed, plaintext: staged.plaintext })
+        }
+      } catch (e) {
+        if (!(e instanceof TalosError)) throw e
+        dropped++
+      }
+    }
+  }
+
+  private epochState(epoch: bigint): EpochState {
+    if (epoch === this.current.epoch) return this.current
+    const p = this.previous
+    if (p !== undefined && p.epoch === epoch && this.deps.now() - this.previousRetiredMs <= this.policy.epochGraceMs) return p
+    throw hybridError('HYBRID_EPOCH_EXPIRED', `epoch ${epoch} is not the current epoch (${this.current.epoch}) nor inside the grace period`)
+  }
+
+  /** Time-based deletions (§6, §7); runs at most once a second on its own, or now when called. */
+  expire(): Promise<void> {
+    return this.run(async () => {
+      this.lastExpiryMs = -Infinity
+      this.housekeeping()
+    })
+  }
+
+  private housekeeping(): void {
+    const now = this.deps.now()
+    if (now - this.lastExpiryMs < 1000) return
+    this.lastExpiryMs = now
+    if (this.previous !== undefined && now - this.previousRetiredMs > this.policy.epochGraceMs) {
+      zeroEpochState(this.previous)
+      this.previous = undefined
+    }
+    for (const s of [this.current, this.previous]) {
+      if (s !== undefined && (s.skipped.size > 0 || s.buffered.length > 0)) expireSkipped(s, this.policy, now)
+    }
+  }
+
+  /** Advisory (§6): time for an empty Commit with path, which heals receiver compromise in copath mode. */
+  selfCommitDue(): boolean {
+    const s = this.current
+    return s.send.sentTotal >= this.policy.selfCommitAfterMessages || this.deps.now() - s.createdMs >= this.policy.selfCommitAfterMs
+  }
+
+  /** Zeroes every secret; the session is unusable afterwards. */
+  close(): void {
+    zeroEpochState(this.current)
+    if (this.previous !== undefined) zeroEpochState(this.previous)
+    this.previous = undefined
+  }
+}

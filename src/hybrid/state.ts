@@ -1,0 +1,161 @@
+/**
+ * The hybrid state of one epoch (HYBRID.md §3, §5, §6, §7): our send chain,
+ * one receive chain per sender heard from, skipped message keys, messages
+ * buffered while a rekey is missing, pairwise receive keys (ours and the
+ * latest each peer announced), and the seed tree's frontier.
+ *
+ * Invariants kept by send.ts / receive.ts: every buffer here is live (a
+ * consumed value is zeroed and removed in the same commit), and everything
+ * is bounded by the policy (skipped keys per chain and per group, buffered
+ * messages per sender, receive-key versions).
+ */
+import type { CipherSuite } from '../crypto/suite.js'
+import { memzero } from '../crypto/sodium.js'
+import { hybridError } from './errors.js'
+import { HYBRID_COMPONENT_ID, type HybridGroupView } from './group-view.js'
+import { SeedTree } from './seed-tree.js'
+
+export interface Chain {
+  step: number
+  /** Next message number: CK below is CK[step, n]. */
+  n: number
+  rootKey: Uint8Array
+  chainKey: Uint8Array
+}
+
+export interface SendState {
+  chain: Chain | undefined
+  chainStartedMs: number
+  lastRekeyMs: number
+  peerMessageSinceRekey: boolean
+  restored: boolean
+  sentTotal: number
+}
+
+export interface SkippedKey {
+  readonly sender: number
+  readonly step: number
+  readonly n: number
+  readonly key: Uint8Array
+  readonly nonce: Uint8Array
+  readonly createdMs: number
+  readonly seq: number
+}
+
+export interface BufferedMessage {
+  readonly sender: number
+  readonly step: number
+  readonly n: number
+  readonly message: Uint8Array
+  readonly receivedMs: number
+}
+
+/** HRK[own, v] for v >= 1 (v = 0 is the MLS leaf key, owned by the tree). */
+export interface OwnReceiveKey {
+  readonly version: number
+  readonly privateKey: Uint8Array
+  readonly publicKey: Uint8Array
+  readonly createdMs: number
+  used: boolean
+}
+
+export interface PeerReceiveKey {
+  readonly leaf: number
+  readonly version: number
+  readonly publicKey: Uint8Array
+}
+
+export interface EpochState {
+  readonly suite: CipherSuite
+  readonly view: HybridGroupView
+  readonly groupId: Uint8Array
+  readonly epoch: bigint
+  readonly ownLeaf: number
+  readonly leafWidth: number
+  readonly createdMs: number
+  seeds: SeedTree
+  send: SendState
+  receive: Map<number, Chain>
+  /** key: skippedId(sender, step, n) */
+  skipped: Map<string, SkippedKey>
+  skippedSeq: number
+  buffered: BufferedMessage[]
+  ownKeys: OwnReceiveKey[]
+  leafKeyUsed: boolean
+  sentSinceAnnounce: number
+  lastAnnounceMs: number
+  peerKeys: Map<number, PeerReceiveKey>
+  sentRekeys: { step: number; frame: Uint8Array }[]
+}
+
+export function skippedId(sender: number, step: number, n: number): string {
+  return `${sender}:${step}:${n}`
+}
+
+/** Entering an epoch: E_e = SafeExportSecret(0xF001) seeds the seed tree and is owned by it from here on. */
+export function newEpochState(view: HybridGroupView, nowMs: number): EpochState {
+  checkView(view)
+  const seed = view.safeExportSecret(HYBRID_COMPONENT_ID)
+  let seeds: SeedTree
+  try {
+    seeds = SeedTree.fromEpochSeed(view.suite, view.leafWidth, seed)
+  } catch (e) {
+    memzero(seed)
+    throw e
+  }
+  return {
+    suite: view.suite,
+    view,
+    groupId: view.groupId.slice(),
+    epoch: view.epoch,
+    ownLeaf: view.ownLeaf,
+    leafWidth: view.leafWidth,
+    createdMs: nowMs,
+    seeds,
+    send: { chain: undefined, chainStartedMs: nowMs, lastRekeyMs: nowMs, peerMessageSinceRekey: false, restored: false, sentTotal: 0 },
+    receive: new Map(),
+    skipped: new Map(),
+    skippedSeq: 0,
+    buffered: [],
+    ownKeys: [],
+    leafKeyUsed: false,
+    sentSinceAnnounce: 0,
+    lastAnnounceMs: nowMs,
+    peerKeys: new Map(),
+    sentRekeys: [],
+  }
+}
+
+export function checkView(view: HybridGroupView): void {
+  const w = view.leafWidth
+  if (!Number.isInteger(w) || w < 1 || w > 1 << 30 || (w & (w - 1)) !== 0) throw hybridError('HYBRID_VIEW', `leaf width ${w} is not a power of two`)
+  if (!Number.isInteger(view.ownLeaf) || view.ownLeaf < 0 || view.ownLeaf >= w || !view.isMember(view.ownLeaf)) {
+    throw hybridError('HYBRID_VIEW', `own leaf ${view.ownLeaf} is not a member`)
+  }
+  if (view.groupId.length > 0xffff) throw hybridError('HYBRID_VIEW', 'group_id is too long')
+}
+
+export function zeroChain(c: Chain | undefined): void {
+  if (c === undefined) return
+  memzero(c.rootKey)
+  memzero(c.chainKey)
+}
+
+/** Deletes a whole epoch's hybrid state (§7: epoch-grace expiry). */
+export function zeroEpochState(s: EpochState): void {
+  s.seeds.zeroize()
+  zeroChain(s.send.chain)
+  s.send.chain = undefined
+  for (const c of s.receive.values()) zeroChain(c)
+  s.receive.clear()
+  for (const k of s.skipped.values()) {
+    memzero(k.key)
+    memzero(k.nonce)
+  }
+  s.skipped.clear()
+  for (const k of s.ownKeys) memzero(k.privateKey)
+  s.ownKeys = []
+  s.buffered = []
+  s.sentRekeys = []
+  s.peerKeys.clear()
+}
