@@ -32,8 +32,11 @@ export interface BenchSuite {
   readonly title: string
   /** Builds the tasks (keys, messages...) outside the timed region. */
   readonly tasks: (mode: BenchMode) => BenchTask[] | Promise<BenchTask[]>
-  /** Free text appended under the table (what the numbers mean). */
-  readonly notes?: string
+  /**
+   * Free text appended under the table (what the numbers mean); a function
+   * gets the measured rows, for notes derived from them (e.g. ratios).
+   */
+  readonly notes?: string | ((results: readonly TaskResult[]) => string)
 }
 
 export interface TaskResult {
@@ -125,7 +128,7 @@ export async function runSuite(suite: BenchSuite, mode: BenchMode): Promise<Suit
   })
   process.stderr.write(`${suite.title} (${mode}, ${tasks.length} tasks)\n`)
   await bench.run()
-  const out: SuiteResult = { suite: suite.name, title: suite.title, mode, machine: machine(), results, notes: suite.notes }
+  const out: SuiteResult = { suite: suite.name, title: suite.title, mode, machine: machine(), results, notes: typeof suite.notes === 'function' ? suite.notes(results) : suite.notes }
   mkdirSync(RESULTS_DIR, { recursive: true })
   writeFileSync(join(RESULTS_DIR, `${suite.name}.json`), JSON.stringify(out, null, 2) + '\n')
   return out

@@ -25,7 +25,7 @@
  * re-encoded on receive: the signature covers the exact plaintext slice.
  */
 import { Reader, Writer } from '../../codec/tls.js'
-import { memzero, randomBytes } from '../../crypto/index.js'
+import { memzero } from '../../crypto/index.js'
 import { TalosError, wrapErrors } from '../../errors.js'
 import type { RatchetType, StagedKey } from '../schedule/index.js'
 import {
@@ -55,6 +55,7 @@ import {
 } from './authentication.js'
 import { checkGroupAndEpoch, type FramingContext } from './context.js'
 import { checkPaddingPolicy, paddingLength, type PaddingPolicy } from './padding.js'
+import { freshReuseGuard, guardedNonce } from './reuse-guard.js'
 import { decryptSenderData, encryptSenderData } from './sender-data.js'
 import { encodeBody, framedContentTbs } from './tbs.js'
 
@@ -86,8 +87,6 @@ export interface StagedPrivateMessage {
   /** Leaves the secret tree as it was. */
   discard(): void
 }
-
-const REUSE_GUARD_LENGTH = 4
 
 function ratchetFor(contentType: ContentType): RatchetType {
   return contentType === ContentType.application ? 'application' : 'handshake'
@@ -157,9 +156,8 @@ function encryptContent(
   const aad = privateContentAadBytes(content)
 
   const staged = keys.secretTree.stageNextKey(sender.leafIndex, ratchetFor(content.contentType))
-  const reuseGuard = randomBytes(REUSE_GUARD_LENGTH)
-  const nonce = staged.nonce.slice()
-  for (let i = 0; i < REUSE_GUARD_LENGTH; i++) nonce[i]! ^= reuseGuard[i]!
+  const reuseGuard = freshReuseGuard()
+  const nonce = guardedNonce(staged.nonce, reuseGuard)
   let ciphertext: Uint8Array
   try {
     ciphertext = suite.seal(staged.key, nonce, aad, plaintext)
@@ -217,8 +215,7 @@ function unprotect(
 
   const staged = keys.secretTree.stageKey(sd.leafIndex, ratchetFor(pm.contentType), sd.generation)
   try {
-    const nonce = staged.nonce.slice()
-    for (let i = 0; i < REUSE_GUARD_LENGTH; i++) nonce[i]! ^= sd.reuseGuard[i]!
+    const nonce = guardedNonce(staged.nonce, sd.reuseGuard)
     let plaintext: Uint8Array
     try {
       plaintext = suite.open(staged.key, nonce, privateContentAadBytes(pm), pm.ciphertext)
