@@ -18,6 +18,8 @@ import { join } from 'node:path'
 import { RESULTS_DIR, machine, machineLine, markdownTable, registeredSuites, runSuite, type BenchMode } from './harness.js'
 
 import './crypto-floor.js'
+import './peers/ts-mls.js'
+import './peers/libsignal.js'
 import './mls-framing.js'
 
 function parseArgs(argv: string[]): { mode: BenchMode; only: Set<string> } {

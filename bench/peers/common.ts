@@ -1,0 +1,61 @@
+/**
+ * What the peer benchmarks (ts-mls, libsignal) share: the shape of their raw
+ * results, so our own suites can print ours, the peer's and the ratio side by
+ * side, and a JSON writer for results measured outside the harness loop.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { RESULTS_DIR, machine, type BenchMode } from '../harness.js'
+
+export { registerSuite, type BenchMode, type BenchTask } from '../harness.js'
+
+/** One measured operation, in microseconds. */
+export interface PeerStat {
+  readonly medianUs: number
+  readonly meanUs: number
+  readonly p99Us: number
+  readonly samples: number
+  /** Relative margin of error of the mean, percent. */
+  readonly rmePct: number
+}
+
+/** op -> group size n -> stats. Ops that do not depend on n use n = 0. */
+export type PeerResults<Op extends string = string> = Map<Op, Map<number, PeerStat>>
+
+export function emptyResults<Op extends string>(): PeerResults<Op> {
+  return new Map()
+}
+
+export function setPeer<Op extends string>(r: PeerResults<Op>, op: Op, n: number, s: PeerStat): void {
+  let byN = r.get(op)
+  if (byN === undefined) {
+    byN = new Map()
+    r.set(op, byN)
+  }
+  byN.set(n, s)
+}
+
+/** Converts tinybench latency statistics (milliseconds) to a PeerStat (µs). */
+export function peerStat(latency: { p50?: number; mean: number; p99?: number; samplesCount: number; rme: number }): PeerStat {
+  return {
+    medianUs: (latency.p50 ?? latency.mean) * 1000,
+    meanUs: latency.mean * 1000,
+    p99Us: (latency.p99 ?? latency.mean) * 1000,
+    samples: latency.samplesCount,
+    rmePct: latency.rme,
+  }
+}
+
+/** Plain-object form of a PeerResults: { op: { n: stat } }. */
+export function resultsToObject(r: PeerResults): Record<string, Record<string, PeerStat>> {
+  const out: Record<string, Record<string, PeerStat>> = {}
+  for (const [op, byN] of r) out[op] = Object.fromEntries([...byN].map(([n, s]) => [String(n), s]))
+  return out
+}
+
+/** Writes bench/results/<name>.json: { name, mode, machine, results: { op: { n: stat } }, extra }. */
+export function writeResult(name: string, r: PeerResults, mode: BenchMode, extra?: unknown): void {
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const body = { name, mode, machine: machine(), results: resultsToObject(r), ...(extra === undefined ? {} : { extra }) }
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), JSON.stringify(body, null, 2) + '\n')
+}
