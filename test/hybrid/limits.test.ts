@@ -64,7 +64,7 @@ describe('limits: rejected before any derivation, state unchanged', () => {
     await expectRejectedBeforeDerivation(f, frameOf(far), 'HYBRID_TOO_FAR_AHEAD')
     // The boundary: a real message exactly 1000 ahead decrypts (and only the last 100 skipped keys are kept).
     const g = await fixture(4, { rekeyAfterMessages: 5000 })
-    let last = new Uint8Array()
+    let last: Uint8Array = new Uint8Array()
     for (let i = 0; i <= 1000; i++) last = await g.sender.encrypt(te.encode(`m${i}`))
     expect(parse(last).n).toBe(1000)
     const r = await g.receiver.receive(0, 1n, last)
