@@ -1,0 +1,12 @@
+/**
+ * The MLS group state machine (RFC 9420 §8-§12): group creation, joining by
+ * Welcome and by external Commit, proposals, Commits, application messages,
+ * exporters and persistence, built on src/mls/{wire,keys,schedule,tree,
+ * treekem,framing}.
+ */
+export { MlsGroup, type ProcessResult } from './group.js'
+export { resolveConfig, DEFAULT_CONFIG, type GroupConfig, type HandshakeFraming } from './config.js'
+export { MemoryPskStore, type ExternalPskStore, type ForeignResumptionPsks } from './psk.js'
+export type { ReceivedContent, Incoming } from './receive.js'
+export type { CreateGroupOptions } from './create.js'
+export type { JoinOptions } from './join.js'
