@@ -93,6 +93,8 @@ export interface Subscription extends AsyncIterableIterator<Delivery> {
   ack(seq: number): Promise<void>
   /** Stops delivery; a pending `next()` resolves as done. Idempotent. */
   close(): Promise<void>
+  /** Iterator protocol: closes (what `break` in a for-await loop calls). */
+  return(): Promise<IteratorResult<Delivery>>
 }
 
 /**
