@@ -26,6 +26,11 @@
  *   confirmedTranscriptHash(suite, interim, ac) -> new key schedule -> tag =
  *   confirmationTag(suite, confirmationKey, confirmed) -> protect*(withConfirmationTag(ac, tag)).
  *
+ * Either wire format, dispatching on MLSMessage.wire_format (keys = { membershipKey, secretTree,
+ * senderDataSecret }):
+ *   protectMessage(ctx, ac, keys, options?) -> MLSMessage
+ *   unprotectMessage(ctx, mlsMessage, keys, senders) -> StagedContent { content, commit(), discard() }
+ *
  * Receiving
  *   unprotectPublicMessage(ctx, pm, membershipKey, senders) -> AuthenticatedContent   (pure)
  *   unprotectPrivateMessage(ctx, pm, keys, senders) -> StagedPrivateMessage
@@ -72,6 +77,7 @@ export {
   type ProtectOptions,
   type StagedPrivateMessage,
 } from './private-message.js'
+export { protectMessage, unprotectMessage, type EpochFramingKeys, type StagedContent } from './mls-message.js'
 export { MAX_PADDING_BLOCK, paddingLength, type PaddingPolicy } from './padding.js'
 export { decryptSenderData, encryptSenderData, SENDER_DATA_LENGTH } from './sender-data.js'
 export {
