@@ -28,7 +28,7 @@
  * Each op starts from the same immutable ts-mls state (ts-mls states are values).
  */
 import { Bench } from 'tinybench'
-import { createGroup, createKeyPackage, joinFromWelcome, type TsMlsMember } from '../../test/helpers/ts-mls-driver.js'
+import { createGroup, createKeyPackage, joinFromWelcome, type TsMlsMember, type TsMlsProvider } from '../../test/helpers/ts-mls-driver.js'
 import { emptyResults, peerStat, registerSuite, setPeer, writeResult, type BenchMode, type BenchTask, type PeerResults } from './common.js'
 
 export const TS_MLS_OPS = [
@@ -44,9 +44,13 @@ export const TS_MLS_OPS = [
 ] as const
 export type TsMlsOp = (typeof TS_MLS_OPS)[number]
 
+/** The provider the headline rows use. */
+export const DEFAULT_PROVIDER: TsMlsProvider = 'default'
+
 interface Fixture {
   readonly n: number
   readonly suite: number
+  readonly provider: TsMlsProvider
   readonly alice: TsMlsMember
   readonly bob: TsMlsMember
   readonly addCommit: Uint8Array
@@ -64,26 +68,26 @@ interface Fixture {
 const fixtures = new Map<string, Promise<Fixture>>()
 
 /** Builds (once per process) an n-member ts-mls group and the messages the ops replay. */
-export function tsMlsFixture(suite: number, n: number): Promise<Fixture> {
+export function tsMlsFixture(suite: number, n: number, provider: TsMlsProvider = DEFAULT_PROVIDER): Promise<Fixture> {
   if (n < 2) throw new Error('ts-mls bench: n must be at least 2')
-  const key = `${suite}/${n}`
+  const key = `${suite}/${n}/${provider}`
   let f = fixtures.get(key)
   if (f === undefined) {
-    f = buildFixture(suite, n)
+    f = buildFixture(suite, n, provider)
     fixtures.set(key, f)
   }
   return f
 }
 
-async function buildFixture(suite: number, n: number): Promise<Fixture> {
-  const alice = await createGroup(suite, 'alice')
+async function buildFixture(suite: number, n: number, provider: TsMlsProvider): Promise<Fixture> {
+  const alice = await createGroup(suite, 'alice', undefined, { provider })
   const kps = []
-  for (let i = 1; i < n; i++) kps.push(await createKeyPackage(suite, i === 1 ? 'bob' : `member-${i}`))
+  for (let i = 1; i < n; i++) kps.push(await createKeyPackage(suite, i === 1 ? 'bob' : `member-${i}`, { provider }))
   const { welcome } = await alice.add(kps.map((k) => k.bytes))
   if (welcome === undefined) throw new Error('ts-mls bench: no Welcome')
   const bob = await joinFromWelcome(welcome, kps[0]!)
 
-  const addKp = await createKeyPackage(suite, 'newcomer')
+  const addKp = await createKeyPackage(suite, 'newcomer', { provider })
   const added = await alice.fork().add([addKp.bytes])
   const updateCommit = (await alice.fork().update()).commit
   const removeCommit = (await alice.fork().remove([n - 1])).commit
@@ -107,6 +111,7 @@ async function buildFixture(suite: number, n: number): Promise<Fixture> {
   return {
     n,
     suite,
+    provider,
     alice,
     bob,
     addCommit: added.commit,
@@ -120,13 +125,18 @@ async function buildFixture(suite: number, n: number): Promise<Fixture> {
   }
 }
 
-export function tsMlsTaskName(suite: number, op: TsMlsOp, n: number): string {
-  return `ts-mls s${suite} n=${n} ${op}`
+export function tsMlsTaskName(suite: number, op: TsMlsOp, n: number, provider: TsMlsProvider = DEFAULT_PROVIDER): string {
+  return `ts-mls${provider === DEFAULT_PROVIDER ? '' : ` (${provider})`} s${suite} n=${n} ${op}`
 }
 
 /** The timed operations for one group size, each a closure over the fixture. */
-export async function tsMlsTasks(suite: number, n: number, ops: readonly TsMlsOp[] = TS_MLS_OPS): Promise<{ op: TsMlsOp; task: BenchTask }[]> {
-  const f = await tsMlsFixture(suite, n)
+export async function tsMlsTasks(
+  suite: number,
+  n: number,
+  ops: readonly TsMlsOp[] = TS_MLS_OPS,
+  provider: TsMlsProvider = DEFAULT_PROVIDER,
+): Promise<{ op: TsMlsOp; task: BenchTask }[]> {
+  const f = await tsMlsFixture(suite, n, provider)
   const pt = crypto.getRandomValues(new Uint8Array(1024))
   const sending = f.sender.fork()
   const all: Record<TsMlsOp, (() => Promise<unknown>) | undefined> = {
@@ -143,7 +153,7 @@ export async function tsMlsTasks(suite: number, n: number, ops: readonly TsMlsOp
   const out: { op: TsMlsOp; task: BenchTask }[] = []
   for (const op of ops) {
     const fn = all[op]
-    if (fn !== undefined) out.push({ op, task: { name: tsMlsTaskName(suite, op, n), fn } })
+    if (fn !== undefined) out.push({ op, task: { name: tsMlsTaskName(suite, op, n, provider), fn } })
   }
   return out
 }
@@ -154,6 +164,8 @@ export interface MeasureOptions {
   /** Sample budget as in the harness (default 'default'); groups of 512 and more always take few samples. */
   readonly mode?: BenchMode
   readonly ops?: readonly TsMlsOp[]
+  /** ts-mls crypto provider (default: DEFAULT_PROVIDER). */
+  readonly provider?: TsMlsProvider
   /** Progress lines on stderr (default true). */
   readonly progress?: boolean
 }
@@ -180,7 +192,7 @@ export async function measureTsMls(sizes: readonly number[], opts: MeasureOption
   const results = emptyResults<TsMlsOp>()
   for (const n of sizes) {
     const t0 = performance.now()
-    const tasks = await tsMlsTasks(suite, n, opts.ops)
+    const tasks = await tsMlsTasks(suite, n, opts.ops, opts.provider)
     if (opts.progress !== false) process.stderr.write(`  [ts-mls] s${suite} n=${n}: group built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
     for (const { op, task } of tasks) {
       const cheap = op === 'encrypt 1 KiB' || op === 'decrypt 1 KiB'
@@ -207,7 +219,7 @@ let largeNotes = ''
 
 registerSuite({
   name: 'ts-mls',
-  title: 'Peer: ts-mls 1.6.4, suite 0x0003 (and 0x0001 messages), default crypto provider',
+  title: 'Peer: ts-mls 1.6.4, suite 0x0003 (and 0x0001 messages), default crypto provider (noble rows marked)',
   notes: () =>
     (
       'Bytes to bytes (encoded MLSMessage in and out). Group of n built by one commit adding n-1 KeyPackages: ' +
@@ -221,7 +233,10 @@ registerSuite({
     const tasks: BenchTask[] = []
     for (const n of harness) for (const { task } of await tsMlsTasks(3, n)) tasks.push(task)
     if (mode !== 'quick') {
-      for (const n of [2, 16]) for (const { task } of await tsMlsTasks(1, n, ['encrypt 1 KiB', 'decrypt 1 KiB'])) tasks.push(task)
+      const msgs: TsMlsOp[] = ['encrypt 1 KiB', 'decrypt 1 KiB']
+      for (const n of [2, 16]) for (const { task } of await tsMlsTasks(1, n, msgs)) tasks.push(task)
+      // ts-mls's other crypto provider (pure-JS noble), for the message path
+      for (const { task } of await tsMlsTasks(3, 16, msgs, 'noble')) tasks.push(task)
     }
     largeNotes = ''
     if (large.length > 0) {

@@ -32,6 +32,7 @@ import {
   getCiphersuiteImpl,
   joinGroup,
   mlsExporter,
+  nobleCryptoProvider,
   processMessage,
   type Capabilities,
   type CiphersuiteImpl,
@@ -55,16 +56,25 @@ const SUITE_NAMES: Record<number, CiphersuiteName> = {
   7: 'MLS_256_DHKEMP384_AES256GCM_SHA384_P384',
 }
 
-const impls = new Map<number, Promise<CiphersuiteImpl>>()
+/**
+ * ts-mls's two crypto providers: 'default' (WebCrypto for hashes, HMAC and
+ * Ed25519 where the runtime has them, @hpke/core for HPKE) and 'noble'
+ * (pure-JS @noble for everything).
+ */
+export type TsMlsProvider = 'default' | 'noble'
 
-/** ts-mls's cipher suite implementation for an RFC 9420 suite id (default crypto provider), cached. */
-export function tsMlsSuite(suite: number): Promise<CiphersuiteImpl> {
+const impls = new Map<string, Promise<CiphersuiteImpl>>()
+
+/** ts-mls's cipher suite implementation for an RFC 9420 suite id, cached per provider. */
+export function tsMlsSuite(suite: number, provider: TsMlsProvider = 'default'): Promise<CiphersuiteImpl> {
   const name = SUITE_NAMES[suite]
   if (name === undefined) throw new Error(`ts-mls driver: unknown cipher suite ${suite}`)
-  let p = impls.get(suite)
+  const key = `${suite}/${provider}`
+  let p = impls.get(key)
   if (p === undefined) {
-    p = getCiphersuiteImpl(getCiphersuiteFromName(name))
-    impls.set(suite, p)
+    const cs = getCiphersuiteFromName(name)
+    p = provider === 'noble' ? getCiphersuiteImpl(cs, nobleCryptoProvider) : getCiphersuiteImpl(cs)
+    impls.set(key, p)
   }
   return p
 }
@@ -73,6 +83,7 @@ const utf8 = new TextEncoder()
 
 export interface TsMlsKeyPackage {
   readonly suite: number
+  readonly provider: TsMlsProvider
   readonly identity: Uint8Array
   readonly publicPackage: KeyPackage
   readonly privatePackage: PrivateKeyPackage
@@ -83,6 +94,8 @@ export interface TsMlsKeyPackage {
 export interface KeyPackageOptions {
   /** Capabilities of the leaf; ts-mls's default lists every suite it knows plus GREASE values. */
   readonly capabilities?: Capabilities
+  /** ts-mls crypto provider (default 'default'). */
+  readonly provider?: TsMlsProvider
 }
 
 /** A fresh KeyPackage with a basic credential holding `identity` (a string is UTF-8 encoded). */
@@ -91,12 +104,13 @@ export async function createKeyPackage(
   identity: string | Uint8Array,
   opts: KeyPackageOptions = {},
 ): Promise<TsMlsKeyPackage> {
-  const impl = await tsMlsSuite(suite)
+  const provider = opts.provider ?? 'default'
+  const impl = await tsMlsSuite(suite, provider)
   const id = typeof identity === 'string' ? utf8.encode(identity) : identity
   const credential: Credential = { credentialType: 'basic', identity: id }
   const kp = await generateKeyPackage(credential, opts.capabilities ?? defaultCapabilities(), defaultLifetime, [], impl)
   const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp.publicPackage })
-  return { suite, identity: id, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage, bytes }
+  return { suite, provider, identity: id, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage, bytes }
 }
 
 /** Decodes one whole MLSMessage; throws on trailing bytes or a decode failure. */
@@ -264,7 +278,7 @@ export async function createGroup(
   groupId: Uint8Array = crypto.getRandomValues(new Uint8Array(16)),
   opts: KeyPackageOptions = {},
 ): Promise<TsMlsMember> {
-  const impl = await tsMlsSuite(suite)
+  const impl = await tsMlsSuite(suite, opts.provider)
   const kp = await createKeyPackage(suite, identity, opts)
   const state = await tsCreateGroup(groupId, kp.publicPackage, kp.privatePackage, [], impl)
   return new TsMlsMember(state, impl, suite)
@@ -282,7 +296,7 @@ export async function joinFromWelcome(
 ): Promise<TsMlsMember> {
   const m = decodeMessage(welcome)
   if (m.wireformat !== 'mls_welcome') throw new Error(`ts-mls driver: expected a Welcome, got ${m.wireformat}`)
-  const impl = await tsMlsSuite(keyPackage.suite)
+  const impl = await tsMlsSuite(keyPackage.suite, keyPackage.provider)
   const state = await joinGroup(m.welcome, keyPackage.publicPackage, keyPackage.privatePackage, emptyPskIndex, impl, ratchetTree)
   return new TsMlsMember(state, impl, keyPackage.suite)
 }

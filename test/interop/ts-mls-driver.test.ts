@@ -95,6 +95,18 @@ for (const suite of [1, 3]) {
       expect(text.decode((await c.receive(msg)).data)).toBe('x')
     })
 
+    it("ts-mls's two crypto providers (default, noble) interoperate", async () => {
+      const alice = await createGroup(suite, 'alice', undefined, { provider: 'noble' })
+      const bobKp = await createKeyPackage(suite, 'bob', { provider: 'default' })
+      const { welcome } = await alice.add([bobKp.bytes])
+      const bob = await joinFromWelcome(welcome!, bobKp)
+      await expectAgree([alice, bob])
+      expect(text.decode((await bob.receive(await alice.send(utf8.encode('n->d')))).data)).toBe('n->d')
+      expect(text.decode((await alice.receive(await bob.send(utf8.encode('d->n')))).data)).toBe('d->n')
+      await alice.receive((await bob.update()).commit)
+      await expectAgree([alice, bob])
+    })
+
     it('a Welcome without the ratchet_tree extension joins with the tree given out of band', async () => {
       const alice = await createGroup(suite, 'alice')
       const bobKp = await createKeyPackage(suite, 'bob')
