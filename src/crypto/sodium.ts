@@ -11,6 +11,7 @@
  * This module (with the rest of src/crypto) is the only place that touches
  * libsodium.
  */
+import { randomFillSync } from 'node:crypto'
 import _sodium from 'libsodium-wrappers-sumo'
 import { TalosError } from '../errors.js'
 
@@ -153,8 +154,13 @@ export function hmac(hash: 'SHA256' | 'SHA512', key: Uint8Array, data: Uint8Arra
   return sodium.crypto_auth_hmacsha512_final(st)
 }
 
+/**
+ * CSPRNG output from the OS (node:crypto randomFillSync, OpenSSL's DRBG).
+ * libsodium's WASM randombytes_buf calls back into JS for every 4 bytes:
+ * measured ~8-30 µs for 4 bytes and ~3 ms for 1 KiB, against ~2.5 µs here.
+ */
 export function randomBytes(n: number): Uint8Array {
-  return sodium.randombytes_buf(n)
+  return randomFillSync(new Uint8Array(n))
 }
 
 /** Overwrites a secret with zeros (sodium_memzero semantics: not optimised away). */
