@@ -5,12 +5,12 @@
  * encryption", so a sender that lost its ratchet state and reuses a
  * generation still does not reuse a nonce (with probability 1 - 2^-32).
  *
- * Why a pool: one call into libsodium's randombytes costs tens of
- * microseconds here whatever the size (measured: 4 bytes ~17–40 µs on the
- * bench machine, comparable to the Ed25519 signature itself), so guards are
- * cut from a 1 KiB block of CSPRNG output drawn at once. Each guard is copied
- * out and its bytes in the pool zeroed, so no guard is ever handed out twice
- * or kept after use.
+ * Why a pool: a call for random bytes costs about as much whatever its size
+ * (~2.5 µs through node:crypto, far more through libsodium's WASM
+ * randombytes), several per cent of a whole message, so guards are cut from a
+ * 1 KiB block of CSPRNG output drawn once per 256 messages. Each guard is
+ * copied out and its bytes in the pool zeroed, so no guard is ever handed out
+ * twice or kept after use.
  */
 import { memzero, randomBytes } from '../../crypto/index.js'
 
