@@ -1,0 +1,109 @@
+/**
+ * What an audit entry signs and what the chain hashes: a canonical TLS
+ * encoding (src/codec/tls.ts) of the entry's fields, never its Protobuf
+ * bytes (Protobuf encoding is not canonical).
+ *
+ *   struct {
+ *     uint8  type;
+ *     opaque group_id<V>;
+ *     opaque sender<V>;                 // UTF-8 DID
+ *     opaque recipients<V>;             // vector of opaque<V> DIDs, in the order given
+ *     opaque content_hash<V>;
+ *     uint64 epoch;
+ *     opaque member<V>;
+ *     uint64 timestamp_ms;
+ *   } AuditEventTBS;
+ *
+ *   struct {
+ *     opaque label<V> = "talos audit entry v1";
+ *     uint64 seq;
+ *     opaque prev_hash<V>;
+ *     AuditEventTBS event;
+ *     opaque signer<V>;
+ *   } AuditEntryTBS;
+ *
+ *   signature  = Ed25519(signer key, AuditEntryTBS)
+ *   entry hash = SHA-256(AuditEntryTBS)
+ *
+ * The entry hash leaves the signature out on purpose: the next entry's
+ * prev_hash then pins the entry's content alone, which lets a verifier tell
+ * an altered entry (content no longer matches what its successor chained
+ * to) from a bad signature over unchanged content.
+ */
+import { Writer } from '../codec/tls.js'
+import { sha256 } from '../crypto/sodium.js'
+import { isDid } from '../delivery/did.js'
+import { AuditEventType, type AuditEntry, type AuditEvent } from '../proto/audit.js'
+
+const LABEL = new TextEncoder().encode('talos audit entry v1')
+const utf8 = new TextEncoder()
+
+export const HASH_BYTES = 32
+export const SIGNATURE_BYTES = 64
+/** prev_hash of the first entry. */
+export const GENESIS_HASH: Uint8Array = new Uint8Array(HASH_BYTES)
+/** Recipients one GROUP_MESSAGE event may list. */
+export const MAX_RECIPIENTS = 5000
+const MAX_GROUP_ID_BYTES = 255
+const U64_MAX = (1n << 64n) - 1n
+
+/** Why an event or entry is malformed, or undefined if it is well-formed. */
+export function eventProblem(e: AuditEvent): string | undefined {
+  if (e.groupId.length === 0 || e.groupId.length > MAX_GROUP_ID_BYTES) return `group_id of ${e.groupId.length} bytes`
+  if (!isDid(e.sender)) return 'sender is not a DID'
+  if (e.epoch < 0n || e.epoch > U64_MAX || e.timestampMs < 0n || e.timestampMs > U64_MAX) return 'integer out of range'
+  const message = e.type === AuditEventType.GROUP_MESSAGE
+  const membership = e.type === AuditEventType.MEMBER_ADDED || e.type === AuditEventType.MEMBER_REMOVED
+  switch (e.type) {
+    case AuditEventType.GROUP_MESSAGE:
+    case AuditEventType.MEMBER_ADDED:
+    case AuditEventType.MEMBER_REMOVED:
+    case AuditEventType.EPOCH_CHANGED:
+      break
+    default:
+      return `unknown event type ${String(e.type)}`
+  }
+  if (message) {
+    if (e.contentHash.length !== HASH_BYTES) return 'GROUP_MESSAGE needs a 32-byte content_hash'
+    if (e.recipients.length > MAX_RECIPIENTS) return `more than ${MAX_RECIPIENTS} recipients`
+    if (!e.recipients.every(isDid)) return 'a recipient is not a DID'
+  } else if (e.contentHash.length !== 0 || e.recipients.length !== 0) {
+    return 'content_hash and recipients belong to GROUP_MESSAGE only'
+  }
+  if (membership ? !isDid(e.member) : e.member !== '') {
+    return membership ? 'MEMBER_ADDED/REMOVED needs the member DID' : 'member belongs to MEMBER_ADDED/REMOVED only'
+  }
+  return undefined
+}
+
+export function entryProblem(e: AuditEntry): string | undefined {
+  if (e.event === undefined) return 'no event'
+  if (e.prevHash.length !== HASH_BYTES) return `prev_hash of ${e.prevHash.length} bytes`
+  if (e.signature.length !== SIGNATURE_BYTES) return `signature of ${e.signature.length} bytes`
+  if (!isDid(e.signer)) return 'signer is not a DID'
+  return eventProblem(e.event)
+}
+
+function writeEvent(w: Writer, e: AuditEvent): void {
+  w.u8(e.type)
+    .opaque(e.groupId)
+    .opaque(utf8.encode(e.sender))
+    .list(e.recipients, (x, r) => x.opaque(utf8.encode(r)))
+    .opaque(e.contentHash)
+    .u64(e.epoch)
+    .opaque(utf8.encode(e.member))
+    .u64(e.timestampMs)
+}
+
+/** AuditEntryTBS for a well-formed entry (check entryProblem first). */
+export function entryTbs(e: Pick<AuditEntry, 'seq' | 'prevHash' | 'signer'> & { event: AuditEvent }): Uint8Array {
+  const w = new Writer(256)
+  w.opaque(LABEL).u64(e.seq).opaque(e.prevHash)
+  writeEvent(w, e.event)
+  w.opaque(utf8.encode(e.signer))
+  return w.finish()
+}
+
+export function entryHash(e: Pick<AuditEntry, 'seq' | 'prevHash' | 'signer'> & { event: AuditEvent }): Uint8Array {
+  return sha256(entryTbs(e))
+}

@@ -1,0 +1,59 @@
+/**
+ * Builders for the four audit events, so callers (src/group) cannot mix up
+ * which fields belong to which type. Each returns a checked AuditEvent; the
+ * timestamp is filled in by AuditLog.append.
+ */
+import { sha256 } from '../crypto/sodium.js'
+import { TalosError } from '../errors.js'
+import { AuditEventType, type AuditEvent } from '../proto/audit.js'
+import { eventProblem } from './canonical.js'
+
+export interface EventBase {
+  readonly groupId: Uint8Array
+  /** DID of the agent that acted. */
+  readonly sender: string
+  readonly epoch: number | bigint
+}
+
+function make(type: AuditEventType, base: EventBase, extra: Partial<AuditEvent>): AuditEvent {
+  if (typeof base.epoch === 'number' && !Number.isSafeInteger(base.epoch)) {
+    throw new TalosError('AUDIT_INVALID_EVENT', 'epoch must be an integer')
+  }
+  const event: AuditEvent = {
+    type,
+    groupId: base.groupId,
+    sender: base.sender,
+    recipients: [],
+    contentHash: new Uint8Array(0),
+    epoch: BigInt(base.epoch),
+    member: '',
+    timestampMs: 0n,
+    ...extra,
+  }
+  const problem = eventProblem(event)
+  if (problem !== undefined) throw new TalosError('AUDIT_INVALID_EVENT', problem)
+  return event
+}
+
+/** A message sent to the group. Pass the content (hashed here) or its SHA-256. */
+export function groupMessageEvent(
+  base: EventBase & { readonly recipients: readonly string[] } & (
+      | { readonly content: Uint8Array }
+      | { readonly contentHash: Uint8Array }
+    ),
+): AuditEvent {
+  const contentHash = 'content' in base ? sha256(base.content) : base.contentHash
+  return make(AuditEventType.GROUP_MESSAGE, base, { recipients: [...base.recipients], contentHash })
+}
+
+export function memberAddedEvent(base: EventBase & { readonly member: string }): AuditEvent {
+  return make(AuditEventType.MEMBER_ADDED, base, { member: base.member })
+}
+
+export function memberRemovedEvent(base: EventBase & { readonly member: string }): AuditEvent {
+  return make(AuditEventType.MEMBER_REMOVED, base, { member: base.member })
+}
+
+export function epochChangedEvent(base: EventBase): AuditEvent {
+  return make(AuditEventType.EPOCH_CHANGED, base, {})
+}
