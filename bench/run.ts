@@ -21,6 +21,7 @@ import './crypto-floor.js'
 import './peers/ts-mls.js'
 import './peers/libsignal.js'
 import './mls-framing.js'
+import './hybrid.js'
 
 function parseArgs(argv: string[]): { mode: BenchMode; only: Set<string> } {
   let mode: BenchMode = 'default'

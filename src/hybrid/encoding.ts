@@ -34,6 +34,7 @@
  */
 import type { CipherSuite } from '../crypto/suite.js'
 import { Writer } from '../codec/tls.js'
+import { TalosError } from '../errors.js'
 import type { HybridKeyAnnouncement, HybridRekey } from '../proto/hybrid.js'
 
 const MSG_LABEL = new TextEncoder().encode('HYB1 msg')
@@ -113,8 +114,46 @@ export interface AadFields {
   readonly rekeyHash: Uint8Array
 }
 
-/** The AEAD associated data (§4). */
+/** The AEAD associated data (§4), written straight into one buffer (it is built for every message). */
 export function encodeAad(a: AadFields): Uint8Array {
+  const g = a.groupId.length
+  if (g > 0x3fff) return encodeAadSlow(a)
+  const vlen = g < 0x40 ? 1 : 2
+  const out = new Uint8Array(MSG_LABEL.length + vlen + g + 8 + 4 + 2 + 12 + a.reuseGuard.length + a.rekeyHash.length)
+  const dv = new DataView(out.buffer)
+  out.set(MSG_LABEL, 0)
+  let p = MSG_LABEL.length
+  if (vlen === 1) out[p++] = g
+  else {
+    dv.setUint16(p, 0x4000 | g)
+    p += 2
+  }
+  out.set(a.groupId, p)
+  p += g
+  checkInts(a)
+  dv.setBigUint64(p, a.epoch)
+  dv.setUint32(p + 8, a.senderLeaf)
+  out[p + 12] = a.version
+  out[p + 13] = a.type
+  dv.setUint32(p + 14, a.step)
+  dv.setUint32(p + 18, a.n)
+  dv.setUint32(p + 22, a.pn)
+  p += 26
+  out.set(a.reuseGuard, p)
+  out.set(a.rekeyHash, p + a.reuseGuard.length)
+  return out
+}
+
+function checkInts(a: AadFields): void {
+  const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff
+  const u8 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xff
+  if (!(u32(a.senderLeaf) && u32(a.step) && u32(a.n) && u32(a.pn) && u8(a.version) && u8(a.type) && a.epoch >= 0n && a.epoch <= 0xffffffffffffffffn)) {
+    throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
+  }
+}
+
+/** The same bytes through the generic TLS writer (long group ids). */
+export function encodeAadSlow(a: AadFields): Uint8Array {
   return new Writer(a.groupId.length + 96)
     .bytes(MSG_LABEL)
     .opaque(a.groupId)

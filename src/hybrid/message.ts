@@ -81,3 +81,57 @@ export function checkMessage(m: HybridMessage, memberCount: number): void {
     throw hybridError('HYBRID_MALFORMED', 'invalid receive-key announcement')
   }
 }
+
+function varintLen(v: number): number {
+  let n = 1
+  while (v >= 0x80) {
+    v = Math.floor(v / 128)
+    n++
+  }
+  return n
+}
+
+function putVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80
+    v = Math.floor(v / 128)
+  }
+  out[pos++] = v
+  return pos
+}
+
+/**
+ * The frame of a plain DATA message (no rekey, no announcement), written
+ * directly: the per-message hot path. Produces exactly the bytes encodeProto
+ * writes for the same HybridFrame (fields in number order, proto3 zero
+ * values omitted; test/hybrid/message.test.ts checks it), in one allocation.
+ */
+export function encodeDataFrame(step: number, n: number, reuseGuard: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  let inner = 2 + 2 + 2 + reuseGuard.length + 1 + varintLen(ciphertext.length) + ciphertext.length
+  if (step !== 0) inner += 1 + varintLen(step)
+  if (n !== 0) inner += 1 + varintLen(n)
+  const out = new Uint8Array(1 + varintLen(inner) + inner)
+  let p = 0
+  out[p++] = 0x0a // HybridFrame.message, length-delimited
+  p = putVarint(out, p, inner)
+  out[p++] = 0x08 // version = 1
+  out[p++] = HYBRID_VERSION
+  out[p++] = 0x10 // type = DATA
+  out[p++] = HybridMessageType.DATA
+  if (step !== 0) {
+    out[p++] = 0x18
+    p = putVarint(out, p, step)
+  }
+  if (n !== 0) {
+    out[p++] = 0x20
+    p = putVarint(out, p, n)
+  }
+  out[p++] = 0x32 // reuse_guard
+  out[p++] = reuseGuard.length
+  out.set(reuseGuard, p)
+  p += reuseGuard.length
+  out[p++] = 0x4a // ciphertext
+  p = putVarint(out, p, ciphertext.length)
+  out.set(ciphertext, p)
+  return out
+}

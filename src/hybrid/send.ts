@@ -13,7 +13,7 @@ import { HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
 import { encodeAad, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
-import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeMessageFrame } from './message.js'
+import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
 import { chainFromBase, applyReuseGuard, messageKey, nextChainKey, rootStep } from './ratchet.js'
@@ -127,7 +127,10 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
       announcement,
       ciphertext,
     }
-    const frame = encodeMessageFrame(message)
+    const frame =
+      type === HybridMessageType.DATA && announcement === undefined
+        ? encodeDataFrame(message.step, n, reuseGuard, ciphertext)
+        : encodeMessageFrame(message)
     const oldChain = s.send.chain
     const stagedChain = msgChain
     let done = false
