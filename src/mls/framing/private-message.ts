@@ -34,7 +34,7 @@ import {
   decodeContentBody,
   encodeAuthData,
   privateContentAadBytes,
-  senderDataAadBytes,
+  varintSize,
   SenderType,
   WireFormat,
   type AuthenticatedContent,
@@ -153,14 +153,14 @@ function encryptContent(
   const pad = paddingLength(padding, w.length)
   if (pad > 0) w.bytes(new Uint8Array(pad))
   const plaintext = w.finish()
-  const aad = privateContentAadBytes(content)
+  const { contentAad, senderDataAad } = aads(content)
 
   const staged = keys.secretTree.stageNextKey(sender.leafIndex, ratchetFor(content.contentType))
   const reuseGuard = freshReuseGuard()
   const nonce = guardedNonce(staged.nonce, reuseGuard)
   let ciphertext: Uint8Array
   try {
-    ciphertext = suite.seal(staged.key, nonce, aad, plaintext)
+    ciphertext = suite.seal(staged.key, nonce, contentAad, plaintext)
   } catch (e) {
     staged.discard()
     throw e
@@ -170,7 +170,7 @@ function encryptContent(
   const generation = staged.generation
   staged.commit()
 
-  const encryptedSenderData = encryptSenderData(suite, keys.senderDataSecret, senderDataAadBytes(content), ciphertext, {
+  const encryptedSenderData = encryptSenderData(suite, keys.senderDataSecret, senderDataAad, ciphertext, {
     leafIndex: sender.leafIndex,
     generation,
     reuseGuard,
@@ -207,7 +207,8 @@ function unprotect(
 ): StagedPrivateMessage {
   const suite = ctx.suite
   checkGroupAndEpoch(ctx, pm.groupId, pm.epoch)
-  const sd = decryptSenderData(suite, keys.senderDataSecret, senderDataAadBytes(pm), pm.ciphertext, pm.encryptedSenderData)
+  const { contentAad, senderDataAad } = aads(pm)
+  const sd = decryptSenderData(suite, keys.senderDataSecret, senderDataAad, pm.ciphertext, pm.encryptedSenderData)
   const sender = { senderType: SenderType.member, leafIndex: sd.leafIndex } as const
   // §6.3.2: the leaf must be a non-blank member; checked before any key is derived.
   const header = { groupId: pm.groupId, epoch: pm.epoch, sender, authenticatedData: pm.authenticatedData }
@@ -218,7 +219,7 @@ function unprotect(
     const nonce = guardedNonce(staged.nonce, sd.reuseGuard)
     let plaintext: Uint8Array
     try {
-      plaintext = suite.open(staged.key, nonce, privateContentAadBytes(pm), pm.ciphertext)
+      plaintext = suite.open(staged.key, nonce, contentAad, pm.ciphertext)
     } catch (e) {
       throw new TalosError('MLS_CONTENT_DECRYPT_FAILED', 'PrivateMessage ciphertext does not decrypt', { cause: e })
     } finally {
@@ -241,6 +242,19 @@ function unprotect(
     staged.discard()
     throw e
   }
+}
+
+/**
+ * PrivateContentAAD and SenderDataAAD (§6.3.1, §6.3.2). The latter is the
+ * former without its final authenticated_data<V>, so one encoding gives both.
+ */
+function aads(m: Pick<PrivateMessage, 'groupId' | 'epoch' | 'contentType' | 'authenticatedData'>): {
+  contentAad: Uint8Array
+  senderDataAad: Uint8Array
+} {
+  const contentAad = privateContentAadBytes(m)
+  const tail = varintSize(m.authenticatedData.length) + m.authenticatedData.length
+  return { contentAad, senderDataAad: contentAad.subarray(0, contentAad.length - tail) }
 }
 
 /**

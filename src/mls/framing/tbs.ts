@@ -11,7 +11,8 @@
  * re-encoding what it decoded. The GroupContext comes pre-encoded from the
  * FramingContext. One buffer, sized up front, per call.
  */
-import { Writer } from '../../codec/tls.js'
+import { MAX_VARINT, Writer } from '../../codec/tls.js'
+import { TalosError } from '../../errors.js'
 import {
   encodeAuthData,
   encodeContentBody,
@@ -19,6 +20,7 @@ import {
   ContentType,
   senderCodec,
   tbsHasContext,
+  varintSize,
   type FramedContent,
   type FramedContentAuthData,
   type FramedContentBody,
@@ -37,8 +39,19 @@ export interface ContentHeader {
 
 /** TLS encoding of the content_type select alone (application_data / Proposal / Commit). */
 export function encodeBody(body: FramedContentBody): Uint8Array {
-  const size = body.contentType === ContentType.application ? body.applicationData.length + 4 : 256
-  const w = new Writer(size)
+  if (body.contentType === ContentType.application) {
+    // The per-message case: opaque<V> written straight into an exact buffer.
+    const data = body.applicationData
+    if (data.length > MAX_VARINT) throw new TalosError('DECODE_VARINT_TOO_LARGE', `application_data of ${data.length} bytes`)
+    const prefix = varintSize(data.length)
+    const out = new Uint8Array(prefix + data.length)
+    if (prefix === 1) out[0] = data.length
+    else if (prefix === 2) new DataView(out.buffer).setUint16(0, 0x4000 | data.length)
+    else new DataView(out.buffer).setUint32(0, (0x80000000 | data.length) >>> 0)
+    out.set(data, prefix)
+    return out
+  }
+  const w = new Writer(256)
   encodeContentBody(w, body)
   return w.finish()
 }
