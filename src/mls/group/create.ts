@@ -99,6 +99,7 @@ export async function createGroup(opts: CreateGroupOptions): Promise<GroupState>
     signaturePriv: sig.privateKey,
     epoch,
     proposals: ProposalCache.empty(),
+    updateKeys: new Map(),
     resumptionPsks: config.resumptionPskRetention > 0 ? new Map([[0n, epoch.keys.resumptionPsk.slice()]]) : new Map(),
     retired: [],
     removed: false,

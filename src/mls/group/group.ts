@@ -21,6 +21,19 @@ import { joinFromWelcome, type JoinOptions } from './join.js'
 import type { PskSources } from './process-commit.js'
 import { receive, type Incoming, type ReceivedContent } from './receive.js'
 import { contextOf, type GroupState } from './state.js'
+import { createCommit, type CommitOptions, type CreatedCommit, type PendingCommit } from './create-commit.js'
+import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
+import { addProposal, removeProposal, updateProposal } from './proposals.js'
+import { sendApplication, sendProposal } from './send.js'
+import { zeroEpoch, zeroRetired } from './epoch.js'
+import { encodeTree } from '../tree/codec.js'
+import type { Encoded } from '../wire/encoded.js'
+import type { Extension } from '../wire/extension.js'
+import { MLS10 } from '../wire/group-context.js'
+import type { KeyPackage } from '../wire/key-package.js'
+import { WireFormat } from '../wire/framing.js'
+import { encodeMLSMessage } from '../wire/message.js'
+import type { Proposal } from '../wire/proposal.js'
 import type { ExternalPskStore, ForeignResumptionPsks } from './psk.js'
 
 export interface ProcessResult {
@@ -29,6 +42,7 @@ export interface ProcessResult {
 
 export class MlsGroup {
   private psks: PskSources
+  private pending: PendingCommit | undefined
 
   /** @internal use create / join / deserialize. */
   constructor(
@@ -114,15 +128,37 @@ export class MlsGroup {
 
   // --- receiving ---
 
-  /** Verifies and stages a message; nothing changes until accept(). */
+  /**
+   * Verifies and stages a message; nothing changes until accept(), which
+   * adopts it into this handle (and drops our own pending Commit when the
+   * message is another member's Commit for the same epoch).
+   */
   async stageMessage(bytes: Uint8Array): Promise<Incoming> {
-    return receive(this.state, bytes, this.psks)
+    const incoming = await receive(this.state, bytes, this.psks)
+    const base = this.state
+    let done = false
+    return {
+      content: incoming.content,
+      accept: () => {
+        if (done || this.state !== base) throw new TalosError('MLS_STALE_STAGE', 'the group changed since this message was staged')
+        done = true
+        // Discard before adopting: the pending commit shares key buffers with the state both came from.
+        if (incoming.content.kind === 'commit') this.discardPendingCommit()
+        this.state = incoming.accept()
+        return this.state
+      },
+      reject: () => {
+        if (done) return
+        done = true
+        incoming.reject()
+      },
+    }
   }
 
   /** Verifies and applies a message in one step. */
   async processMessage(bytes: Uint8Array): Promise<ProcessResult> {
-    const incoming = await receive(this.state, bytes, this.psks)
-    this.state = incoming.accept()
+    const incoming = await this.stageMessage(bytes)
+    incoming.accept()
     return { content: incoming.content }
   }
 
@@ -131,13 +167,97 @@ export class MlsGroup {
     this.state = next
   }
 
+  // --- sending ---
+
+  /** Encrypts application data as a PrivateMessage (MLSMessage bytes). */
+  send(data: Uint8Array, authenticatedData?: Uint8Array): Uint8Array {
+    return sendApplication(this.state, data, authenticatedData)
+  }
+
+  /** Sends a proposal (framed per config) and caches it; returns the MLSMessage and its ProposalRef. */
+  propose(proposal: Proposal, authenticatedData?: Uint8Array): { message: Uint8Array; ref: Uint8Array } {
+    const r = sendProposal(this.state, proposal, authenticatedData)
+    this.state = r.state
+    return { message: r.message, ref: r.ref }
+  }
+
+  /** Proposes a fresh key for our own leaf (§12.1.2). */
+  async proposeUpdate(extensions?: Extension[]): Promise<{ message: Uint8Array; ref: Uint8Array }> {
+    const u = await updateProposal(this.state, extensions)
+    const r = sendProposal(this.state, u.proposal)
+    const updateKeys = new Map(this.state.updateKeys)
+    updateKeys.set(Buffer.from(u.encryptionPub).toString('hex'), u.encryptionPriv)
+    this.state = { ...r.state, updateKeys }
+    return { message: r.message, ref: r.ref }
+  }
+
+  /**
+   * Creates a Commit of the pending proposals plus `add`/`remove`/`proposals`
+   * by value. The new epoch is adopted by mergePendingCommit() once the
+   * Delivery Service accepted the Commit (or dropped by discardPendingCommit).
+   */
+  async commit(opts: CommitOptions & { add?: (Uint8Array | Encoded<KeyPackage>)[]; remove?: number[] } = {}): Promise<CreatedCommit> {
+    const byValue: Proposal[] = [
+      ...(opts.add ?? []).map((kp) => addProposal(kp)),
+      ...(opts.remove ?? []).map((leaf) => removeProposal(this.state, leaf)),
+      ...(opts.proposals ?? []),
+    ]
+    this.pending?.discard()
+    this.pending = undefined
+    const created = await createCommit(this.state, { ...opts, proposals: byValue }, this.psks)
+    this.pending = created.pending
+    return created
+  }
+
+  /** True while a Commit we created awaits merge or discard. */
+  get hasPendingCommit(): boolean {
+    return this.pending !== undefined
+  }
+
+  mergePendingCommit(): void {
+    if (this.pending === undefined) throw new TalosError('MLS_NO_PENDING_COMMIT', 'there is no pending commit to merge')
+    this.state = this.pending.merge()
+    this.pending = undefined
+  }
+
+  discardPendingCommit(): void {
+    this.pending?.discard()
+    this.pending = undefined
+  }
+
+  /** A signed GroupInfo of the current epoch (MLSMessage), e.g. for external joins. */
+  async groupInfo(opts: GroupInfoOptions = {}): Promise<Uint8Array> {
+    const s = this.state
+    const gi = await buildGroupInfo(
+      {
+        suite: s.suite,
+        groupContext: contextOf(s),
+        tree: s.tree,
+        confirmationTag: s.epoch.confirmationTag,
+        externalSecret: s.epoch.keys.externalSecret,
+        signer: s.ownLeaf,
+        signaturePriv: s.signaturePriv,
+      },
+      opts,
+    )
+    return encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value })
+  }
+
+  /** The ratchet_tree extension body of the current tree (to hand a joiner out of band). */
+  ratchetTree(): Uint8Array {
+    return encodeTree(this.state.tree)
+  }
+
   /** Zeroes every secret this handle holds; the handle is unusable afterwards. */
   destroy(): void {
     const s = this.state
+    this.discardPendingCommit()
     s.privateKeys.dispose()
     memzero(s.signaturePriv)
     for (const psk of s.resumptionPsks.values()) memzero(psk)
+    for (const k of s.updateKeys.values()) memzero(k)
+    for (const r of s.retired) zeroRetired(r)
+    zeroEpoch(s.epoch, s.tree)
     this.state = { ...s, removed: true }
-    throw new TalosError('MLS_GROUP_INACTIVE', 'destroyed')
   }
 }

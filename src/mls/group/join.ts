@@ -151,6 +151,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
       signaturePriv: opts.secrets.signaturePriv.slice(),
       epoch,
       proposals: ProposalCache.empty(),
+    updateKeys: new Map(),
       resumptionPsks: config.resumptionPskRetention > 0 ? new Map([[gc.epoch, epoch.keys.resumptionPsk.slice()]]) : new Map(),
       retired: [],
       removed: false,

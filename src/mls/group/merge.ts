@@ -36,6 +36,7 @@ export function finishMerge(old: GroupState, next: GroupState): void {
   const kept = new Set<RetiredEpoch>(next.retired)
   for (const r of old.retired) if (!kept.has(r)) zeroRetired(r)
   if (old.signaturePriv !== next.signaturePriv) memzero(old.signaturePriv)
+  for (const k of old.updateKeys.values()) if (![...next.updateKeys.values()].includes(k)) memzero(k)
 }
 
 /** The retired list after `old.epoch` ends: old epoch first, bounded; the dropped ones are zeroed by finishMerge. */

@@ -110,6 +110,13 @@ export async function stageCommit(state: GroupState, ac: AuthenticatedContent, p
       now: state.config.checkReceivedLifetimes ? nowSeconds() : undefined,
     })
     const removedUs = applied.removed.has(state.ownLeaf)
+    const ownUpdate = sorted.updates.find((u) => u.leaf === state.ownLeaf)
+    if (ownUpdate !== undefined) {
+      // Our own Update proposal, committed by someone else: our leaf now has the key we kept for it.
+      const priv = state.updateKeys.get(Buffer.from(ownUpdate.leafNode.encryptionKey).toString('hex'))
+      if (priv === undefined) throw new TalosError('MLS_UNKNOWN_UPDATE_KEY', 'a committed Update of our leaf is not one we proposed')
+      privateKeys.set(2 * state.ownLeaf, priv.slice(), ownUpdate.leafNode.encryptionKey)
+    }
 
     if (committer.kind === 'external') {
       if (sorted.removes.length === 1) {
@@ -171,6 +178,7 @@ export async function stageCommit(state: GroupState, ac: AuthenticatedContent, p
       privateKeys,
       epoch: advanced.epoch,
       proposals: ProposalCache.empty(),
+      updateKeys: new Map(),
       reinit: sorted.reinit,
     }
     return staged(state, next, senderLeaf, false)

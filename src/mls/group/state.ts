@@ -9,6 +9,8 @@
  *   epoch         GroupContext, epoch secrets, secret tree, exporter tree,
  *                 interim transcript hash, confirmation tag
  *   proposals     proposals cached this epoch, by ProposalRef
+ *   updateKeys    private keys of the LeafNodes in our own pending Update
+ *                 proposals (hex of the public key -> private key)
  *   resumptionPsks resumption_psk of recent epochs (§8.6), by epoch
  *   retired       recent past epochs kept for late messages, newest first
  *   reinit        set once a Commit with a ReInit was merged: the group is
@@ -40,6 +42,7 @@ export interface GroupState {
   readonly signaturePriv: Uint8Array
   readonly epoch: Epoch
   readonly proposals: ProposalCache
+  readonly updateKeys: ReadonlyMap<string, Uint8Array>
   readonly resumptionPsks: ReadonlyMap<bigint, Uint8Array>
   readonly retired: readonly RetiredEpoch[]
   readonly reinit?: ReInit | undefined

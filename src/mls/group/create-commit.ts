@@ -1,0 +1,219 @@
+/**
+ * Creating a Commit and its Welcome (RFC 9420 §12.4.1, §12.4.3.1).
+ *
+ * Proposals: everything cached this epoch, by reference (§12.4: the
+ * committer SHOULD include all valid proposals received), except Updates of
+ * our own leaf (the committer refreshes its leaf through the path instead),
+ * plus those given by value. The list passes the same §12.2 validation and
+ * §12.3 application as a received Commit, on a staged tree, with lifetimes
+ * of added KeyPackages checked against our clock (§7.3: MUST for what we send).
+ *
+ * Path: always, unless `path: 'when-required'` and no proposal needs it.
+ * Then: sign with the old GroupContext, transcript hash, key schedule,
+ * confirmation tag, protect with the old epoch's keys; GroupInfo for the new
+ * epoch; a Welcome for the added members (GroupSecrets with joiner_secret,
+ * the path secret of our common ancestor, the PSK ids).
+ *
+ * Nothing live changes except our handshake ratchet when the Commit is a
+ * PrivateMessage. The returned PendingCommit is merged once the Delivery
+ * Service accepted the Commit, or discarded if another Commit won the epoch.
+ */
+import { encode } from '../../codec/tls.js'
+import { memzero } from '../../crypto/sodium.js'
+import { TalosError } from '../../errors.js'
+import { signContent, withConfirmationTag } from '../framing/authentication.js'
+import { keyPackageRef } from '../keys/key-package.js'
+import { nowSeconds } from '../keys/leaf-node.js'
+import { resolvePskSecret } from '../schedule/psk.js'
+import { zeroSecret } from '../schedule/key-schedule.js'
+import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
+import { ContentType, SenderType } from '../wire/framing.js'
+import { groupContextCodec, MLS10 } from '../wire/group-context.js'
+import { WireFormat } from '../wire/framing.js'
+import { encodeMLSMessage } from '../wire/message.js'
+import { ProposalOrRefType, ProposalType, type Proposal, type ProposalOrRef } from '../wire/proposal.js'
+import type { Commit } from '../wire/commit.js'
+import { advanceEpoch, provisionalContext } from './advance.js'
+import { applyProposals } from './apply-proposals.js'
+import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
+import { adopt, discard, type StagedState } from './merge.js'
+import { ProposalCache } from './proposal-cache.js'
+import { validateProposalList, type CommittedProposal } from './proposal-list.js'
+import { pskResolver } from './psk.js'
+import type { PskSources } from './process-commit.js'
+import { handshakeWireFormat, protectHandshake, requireCanSend } from './send.js'
+import { contextOf, type GroupState } from './state.js'
+import { sealWelcome } from './welcome.js'
+
+export interface CommitOptions {
+  /** Proposals sent by value in this Commit. */
+  readonly proposals?: readonly Proposal[] | undefined
+  /** Include the proposals cached this epoch by reference (default true). */
+  readonly includePending?: boolean | undefined
+  /** 'always' (default): a full Commit; 'when-required': omit the path when §12.4 allows. */
+  readonly path?: 'always' | 'when-required' | undefined
+  readonly authenticatedData?: Uint8Array | undefined
+  /** GroupInfo extensions (Welcome and published GroupInfo). */
+  readonly groupInfo?: GroupInfoOptions | undefined
+}
+
+export interface CreatedCommit {
+  /** The Commit as an MLSMessage. */
+  readonly commit: Uint8Array
+  /** The Welcome for added members (MLSMessage), when the Commit adds any. */
+  readonly welcome?: Uint8Array | undefined
+  /** The new epoch's GroupInfo (MLSMessage), for external joiners. */
+  readonly groupInfo: Uint8Array
+  /** The next state, adopted by merge(). */
+  readonly pending: PendingCommit
+}
+
+export interface PendingCommit {
+  readonly epoch: bigint
+  merge(): GroupState
+  discard(): void
+}
+
+export async function createCommit(state: GroupState, opts: CommitOptions, psks: PskSources): Promise<CreatedCommit> {
+  requireCanSend(state)
+  const suite = state.suite
+  const old = contextOf(state)
+  const self = { senderType: SenderType.member, leafIndex: state.ownLeaf } as const
+
+  const refs: ProposalOrRef[] = []
+  const committed: CommittedProposal[] = []
+  if (opts.includePending ?? true) {
+    for (const c of state.proposals.list()) {
+      const ownUpdate = c.proposal.proposalType === ProposalType.update && c.sender.senderType === SenderType.member && c.sender.leafIndex === state.ownLeaf
+      if (ownUpdate) continue
+      refs.push({ type: ProposalOrRefType.reference, reference: c.ref })
+      committed.push({ proposal: c.proposal, sender: c.sender })
+    }
+  }
+  for (const p of opts.proposals ?? []) {
+    refs.push({ type: ProposalOrRefType.proposal, proposal: p })
+    committed.push({ proposal: p, sender: self })
+  }
+
+  const sorted = validateProposalList(
+    {
+      suite,
+      groupVersion: old.version,
+      leafAt: (i) => (Number.isInteger(i) && i >= 0 && i < state.tree.leafCount ? state.tree.leaf(i) : undefined),
+      leafOfSignatureKey: (k) => state.tree.findSignatureKey(k),
+    },
+    { kind: 'member', leaf: state.ownLeaf },
+    committed,
+  )
+  const withPath = sorted.pathRequired || (opts.path ?? 'always') === 'always'
+
+  const tree = state.tree.clone()
+  const privateKeys = state.privateKeys.clone()
+  let pskSecret: Uint8Array | undefined
+  let path: CreatedUpdatePath | undefined
+  let secrets: { joinerSecret: Uint8Array; welcomeSecret: Uint8Array } | undefined
+  let next: StagedState | undefined
+  try {
+    const applied = applyProposals(tree, old, sorted, { config: state.config, now: nowSeconds() })
+    pskSecret = resolvePskSecret(suite, sorted.psks, pskResolver(old.groupId, state.resumptionPsks, psks.externalPsks, psks.resumptionPsks))
+    if (withPath) {
+      path = await createUpdatePath({
+        tree,
+        leafIndex: state.ownLeaf,
+        groupId: old.groupId,
+        signaturePrivateKey: state.signaturePriv,
+        excludedLeaves: applied.added.map((a) => a.leaf),
+        groupContext: (th) => encode(groupContextCodec, provisionalContext(old, th, applied.extensions)),
+        privateKeys,
+      })
+    }
+    const commit: Commit = { proposals: refs, path: path?.updatePath }
+    const ac = signContent(
+      state.epoch.framing,
+      handshakeWireFormat(state),
+      { sender: self, authenticatedData: opts.authenticatedData, contentType: ContentType.commit, commit },
+      state.signaturePriv,
+    )
+    const advanced = advanceEpoch({
+      suite,
+      config: state.config,
+      old,
+      oldInterimTranscriptHash: state.epoch.interimTranscriptHash,
+      tree,
+      extensions: applied.extensions,
+      commit: ac,
+      initSecret: state.epoch.keys.initSecret,
+      commitSecret: path?.commitSecret ?? zeroSecret(suite),
+      pskSecret,
+    })
+    secrets = advanced
+    next = {
+      ...state,
+      tree,
+      privateKeys,
+      epoch: advanced.epoch,
+      proposals: ProposalCache.empty(),
+      updateKeys: new Map(),
+      reinit: sorted.reinit,
+    }
+    const gi = await buildGroupInfo(
+      {
+        suite,
+        groupContext: advanced.groupContext,
+        tree,
+        confirmationTag: advanced.confirmationTag,
+        externalSecret: advanced.epoch.keys.externalSecret,
+        signer: state.ownLeaf,
+        signaturePriv: state.signaturePriv,
+      },
+      { ratchetTree: opts.groupInfo?.ratchetTree ?? state.config.ratchetTreeInWelcome, externalPub: opts.groupInfo?.externalPub },
+    )
+    let welcome: Uint8Array | undefined
+    if (applied.added.length > 0) {
+      const w = await sealWelcome(
+        suite,
+        gi.bytes,
+        advanced.welcomeSecret,
+        applied.added.map((a) => {
+          const ps = path?.pathSecretFor(a.leaf)
+          return {
+            keyPackageRef: keyPackageRef(suite, a.keyPackageBytes),
+            initKey: a.keyPackage.initKey,
+            groupSecrets: { joinerSecret: advanced.joinerSecret, pathSecret: ps && { pathSecret: ps }, psks: sorted.psks },
+          }
+        }),
+      )
+      welcome = encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_welcome, welcome: w })
+    }
+    const message = encodeMLSMessage(protectHandshake(state, withConfirmationTag(ac, advanced.confirmationTag)))
+    const staged = next
+    let done = false
+    return {
+      commit: message,
+      welcome,
+      groupInfo: encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value }),
+      pending: {
+        epoch: advanced.groupContext.epoch,
+        merge() {
+          if (done) throw new TalosError('MLS_STALE_STAGE', 'this commit was already merged or discarded')
+          done = true
+          return adopt(state, staged)
+        },
+        discard() {
+          if (done) return
+          done = true
+          discard(state, staged)
+        },
+      },
+    }
+  } catch (e) {
+    if (next !== undefined) discard(state, next)
+    else privateKeys.dispose(state.privateKeys)
+    throw e
+  } finally {
+    memzero(pskSecret)
+    path?.wipe()
+    memzero(secrets?.joinerSecret)
+    memzero(secrets?.welcomeSecret)
+  }
+}
