@@ -18,9 +18,10 @@
  */
 import { x25519Forget, x25519Generate, type X25519KeyPair } from '../crypto/dh.js'
 import { ed25519 } from '../crypto/signature/ed25519.js'
+import { decodeProto, encodeProto } from '../codec/proto.js'
 import { Writer } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
-import type { PreKeyBundle, SignedRatchetPreKey } from '../proto/ratchet.js'
+import { PreKeyBundle, type SignedRatchetPreKey } from '../proto/ratchet.js'
 import { LABEL } from './constants.js'
 import { verifyIdentity, type IdentityKeyPair } from './identity.js'
 
@@ -59,6 +60,18 @@ export function verifyBundle(bundle: PreKeyBundle): PreKeyBundle {
   verifyPreKey('signed', identity.signingKey, bundle.signedPreKey)
   if (bundle.oneTimePreKey !== undefined) verifyPreKey('one-time', identity.signingKey, bundle.oneTimePreKey)
   return bundle
+}
+
+/** Bundles are small: identity, two prekeys, three signatures. */
+const MAX_BUNDLE_BYTES = 1024
+
+export function encodePreKeyBundle(bundle: PreKeyBundle): Uint8Array {
+  return encodeProto(PreKeyBundle, bundle)
+}
+
+/** Decodes and verifies a bundle from a directory; hostile input raises only TalosError. */
+export function decodePreKeyBundle(bytes: Uint8Array): PreKeyBundle {
+  return verifyBundle(decodeProto(PreKeyBundle, bytes, { maxBytes: MAX_BUNDLE_BYTES }))
 }
 
 /** The owner's private prekeys. */

@@ -45,7 +45,8 @@ export function associatedData(initiator: IdentityPublic, responder: IdentityPub
   return w.finish()
 }
 
-function deriveSecrets(dhs: Uint8Array[], ad: Uint8Array, headerEncryption: boolean): X3dhSecrets {
+/** The X3DH KDF over DH1..DH4 (zeroed here). Exported for the fixed vectors. */
+export function x3dhKdf(dhs: Uint8Array[], ad: Uint8Array, headerEncryption: boolean): X3dhSecrets {
   const ikm = new Uint8Array(32 * (dhs.length + 1))
   ikm.set(F, 0)
   dhs.forEach((d, i) => {
@@ -78,13 +79,21 @@ export interface InitiatorHandshake {
   readonly remoteSignedPreKey: Uint8Array
 }
 
-/** Alice's side (X3DH §3.3): verifies the bundle, then derives SK. */
-export function x3dhInitiate(identity: IdentityKeyPair, bundle: PreKeyBundle, headerEncryption: boolean): InitiatorHandshake {
+/**
+ * Alice's side (X3DH §3.3): verifies the bundle, then derives SK. `ephemeral`
+ * exists for the fixed test vectors only; it is consumed (zeroed) here.
+ */
+export function x3dhInitiate(
+  identity: IdentityKeyPair,
+  bundle: PreKeyBundle,
+  headerEncryption: boolean,
+  ephemeral?: X25519KeyPair,
+): InitiatorHandshake {
   verifyBundle(bundle)
   const remote = bundle.identity!
   const spk = bundle.signedPreKey!
   const opk = bundle.oneTimePreKey
-  const ek: X25519KeyPair = x25519Generate()
+  const ek: X25519KeyPair = ephemeral ?? x25519Generate()
   try {
     const dhs = [
       ratchetDh(identity.agreement.privateKey, spk.publicKey),
@@ -93,7 +102,7 @@ export function x3dhInitiate(identity: IdentityKeyPair, bundle: PreKeyBundle, he
     ]
     if (opk !== undefined) dhs.push(ratchetDh(ek.privateKey, opk.publicKey))
     return {
-      secrets: deriveSecrets(dhs, associatedData(identity.public, remote), headerEncryption),
+      secrets: x3dhKdf(dhs, associatedData(identity.public, remote), headerEncryption),
       baseKey: ek.publicKey,
       signedPreKeyId: spk.id,
       oneTimePreKeyId: opk?.id,
@@ -143,7 +152,7 @@ export function x3dhRespond(identity: IdentityKeyPair, store: PreKeyStore, p: Re
   ]
   if (opk !== undefined) dhs.push(ratchetDh(opk.privateKey, p.baseKey))
   return {
-    secrets: deriveSecrets(dhs, associatedData(p.remoteIdentity, identity.public), p.headerEncryption),
+    secrets: x3dhKdf(dhs, associatedData(p.remoteIdentity, identity.public), p.headerEncryption),
     signedPreKey: { privateKey: spk.privateKey.slice(), publicKey: spk.publicKey },
   }
 }
