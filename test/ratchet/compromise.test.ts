@@ -45,7 +45,7 @@ function keyScanOpens(snapshot: Uint8Array, wire: Uint8Array, ad: Uint8Array): b
   for (let i = 0; i + 32 <= snapshot.length; i++) {
     const cand = snapshot.slice(i, i + 32)
     if (opensWith(cand, wire, ad)) return true
-    let ck = cand
+    let ck: Uint8Array = cand
     for (let step = 0; step < 8; step++) {
       const next = kdfCk(ck)
       if (opensWith(next.messageKey, wire, ad)) return true
