@@ -242,6 +242,25 @@ describe.each(CIPHER_SUITE_IDS)('PrivateMessage, suite %i', (id) => {
     expect(snapshot(keys.secretTree as SecretTree)).toBe(before) // no sending key burnt by a refused protect
   })
 
+  it('deletion (§9.2): a used key is gone from both serialized trees; a skipped one stays until used', () => {
+    const contains = (tree: SecretTree, needle: Uint8Array) => snapshot(tree).includes(Buffer.from(needle).toString('hex'))
+    const keyOf = (g: number) => {
+      const s = fx.tree().stageKey(0, 'application', g)
+      const k = { key: s.key.slice(), nonce: s.nonce.slice() }
+      s.discard()
+      return k
+    }
+    const { messages, tree: sender } = send(0, 3)
+    const receiver = fx.tree()
+    unprotectPrivateMessage(ctx, messages[2]!, fx.keys(receiver), senders).commit()
+    for (const t of [sender, receiver]) expect(contains(t, keyOf(2).key)).toBe(false)
+    expect(contains(sender, keyOf(0).key)).toBe(false) // the sender keeps none of its own keys
+    expect(contains(receiver, keyOf(0).key)).toBe(true) // skipped, still needed for the late message
+    unprotectPrivateMessage(ctx, messages[0]!, fx.keys(receiver), senders).commit()
+    expect(contains(receiver, keyOf(0).key)).toBe(false)
+    expect(contains(receiver, keyOf(0).nonce)).toBe(false)
+  })
+
   it('two staged messages: committing one makes the other stale; nothing is consumed twice', () => {
     const receiver = fx.tree()
     const { messages } = send(0, 2)
