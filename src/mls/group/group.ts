@@ -18,6 +18,7 @@ import { mlsExporter } from '../schedule/exporter.js'
 import type { GroupContext } from '../wire/group-context.js'
 import { createGroup, type CreateGroupOptions } from './create.js'
 import { joinFromWelcome, type JoinOptions } from './join.js'
+import { joinByExternalCommit, type ExternalJoinOptions } from './external-join.js'
 import type { PskSources } from './process-commit.js'
 import { receive, type Incoming, type ReceivedContent } from './receive.js'
 import { contextOf, type GroupState } from './state.js'
@@ -59,6 +60,15 @@ export class MlsGroup {
   static async join(opts: JoinOptions): Promise<MlsGroup> {
     const { state } = await joinFromWelcome(opts)
     return new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks })
+  }
+
+  /**
+   * Joins by external Commit (§12.4.3.2) from a GroupInfo with external_pub.
+   * Send `commit` to the group; the returned handle is already in the new epoch.
+   */
+  static async joinExternal(opts: ExternalJoinOptions): Promise<{ group: MlsGroup; commit: Uint8Array }> {
+    const { state, commit } = await joinByExternalCommit(opts)
+    return { group: new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks }), commit }
   }
 
   /** Where PSKs named by future Commits are looked up. */

@@ -10,3 +10,14 @@ export { MemoryPskStore, type ExternalPskStore, type ForeignResumptionPsks } fro
 export type { ReceivedContent, Incoming } from './receive.js'
 export type { CreateGroupOptions } from './create.js'
 export type { JoinOptions } from './join.js'
+export type { ExternalJoinOptions } from './external-join.js'
+export type { CommitOptions, CreatedCommit } from './create-commit.js'
+export type { GroupInfoOptions } from './group-info.js'
+export {
+  addProposal,
+  removeProposal,
+  externalPskProposal,
+  resumptionPskProposal,
+  reinitProposal,
+  groupContextExtensionsProposal,
+} from './proposals.js'
