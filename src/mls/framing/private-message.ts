@@ -147,6 +147,10 @@ function encryptContent(
   if (sender.senderType !== SenderType.member) {
     throw new TalosError('MLS_INVALID_SENDER', 'only a member can send a PrivateMessage')
   }
+  // Checked before a sending key is taken: after the seal below the key is burnt.
+  if (keys.senderDataSecret.length !== suite.Nh) {
+    throw new TalosError('MLS_INVALID_SECRET_LENGTH', `sender_data_secret must be ${suite.Nh} bytes`)
+  }
   const w = new Writer(body.length + auth.signature.length + (auth.confirmationTag?.length ?? 0) + 16)
   w.bytes(body)
   encodeAuthData(w, auth, content.contentType)
@@ -175,6 +179,7 @@ function encryptContent(
     generation,
     reuseGuard,
   })
+  memzero(reuseGuard)
   return {
     groupId: content.groupId,
     epoch: content.epoch,

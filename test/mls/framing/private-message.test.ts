@@ -239,6 +239,9 @@ describe.each(CIPHER_SUITE_IDS)('PrivateMessage, suite %i', (id) => {
     expect(() => protectPrivateMessage(other, withConfirmationTag(signContent(ctx, PRIVATE, commit, priv(0)), new Uint8Array(4)), keys)).toThrow(
       code('MLS_WRONG_EPOCH'),
     )
+    expect(() => createPrivateMessage(ctx, app(0), priv(0), { ...keys, senderDataSecret: new Uint8Array(5) })).toThrow(
+      code('MLS_INVALID_SECRET_LENGTH'),
+    )
     expect(snapshot(keys.secretTree as SecretTree)).toBe(before) // no sending key burnt by a refused protect
   })
 
