@@ -164,6 +164,11 @@ export class Session {
     return this.state.baseKey
   }
 
+  /** An initiator session that has not heard from the responder yet. */
+  get isUnansweredInitiator(): boolean {
+    return this.state.initiator && this.state.pendingPreKey !== undefined
+  }
+
   get headerEncryption(): boolean {
     return this.state.headerEncryption
   }
