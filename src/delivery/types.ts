@@ -88,7 +88,9 @@ export interface Subscription extends AsyncIterableIterator<Delivery> {
   /**
    * Cumulative acknowledgement: moves the durable cursor to `seq` (never
    * backwards). Acking a seq this subscription has not delivered yet is
-   * DELIVERY_INVALID_ACK.
+   * DELIVERY_INVALID_ACK. Resolves once the ack is sent, not confirmed: a
+   * lost ack only means a redelivery, which a reader skips. `close()` sends
+   * pending acks before it resolves.
    */
   ack(seq: number): Promise<void>
   /** Stops delivery; a pending `next()` resolves as done. Idempotent. */

@@ -300,7 +300,7 @@ export class NatsDelivery implements DeliveryService {
       (await this.js.consumers.get(names.stream, consumer)).consume({ max_messages: 256 }),
     )
     const sub = new NatsSubscription(
-      { messages, getBySeq: (seq) => this.getBySeq(names, seq), kindOf: this.kindOf(names) },
+      { messages, getBySeq: (seq) => this.getBySeq(names, seq), kindOf: this.kindOf(names), flush: () => this.nc.flush() },
       after,
       Math.max(after, info.delivered.stream_seq),
     )

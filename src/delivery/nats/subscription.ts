@@ -33,6 +33,8 @@ export interface NatsSubscriptionDeps {
   /** Reads one stream entry by seq (null if the stream does not hold it). */
   readonly getBySeq: (seq: number) => Promise<StoredMsg | null>
   readonly kindOf: (subject: string) => EntryKind
+  /** Round trip to the server, so acks sent before it have arrived. */
+  readonly flush: () => Promise<void>
 }
 
 export class NatsSubscription extends SubscriptionBase {
@@ -128,6 +130,7 @@ export class NatsSubscription extends SubscriptionBase {
   }
 
   protected async onClose(): Promise<void> {
+    await this.deps.flush().catch(() => undefined)
     this.handles = []
     this.held = undefined
     // stop(), not close(): close() waits for the iterator to be drained, which nobody may be doing.

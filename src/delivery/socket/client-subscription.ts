@@ -31,6 +31,10 @@ export class ClientSubscription extends SubscriptionBase {
   private ended = false
   private error: TalosError | undefined
   private wake: (() => void) | undefined
+  /** Acks are sent one request at a time; acks made meanwhile are merged (they are cumulative). */
+  private ackWanted = 0
+  private ackSent = 0
+  private acking: Promise<void> | undefined
 
   constructor(
     private readonly link: SubscriptionLink,
@@ -93,14 +97,36 @@ export class ClientSubscription extends SubscriptionBase {
     this.link.pull(this.subId, n).catch(() => undefined)
   }
 
+  /**
+   * Does not wait for the server: like a JetStream ack, an ack is sent, not
+   * confirmed (a lost one only causes a redelivery, which readers skip), so
+   * a reader acking every entry is not held to one round trip per entry.
+   */
   protected async sendAck(seq: number): Promise<void> {
     if (this.error !== undefined) throw this.error
-    await this.link.ack(this.subId, seq)
+    if (seq <= this.ackWanted) return
+    this.ackWanted = seq
+    this.acking ??= this.flushAcks()
+  }
+
+  private async flushAcks(): Promise<void> {
+    try {
+      while (this.ackSent < this.ackWanted && this.error === undefined) {
+        const seq = this.ackWanted
+        await this.link.ack(this.subId, seq)
+        this.ackSent = seq
+      }
+    } catch {
+      // The connection failed; next() reports it.
+    } finally {
+      this.acking = undefined
+    }
   }
 
   protected async onClose(): Promise<void> {
     this.notify()
     if (this.ended) return
+    await this.acking // the last acks go out before the subscription does
     this.ended = true
     this.link.forget(this.subId)
     await this.link.unsubscribe(this.subId).catch(() => undefined)
