@@ -4,7 +4,8 @@
  * Version 0 is j's MLS leaf encryption_key (the tree owns its private key;
  * it is never copied into hybrid state). j announces HRK[j, v+1] in its next
  * HybridMessage once HRK[j, v] was used by a rekey, or after 50 sends / 1
- * hour; it keeps at most 5 versions and none older than 7 days. New key
+ * hour; it keeps at most 5 versions and none older than 7 days (the latest
+ * excepted: see `alive`). New key
  * pairs are DeriveKeyPair(rng(Nh)), so an injected RNG makes them
  * reproducible for the vectors.
  *
@@ -21,9 +22,17 @@ export function latestOwnVersion(s: EpochState): number {
   return s.ownKeys.length === 0 ? 0 : s.ownKeys[s.ownKeys.length - 1]!.version
 }
 
-/** Whether HRK[own, version] is still kept (bounded by count and age). */
+/**
+ * Whether HRK[own, version] is still kept: among the last 5 versions and not
+ * older than 7 days -- except the latest, which is kept whatever its age:
+ * peers seal to it until they see a successor, and deleting it would leave an
+ * idle member unable to follow anyone's rekey. The 1-hour announce rule
+ * replaces it at our next send, after which the age bound applies to it.
+ */
 function alive(s: EpochState, version: number, createdMs: number, policy: HybridPolicy, now: number): boolean {
-  return latestOwnVersion(s) - version < policy.maxReceiveKeyVersions && now - createdMs <= policy.maxReceiveKeyAgeMs
+  const latest = latestOwnVersion(s)
+  if (version === latest) return true
+  return latest - version < policy.maxReceiveKeyVersions && now - createdMs <= policy.maxReceiveKeyAgeMs
 }
 
 /** Our private key for a version, or undefined if it is gone. */
