@@ -22,6 +22,8 @@ import { joinByExternalCommit, type ExternalJoinOptions } from './external-join.
 import type { PskSources } from './process-commit.js'
 import { receive, type Incoming, type ReceivedContent } from './receive.js'
 import { contextOf, type GroupState } from './state.js'
+import { deserializeGroupState, serializeGroupState } from './persist.js'
+import type { GroupConfig } from './config.js'
 import { createCommit, type CommitOptions, type CreatedCommit, type PendingCommit } from './create-commit.js'
 import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
 import { addProposal, removeProposal, updateProposal } from './proposals.js'
@@ -69,6 +71,23 @@ export class MlsGroup {
   static async joinExternal(opts: ExternalJoinOptions): Promise<{ group: MlsGroup; commit: Uint8Array }> {
     const { state, commit } = await joinByExternalCommit(opts)
     return { group: new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks }), commit }
+  }
+
+  /**
+   * Restores a handle from serialize() output. `config` supplies what is not
+   * stored (the AuthenticationService) and may change policy; a pending
+   * Commit is not part of the record (re-create it after a restart).
+   */
+  static deserialize(
+    bytes: Uint8Array,
+    opts: { config?: Partial<GroupConfig>; externalPsks?: ExternalPskStore; resumptionPsks?: ForeignResumptionPsks } = {},
+  ): MlsGroup {
+    return new MlsGroup(deserializeGroupState(bytes, opts.config), { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks })
+  }
+
+  /** The canonical state record (secret: encrypt it at rest). Equal states give equal bytes. */
+  serialize(): Uint8Array {
+    return serializeGroupState(this.state)
   }
 
   /** Where PSKs named by future Commits are looked up. */
