@@ -263,11 +263,12 @@ export class TsMlsMember {
     if (m.wireformat !== 'mls_private_message' && m.wireformat !== 'mls_public_message') {
       throw new Error(`ts-mls driver: cannot process a ${m.wireformat} as a group message`)
     }
-    const epochBefore = this.state.groupContext.epoch
+    const contentType = m.wireformat === 'mls_private_message' ? m.privateMessage.contentType : m.publicMessage.content.contentType
     const r = await processMessage(m, this.state, emptyPskIndex, acceptAll, this.impl)
     this.state = r.newState
     if (r.kind === 'applicationMessage') return { kind: 'application', data: r.message }
-    return { kind: this.state.groupContext.epoch !== epochBefore ? 'commit' : 'proposal' }
+    // A commit that removes us leaves ts-mls at the old epoch (inactive): the content type tells.
+    return { kind: contentType === 'commit' ? 'commit' : 'proposal' }
   }
 }
 
