@@ -1,0 +1,77 @@
+/**
+ * What a sender-key message signs and authenticates, in canonical form, and
+ * the Protobuf codecs of SenderKeyMessage and SenderKeyDistribution
+ * (proto/senderkeys.proto).
+ *
+ *   struct { opaque label<V> = "TALOS-SK ad v1"; opaque group_id<V>; opaque sender<V>;
+ *            uint32 key_id; uint32 iteration; } SenderKeyMessageAD;            (AEAD associated data)
+ *   struct { opaque label<V> = "TALOS-SK message v1"; opaque group_id<V>; opaque sender<V>;
+ *            uint32 key_id; uint32 iteration; opaque ciphertext<V>; } SenderKeyMessageTBS;   (Ed25519)
+ *
+ * The signature covers the ciphertext (encrypt, then sign), so a receiver
+ * checks it before deriving anything.
+ */
+import { decodeProto, encodeProto } from '../codec/proto.js'
+import { Writer } from '../codec/tls.js'
+import { TalosError } from '../errors.js'
+import { SenderKeyDistribution, SenderKeyMessage } from '../proto/senderkeys.js'
+import { MAX_ID_BYTES, MAX_SENDERKEY_MESSAGE_BYTES, SENDERKEY_VERSION, SK_LABEL } from './constants.js'
+
+export { SenderKeyDistribution, SenderKeyMessage }
+
+const utf8 = new TextEncoder()
+
+export interface MessageContext {
+  readonly groupId: Uint8Array
+  readonly sender: string
+  readonly keyId: number
+  readonly iteration: number
+}
+
+function head(w: Writer, label: Uint8Array, c: MessageContext): Writer {
+  return w.opaque(label).opaque(c.groupId).opaque(utf8.encode(c.sender)).u32(c.keyId).u32(c.iteration)
+}
+
+export function messageAd(c: MessageContext): Uint8Array {
+  return head(new Writer(128), SK_LABEL.messageAd, c).finish()
+}
+
+export function messageTbs(c: MessageContext, ciphertext: Uint8Array): Uint8Array {
+  return head(new Writer(ciphertext.length + 128), SK_LABEL.messageTbs, c).opaque(ciphertext).finish()
+}
+
+function checkIds(groupId: Uint8Array, sender: string): void {
+  if (groupId.length === 0 || groupId.length > MAX_ID_BYTES) throw new TalosError('SENDERKEY_INVALID_MESSAGE', 'bad group id')
+  if (sender.length === 0 || sender.length > MAX_ID_BYTES) throw new TalosError('SENDERKEY_INVALID_MESSAGE', 'bad sender id')
+}
+
+export function encodeSenderKeyMessage(m: SenderKeyMessage): Uint8Array {
+  return encodeProto(SenderKeyMessage, m)
+}
+
+/** Decodes and checks the shape of a SenderKeyMessage; hostile input raises only TalosError. */
+export function decodeSenderKeyMessage(bytes: Uint8Array): SenderKeyMessage {
+  const m = decodeProto(SenderKeyMessage, bytes, { maxBytes: MAX_SENDERKEY_MESSAGE_BYTES })
+  if (m.version !== SENDERKEY_VERSION) throw new TalosError('SENDERKEY_UNSUPPORTED_VERSION', `message version ${m.version}`)
+  checkIds(m.groupId, m.sender)
+  if (m.signature.length !== 64) throw new TalosError('SENDERKEY_INVALID_MESSAGE', 'signature must be 64 bytes')
+  if (m.ciphertext.length < 16) throw new TalosError('SENDERKEY_INVALID_MESSAGE', 'ciphertext too short')
+  if (m.iteration > 0xfffffffe) throw new TalosError('SENDERKEY_INVALID_MESSAGE', 'iteration out of range')
+  return m
+}
+
+export function encodeDistribution(d: SenderKeyDistribution): Uint8Array {
+  return encodeProto(SenderKeyDistribution, d)
+}
+
+/** Decodes and checks the shape of a SenderKeyDistribution. */
+export function decodeDistribution(bytes: Uint8Array): SenderKeyDistribution {
+  const d = decodeProto(SenderKeyDistribution, bytes, { maxBytes: 4096 })
+  if (d.version !== SENDERKEY_VERSION) throw new TalosError('SENDERKEY_UNSUPPORTED_VERSION', `distribution version ${d.version}`)
+  checkIds(d.groupId, d.sender)
+  if (d.chainKey.length !== 32 || d.signingKey.length !== 32) {
+    throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'chain key and signing key must be 32 bytes')
+  }
+  if (d.iteration > 0xfffffffe) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'iteration out of range')
+  return d
+}

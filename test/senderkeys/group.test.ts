@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { totalSenderKeyDerivations } from '../../src/senderkeys/chain.js'
+import { SenderKeyGroup } from '../../src/senderkeys/group.js'
+import { decodeSenderKeyMessage, encodeSenderKeyMessage } from '../../src/senderkeys/message.js'
+import { toHex } from '../helpers/vectors.js'
+import { GROUP_ID, dec, deliver, enc, makeGroup, newParty, pair, type Member } from './helpers.js'
+
+function rejectsCleanly(m: Member, code: string, fn: () => unknown, derivationsAllowed = false): void {
+  const before = toHex(m.group.serialize())
+  const derivations = totalSenderKeyDerivations()
+  expect(fn).toThrow(expect.objectContaining({ code }))
+  if (!derivationsAllowed) expect(totalSenderKeyDerivations()).toBe(derivations)
+  expect(toHex(m.group.serialize())).toBe(before)
+}
+
+describe('sender keys in a group of 4', () => {
+  it('every member reads every other member', () => {
+    const g = makeGroup(4)
+    for (const s of g) {
+      const wire = s.group.encrypt(enc(`from ${s.id}`))
+      for (const r of g) {
+        if (r === s) continue
+        const got = r.group.decrypt(wire)
+        expect(got.sender).toBe(s.id)
+        expect(dec(got.plaintext)).toBe(`from ${s.id}`)
+      }
+    }
+  })
+
+  it('accepts out-of-order delivery within the bound and refuses duplicates', () => {
+    const [a, b] = makeGroup(2)
+    const msgs = Array.from({ length: 6 }, (_, i) => a!.group.encrypt(enc(`m${i}`)))
+    for (const i of [5, 0, 3, 1, 4, 2]) expect(dec(b!.group.decrypt(msgs[i]!).plaintext)).toBe(`m${i}`)
+    for (const m of msgs) rejectsCleanly(b!, 'SENDERKEY_DUPLICATE_MESSAGE', () => b!.group.decrypt(m))
+  })
+
+  it('refuses an iteration too far ahead before any derivation', () => {
+    const [a, b] = makeGroup(2, { policy: { maxForward: 10 } })
+    const msgs = Array.from({ length: 12 }, (_, i) => a!.group.encrypt(enc(`m${i}`)))
+    rejectsCleanly(b!, 'SENDERKEY_TOO_FAR_AHEAD', () => b!.group.decrypt(msgs[11]!))
+    expect(dec(b!.group.decrypt(msgs[10]!).plaintext)).toBe('m10')
+  })
+
+  it('a member holding the chain key cannot forge another member’s message (signature)', () => {
+    const [a, b, c] = makeGroup(3)
+    // C knows A's chain key; it re-signs nothing it can: flip the ciphertext and keep A's signature.
+    const m = decodeSenderKeyMessage(a!.group.encrypt(enc('real')))
+    const forged = encodeSenderKeyMessage({ ...m, ciphertext: m.ciphertext.map((x, i) => (i === 0 ? x ^ 1 : x)) })
+    rejectsCleanly(b!, 'SENDERKEY_BAD_SIGNATURE', () => b!.group.decrypt(forged))
+    // Another sender name with A's key id is unknown.
+    const renamed = encodeSenderKeyMessage({ ...m, sender: c!.id })
+    rejectsCleanly(b!, 'SENDERKEY_UNKNOWN_KEY', () => b!.group.decrypt(renamed))
+    expect(dec(b!.group.decrypt(encodeSenderKeyMessage(m)).plaintext)).toBe('real')
+  })
+
+  it('refuses a distribution of someone else’s key', () => {
+    const [a, b, c] = makeGroup(3)
+    // B forwards A's key... it can only send its own: craft a distribution naming c.
+    const bad = b!.sessions.encrypt(a!.id, new TextEncoder().encode('not a distribution'))
+    expect(() => a!.group.receiveDistribution(b!.id, bad)).toThrow(expect.objectContaining({ code: 'DECODE_PROTOBUF' }))
+    const bAsC = (b!.group as unknown as { own: { sender: string } }).own
+    ;(bAsC as { sender: string }).sender = c!.id
+    const spoof = b!.group.distribute([a!.id]).get(a!.id)!
+    expect(() => a!.group.receiveDistribution(b!.id, spoof)).toThrow(expect.objectContaining({ code: 'SENDERKEY_INVALID_DISTRIBUTION' }))
+  })
+
+  it('a joiner reads only what is sent after it joined, and everyone reads it', () => {
+    const g = makeGroup(3)
+    const before = g.map((m) => m.group.encrypt(enc(`before ${m.id}`)))
+    const d = newParty('d')
+    for (const m of g) pair(m, d)
+    const dGroup = new SenderKeyGroup(GROUP_ID, 'd', [...g.map((m) => m.id), 'd'], d.sessions)
+    const dm: Member = { ...d, group: dGroup }
+    const all = [...g, dm]
+    for (const m of g) dGroup.receiveDistribution(m.id, m.group.addMember('d'))
+    deliver(all, 'd', dGroup.distribute())
+    for (const w of before) expect(() => dGroup.decrypt(w)).toThrow(expect.objectContaining({ code: 'SENDERKEY_DUPLICATE_MESSAGE' }))
+    for (const m of g) expect(dec(dGroup.decrypt(m.group.encrypt(enc(`after ${m.id}`))).plaintext)).toBe(`after ${m.id}`)
+    const fromD = dGroup.encrypt(enc('from d'))
+    for (const m of g) expect(dec(m.group.decrypt(fromD).plaintext)).toBe('from d')
+  })
+
+  it('a removal rotates every remaining key; the removed member reads nothing after', () => {
+    const g = makeGroup(4)
+    const [a, b, c, removed] = g as [Member, Member, Member, Member]
+    const remaining = [a, b, c]
+    for (const m of remaining) deliver(remaining, m.id, m.group.removeMember(removed.id))
+    for (const s of remaining) {
+      const wire = s.group.encrypt(enc(`post ${s.id}`))
+      for (const r of remaining) if (r !== s) expect(dec(r.group.decrypt(wire).plaintext)).toBe(`post ${s.id}`)
+      expect(() => removed.group.decrypt(wire)).toThrow(expect.objectContaining({ code: 'SENDERKEY_UNKNOWN_KEY' }))
+    }
+    expect(remaining.every((m) => !m.group.members.includes(removed.id))).toBe(true)
+  })
+
+  it('serializes and deserializes with skipped keys', () => {
+    const [a, b] = makeGroup(2)
+    const m0 = a!.group.encrypt(enc('zero'))
+    const m1 = a!.group.encrypt(enc('one'))
+    expect(dec(b!.group.decrypt(m1).plaintext)).toBe('one')
+    const restored = SenderKeyGroup.deserialize(b!.group.serialize(), b!.sessions)
+    expect(toHex(restored.serialize())).toBe(toHex(b!.group.serialize()))
+    expect(dec(restored.decrypt(m0).plaintext)).toBe('zero')
+    const a2 = SenderKeyGroup.deserialize(a!.group.serialize(), a!.sessions)
+    expect(dec(restored.decrypt(a2.encrypt(enc('two'))).plaintext)).toBe('two')
+  })
+})
