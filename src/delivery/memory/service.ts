@@ -140,7 +140,8 @@ export class MemoryDelivery implements DeliveryService {
     return this.track(this.mailbox(recipientDid), recipientDid, options)
   }
 
-  private track(log: MemoryLog, reader: string, options: SubscribeOptions): Subscription {
+  private track(log: MemoryLog, reader: string, options: SubscribeOptions | null): Subscription {
+    options ??= {}
     if (options.after !== undefined) checkSeq(options.after, 'after')
     const after = options.after ?? log.cursors.get(reader) ?? 0
     const sub = new MemorySubscription(log, reader, after, (s) => this.subscriptions.delete(s))

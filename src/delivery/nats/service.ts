@@ -291,7 +291,8 @@ export class NatsDelivery implements DeliveryService {
     return this.openSubscription(mailboxNames(recipientDid), MAILBOX_CONSUMER, options)
   }
 
-  private async openSubscription(names: LogNames, consumer: string, options: SubscribeOptions): Promise<Subscription> {
+  private async openSubscription(names: LogNames, consumer: string, options: SubscribeOptions | null): Promise<Subscription> {
+    options ??= {}
     if (options.after !== undefined) checkSeq(options.after, 'after')
     await this.ensureStream(names)
     const info = await this.ensureConsumer(names.stream, consumer, (options.after ?? 0) + 1)

@@ -14,12 +14,16 @@ import { decodeProto, encodeProto } from '../../codec/proto.js'
 import { TalosError } from '../../errors.js'
 import { DeliveryRequest, DeliveryServerFrame, type DeliveryResponse } from '../../proto/delivery.js'
 import {
+  checkDirectoryItem,
   checkEnvelope,
   checkFetchLimit,
   checkGroupId,
+  checkItemKind,
   checkMemberDid,
+  checkOneTimeBatch,
   checkPublishOptions,
   checkSeq,
+  MAX_DIRECTORY_ITEM_BYTES,
   MAX_FETCH_BYTES,
 } from '../limits.js'
 import type {
@@ -113,18 +117,35 @@ class SocketDelivery implements DeliveryService {
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('close', () => this.fail(new TalosError('DELIVERY_CONNECTION_LOST', 'connection to the delivery server closed')))
     socket.on('error', (e) => this.fail(new TalosError('DELIVERY_CONNECTION_LOST', `delivery connection: ${e.message}`)))
+    // Checked here as well as by the server, so bad arguments fail the same way without a round trip.
     this.directory = {
       setLastResort: async (did, kind, item) => {
+        checkMemberDid(did)
+        checkItemKind(kind)
+        checkDirectoryItem(item)
         await this.call({ case: 'setLastResort', value: { did, kind, item } }, 'done')
       },
       addOneTime: async (did, kind, items) => {
+        checkMemberDid(did)
+        checkItemKind(kind)
+        checkOneTimeBatch(items)
         await this.call({ case: 'addOneTime', value: { did, kind, items: [...items] } }, 'done')
       },
       claim: async (did, kind): Promise<ClaimedItem | undefined> => {
-        const r = await this.call({ case: 'claim', value: { did, kind } }, 'claimed')
-        return r.item === undefined ? undefined : { item: r.item, oneTime: r.oneTime }
+        checkMemberDid(did)
+        checkItemKind(kind)
+        return this.call({ case: 'claim', value: { did, kind } }, 'claimed', (r) => {
+          if (r.item !== undefined && (r.item.length === 0 || r.item.length > MAX_DIRECTORY_ITEM_BYTES)) {
+            throw malformed('claimed item size')
+          }
+          return r.item === undefined ? undefined : { item: r.item, oneTime: r.oneTime }
+        })
       },
-      countOneTime: async (did, kind) => (await this.call({ case: 'countOneTime', value: { did, kind } }, 'count')).count,
+      countOneTime: async (did, kind) => {
+        checkMemberDid(did)
+        checkItemKind(kind)
+        return (await this.call({ case: 'countOneTime', value: { did, kind } }, 'count')).count
+      },
     }
   }
 
@@ -280,7 +301,8 @@ class SocketDelivery implements DeliveryService {
     return this.open(new Uint8Array(0), recipientDid, true, options)
   }
 
-  private async open(groupId: Uint8Array, did: string, direct: boolean, options: SubscribeOptions): Promise<Subscription> {
+  private async open(groupId: Uint8Array, did: string, direct: boolean, options: SubscribeOptions | null): Promise<Subscription> {
+    options ??= {}
     if (options.after !== undefined) checkSeq(options.after, 'after')
     const subId = this.nextSubId++
     if (subId > 0xffffffff) throw new TalosError('DELIVERY_TOO_MANY_SUBSCRIPTIONS', 'subscription ids exhausted')
