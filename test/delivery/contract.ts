@@ -5,7 +5,9 @@
  * connections where the implementation has connections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeProto, encodeProto } from '../../src/codec/proto.js'
 import { randomBytes } from '../../src/crypto/sodium.js'
+import { Envelope, Protocol } from '../../src/proto/envelope.js'
 import { isTalosError, TalosError } from '../../src/errors.js'
 import { DeliveryConflictError, type DeliveryService, type Subscription } from '../../src/delivery/types.js'
 
@@ -282,6 +284,20 @@ export function deliveryContract(name: string, setup: () => Promise<DeliveryHarn
       const [e] = await b.fetch(g, 1)
       expect(e!.bytes.length).toBe(a.maxEnvelopeBytes)
       expect(e!.bytes.every((x) => x === 7)).toBe(true)
+    })
+
+    it('a malformed envelope in the log reaches the reader as opaque bytes: decoding it is the typed error, and the reader carries on', async () => {
+      const g = gid()
+      const good = encodeProto(Envelope, Envelope.create({ protocol: Protocol.MLS, groupId: g, senderDid: 'did:talos:a', payload: enc('x') }))
+      await a.publish(g, new Uint8Array([0x0a, 0xff, 0xff, 0xff]), { kind: 'message' }) // hostile: a length past the end
+      await a.publish(g, good, { kind: 'message' })
+      const s = await b.subscribe(g, did('reader'))
+      const bad = (await s.next()).value!
+      expect(() => decodeProto(Envelope, bad.bytes)).toThrow(expect.objectContaining({ code: 'DECODE_PROTOBUF' }))
+      await bad.ack()
+      const next = (await s.next()).value!
+      expect(decodeProto(Envelope, next.bytes).senderDid).toBe('did:talos:a')
+      await s.close()
     })
 
     it('deleteGroup removes the log', async () => {
