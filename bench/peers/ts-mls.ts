@@ -7,13 +7,22 @@
  * encrypt returns an encoded MLSMessage, decrypt and process start from one;
  * commit creation includes encoding the commit (and the Welcome for an add).
  *
- * Group shape: the creator ("alice", leaf 0) makes the group, then one commit
- * adds the n-1 other members from their KeyPackages (the fastest legitimate
- * way to reach n; adds carry no path in ts-mls). Only "bob" (leaf 1) joins
- * from that Welcome: the others never act. The interior of the ratchet tree
- * is therefore blank, so a path commit from leaf 0 encrypts a path secret to
- * each of the other n-1 leaves (the resolution of its copath). Our side's MLS
- * bench must use the same shape for a ratio to be meaningful.
+ * Group shape (default 'populated'): the creator ("alice", leaf 0) makes the
+ * group, then one commit adds the n-1 other members from their KeyPackages
+ * (the fastest legitimate way to reach n; adds carry no path in ts-mls), and
+ * "bob" (leaf 1) joins from that Welcome. That leaves every parent node blank.
+ * Then the members at leaves 1, 2, 4, 8, ... n/2 and at the leftmost leaf of
+ * each sibling subtree along the last leaf's path commit an empty commit with
+ * a path, in turn, each processed by alice and bob (about 2 log2 n commits):
+ * afterwards the copath of leaf 0 and the siblings along the last leaf's path
+ * are non-blank, as in a full tree (the steady state of an active group, and
+ * the shape bench/mls-tree.ts uses), so a path commit from leaf 0 encrypts to
+ * log2 n nodes and the removal of the last leaf to about 2 log2 n. The
+ * members other than alice and bob never join for real: they commit from the
+ * group's public state with their own leaf and signature keys
+ * (TsMlsMember.asMember), which is the state they would hold.
+ * Shape 'sparse' skips the populating commits: every path commit from leaf 0
+ * then encrypts to each of the other n-1 leaves.
  *
  * Operations at group size n (members before the operation):
  *   encrypt 1 KiB     alice encrypts a 1 KiB application message (state threaded: one ratchet step per op)
@@ -47,6 +56,25 @@ export type TsMlsOp = (typeof TS_MLS_OPS)[number]
 /** The provider the headline rows use. */
 export const DEFAULT_PROVIDER: TsMlsProvider = 'default'
 
+/** 'populated': parent nodes on the measured paths are non-blank (as in a full tree); 'sparse': all blank. */
+export type TsMlsShape = 'populated' | 'sparse'
+export const DEFAULT_SHAPE: TsMlsShape = 'populated'
+
+/**
+ * Leaves whose path commits make the copath of leaf 0 and the siblings along
+ * the last leaf's path non-blank: the leftmost leaf of each such subtree.
+ */
+export function populatingCommitters(n: number): number[] {
+  const out = new Set<number>()
+  for (let size = 1; size < n; size *= 2) out.add(size) // copath of leaf 0: subtrees [size, 2 size)
+  const last = n - 1
+  for (let size = 2; size < n; size *= 2) {
+    const start = ((Math.floor(last / size) ^ 1) * size) // sibling subtree at this level
+    if (start < n && start !== 0) out.add(start)
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
 interface Fixture {
   readonly n: number
   readonly suite: number
@@ -68,24 +96,38 @@ interface Fixture {
 const fixtures = new Map<string, Promise<Fixture>>()
 
 /** Builds (once per process) an n-member ts-mls group and the messages the ops replay. */
-export function tsMlsFixture(suite: number, n: number, provider: TsMlsProvider = DEFAULT_PROVIDER): Promise<Fixture> {
+export function tsMlsFixture(
+  suite: number,
+  n: number,
+  provider: TsMlsProvider = DEFAULT_PROVIDER,
+  shape: TsMlsShape = DEFAULT_SHAPE,
+): Promise<Fixture> {
   if (n < 2) throw new Error('ts-mls bench: n must be at least 2')
-  const key = `${suite}/${n}/${provider}`
+  const key = `${suite}/${n}/${provider}/${shape}`
   let f = fixtures.get(key)
   if (f === undefined) {
-    f = buildFixture(suite, n, provider)
+    f = buildFixture(suite, n, provider, shape)
     fixtures.set(key, f)
   }
   return f
 }
 
-async function buildFixture(suite: number, n: number, provider: TsMlsProvider): Promise<Fixture> {
+async function buildFixture(suite: number, n: number, provider: TsMlsProvider, shape: TsMlsShape): Promise<Fixture> {
   const alice = await createGroup(suite, 'alice', undefined, { provider })
   const kps = []
   for (let i = 1; i < n; i++) kps.push(await createKeyPackage(suite, i === 1 ? 'bob' : `member-${i}`, { provider }))
   const { welcome } = await alice.add(kps.map((k) => k.bytes))
   if (welcome === undefined) throw new Error('ts-mls bench: no Welcome')
   const bob = await joinFromWelcome(welcome, kps[0]!)
+  if (shape === 'populated') {
+    for (const leaf of populatingCommitters(n)) {
+      const committer = leaf === 1 ? bob : alice.asMember(leaf, kps[leaf - 1]!)
+      const { commit } = await committer.update()
+      await alice.receive(commit)
+      if (leaf !== 1) await bob.receive(commit)
+    }
+    if (Buffer.compare(alice.epochAuthenticator, bob.epochAuthenticator) !== 0) throw new Error('ts-mls bench: set-up diverged')
+  }
 
   const addKp = await createKeyPackage(suite, 'newcomer', { provider })
   const added = await alice.fork().add([addKp.bytes])
@@ -135,8 +177,9 @@ export async function tsMlsTasks(
   n: number,
   ops: readonly TsMlsOp[] = TS_MLS_OPS,
   provider: TsMlsProvider = DEFAULT_PROVIDER,
+  shape: TsMlsShape = DEFAULT_SHAPE,
 ): Promise<{ op: TsMlsOp; task: BenchTask }[]> {
-  const f = await tsMlsFixture(suite, n, provider)
+  const f = await tsMlsFixture(suite, n, provider, shape)
   const pt = crypto.getRandomValues(new Uint8Array(1024))
   const sending = f.sender.fork()
   const all: Record<TsMlsOp, (() => Promise<unknown>) | undefined> = {
@@ -166,6 +209,8 @@ export interface MeasureOptions {
   readonly ops?: readonly TsMlsOp[]
   /** ts-mls crypto provider (default: DEFAULT_PROVIDER). */
   readonly provider?: TsMlsProvider
+  /** Tree shape (default DEFAULT_SHAPE). */
+  readonly shape?: TsMlsShape
   /** Progress lines on stderr (default true). */
   readonly progress?: boolean
 }
@@ -192,7 +237,7 @@ export async function measureTsMls(sizes: readonly number[], opts: MeasureOption
   const results = emptyResults<TsMlsOp>()
   for (const n of sizes) {
     const t0 = performance.now()
-    const tasks = await tsMlsTasks(suite, n, opts.ops, opts.provider)
+    const tasks = await tsMlsTasks(suite, n, opts.ops, opts.provider, opts.shape)
     if (opts.progress !== false) process.stderr.write(`  [ts-mls] s${suite} n=${n}: group built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
     for (const { op, task } of tasks) {
       const cheap = op === 'encrypt 1 KiB' || op === 'decrypt 1 KiB'
@@ -222,8 +267,9 @@ registerSuite({
   title: 'Peer: ts-mls 1.6.4, suite 0x0003 (and 0x0001 messages), default crypto provider (noble rows marked)',
   notes: () =>
     (
-      'Bytes to bytes (encoded MLSMessage in and out). Group of n built by one commit adding n-1 KeyPackages: ' +
-      'blank parent nodes, so a path commit from leaf 0 encrypts to the other n-1 leaves. "commit *" by leaf 0, ' +
+      'Bytes to bytes (encoded MLSMessage in and out). Group of n built by one commit adding n-1 KeyPackages, then ' +
+      '~2 log2 n path commits by the leftmost leaves of the subtrees on the copath of leaf 0 and along the last leaf\'s ' +
+      'path, so those parent nodes are non-blank as in a full tree: an Update from leaf 0 encrypts to log2 n nodes. "commit *" by leaf 0, ' +
       '"process *" by leaf 1; add = one Add without path plus its Welcome; join = that Welcome (group of n+1); ' +
       'update = empty commit with path; remove = the last leaf, with path. Each op from the same immutable ts-mls state.' +
       largeNotes

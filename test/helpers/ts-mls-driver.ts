@@ -210,6 +210,24 @@ export class TsMlsMember {
     return i
   }
 
+  /**
+   * The state that another member, at `leaf` and holding `keyPackage`'s
+   * private keys, has in this epoch, provided it joined by that KeyPackage and
+   * has not committed or been updated since: the same public group state with
+   * only its own leaf key and signature key. For benchmark set-up (driving a
+   * member that never joined for real); it cannot decrypt path secrets sent to
+   * its ancestors, so use it to commit, not to process commits.
+   */
+  asMember(leaf: number, keyPackage: TsMlsKeyPackage): TsMlsMember {
+    const state: ClientState = {
+      ...this.state,
+      privatePath: { leafIndex: leaf, privateKeys: { [2 * leaf]: keyPackage.privatePackage.hpkePrivateKey } },
+      signaturePrivateKey: keyPackage.privatePackage.signaturePrivateKey,
+      unappliedProposals: {},
+    }
+    return new TsMlsMember(state, this.impl, this.suite)
+  }
+
   /** MLS-Exporter(label, context, length) of the current epoch. */
   exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
     return mlsExporter(this.state.keySchedule.exporterSecret, label, context, length, this.impl)

@@ -107,6 +107,20 @@ for (const suite of [1, 3]) {
       await expectAgree([alice, bob])
     })
 
+    it('asMember: a member that never joined commits from the public state with its own keys', async () => {
+      const alice = await createGroup(suite, 'alice')
+      const bobKp = await createKeyPackage(suite, 'bob')
+      const carolKp = await createKeyPackage(suite, 'carol')
+      const { welcome } = await alice.add([bobKp.bytes, carolKp.bytes])
+      const bob = await joinFromWelcome(welcome!, bobKp)
+      const carol = alice.asMember(alice.leafOf('carol'), carolKp)
+      const { commit } = await carol.update()
+      await alice.receive(commit)
+      await bob.receive(commit)
+      await expectAgree([alice, bob, carol])
+      expect(carol.leafIndex).toBe(2)
+    })
+
     it('a Welcome without the ratchet_tree extension joins with the tree given out of band', async () => {
       const alice = await createGroup(suite, 'alice')
       const bobKp = await createKeyPackage(suite, 'bob')
