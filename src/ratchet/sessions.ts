@@ -95,6 +95,27 @@ export class PairwiseSessions {
     return plaintext
   }
 
+  /** Every session's record, by peer (for a store). */
+  exportRecords(): Map<string, Uint8Array> {
+    return new Map([...this.sessions].map(([peer, s]) => [peer, s.serialize()]))
+  }
+
+  /** Rebuilds a party's sessions from records written by exportRecords. */
+  static restore(
+    identity: IdentityKeyPair,
+    preKeys: PreKeyStore,
+    records: Iterable<[string, Uint8Array]>,
+    options: SessionOptions = {},
+  ): PairwiseSessions {
+    const p = new PairwiseSessions(identity, preKeys, options)
+    for (const [peer, bytes] of records) {
+      const s = Session.deserialize(bytes, options)
+      p.sessions.set(peer, s)
+      p.pinned.set(peer, s.remoteIdentity)
+    }
+    return p
+  }
+
   /** Deletes the session with a peer (zeroing it); the pinned identity stays. */
   remove(peer: string): void {
     this.sessions.get(peer)?.destroy()

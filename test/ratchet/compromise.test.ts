@@ -124,6 +124,23 @@ describe('Double Ratchet compromise scenarios', () => {
     expect(dec(b.decrypt(later))).toBe('later')
   })
 
+  it('post-compromise security when B was snapshotted right after sending: healed after A -> B -> A', () => {
+    const { a, b } = establish()
+    const ad = stateOf(b).associatedData
+    expect(dec(a.decrypt(b.encrypt(enc('b0'))))).toBe('b0')
+    const snapshot = b.serialize() // holds B's current ratchet private key
+    // B sends again on the same chain: no new ratchet key, nothing heals yet.
+    expect(dec(a.decrypt(b.encrypt(enc('b1'))))).toBe('b1')
+    const a1 = a.encrypt(enc('a1')) // DH step on B's snapshotted key: readable by the clone
+    expect(cloneDecrypts(snapshot, a1)).toBe(true)
+    expect(dec(b.decrypt(a1))).toBe('a1')
+    // B answers under a ratchet key generated after the snapshot; A's next chain is out of reach.
+    expect(dec(a.decrypt(b.encrypt(enc('b2'))))).toBe('b2')
+    const a2 = a.encrypt(enc('a2'))
+    expect(exposed(snapshot, a2, ad)).toBe(false)
+    expect(dec(b.decrypt(a2))).toBe('a2')
+  })
+
   it('deletion audit: replaced root, chain and ratchet keys are zeroed and absent from the record', () => {
     const { a, b } = establish()
     const consumed: Uint8Array[] = []
