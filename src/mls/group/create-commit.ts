@@ -33,6 +33,7 @@ import { WireFormat } from '../wire/framing.js'
 import { encodeMLSMessage } from '../wire/message.js'
 import { ProposalOrRefType, ProposalType, type Proposal, type ProposalOrRef } from '../wire/proposal.js'
 import type { Commit } from '../wire/commit.js'
+import type { ResumptionPSKUsage } from '../wire/psk.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals } from './apply-proposals.js'
 import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
@@ -53,6 +54,8 @@ export interface CommitOptions {
   /** 'always' (default): a full Commit; 'when-required': omit the path when §12.4 allows. */
   readonly path?: 'always' | 'when-required' | undefined
   readonly authenticatedData?: Uint8Array | undefined
+  /** Allows one resumption PSK of this usage (the first Commit of a ReInit or branch group). @internal */
+  readonly resumptionUsage?: ResumptionPSKUsage | undefined
   /** GroupInfo extensions (Welcome and published GroupInfo). */
   readonly groupInfo?: GroupInfoOptions | undefined
 }
@@ -99,6 +102,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
     {
       suite,
       groupVersion: old.version,
+      resumptionUsage: opts.resumptionUsage,
       leafAt: (i) => (Number.isInteger(i) && i >= 0 && i < state.tree.leafCount ? state.tree.leaf(i) : undefined),
       leafOfSignatureKey: (k) => state.tree.findSignatureKey(k),
     },

@@ -29,6 +29,10 @@ import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
 import { addProposal, removeProposal, updateProposal } from './proposals.js'
 import { sendApplication, sendProposal } from './send.js'
 import { zeroEpoch, zeroRetired } from './epoch.js'
+import { checkResumptionWelcome, planResumption } from './reinit.js'
+import { PSKType, ResumptionPSKUsage } from '../wire/psk.js'
+import type { Credential } from '../wire/credential.js'
+import type { KeyPair } from '../../crypto/suite.js'
 import { encodeTree } from '../tree/codec.js'
 import type { Encoded } from '../wire/encoded.js'
 import type { Extension } from '../wire/extension.js'
@@ -41,6 +45,10 @@ import type { ExternalPskStore, ForeignResumptionPsks } from './psk.js'
 
 export interface ProcessResult {
   readonly content: ReceivedContent
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 export class MlsGroup {
@@ -59,9 +67,57 @@ export class MlsGroup {
     return new MlsGroup(await createGroup(opts), { externalPsks: opts.externalPsks })
   }
 
-  static async join(opts: JoinOptions): Promise<MlsGroup> {
-    const { state } = await joinFromWelcome(opts)
+  /**
+   * Joins from a Welcome. When the Welcome continues another group (ReInit
+   * or branch, §11.2-§11.3), pass that group as `previous`: its resumption
+   * PSK is used and the new group is checked against it.
+   */
+  static async join(opts: JoinOptions & { previous?: MlsGroup }): Promise<MlsGroup> {
+    const prev = opts.previous?.state
+    const resumptionPsks: ForeignResumptionPsks | undefined =
+      prev === undefined
+        ? opts.resumptionPsks
+        : (gid, e) =>
+            bytesEqual(gid, contextOf(prev).groupId) ? prev.resumptionPsks.get(e) : opts.resumptionPsks?.(gid, e)
+    const { state, resumption } = await joinFromWelcome({ ...opts, resumptionPsks })
+    if (resumption !== undefined) {
+      if (prev === undefined || resumption.psktype !== PSKType.resumption) {
+        throw new TalosError('MLS_INVALID_PSK_USAGE', 'a reinit/branch Welcome needs the previous group')
+      }
+      checkResumptionWelcome(contextOf(state), resumption, prev)
+    }
     return new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks })
+  }
+
+  /**
+   * After a Commit with a ReInit (usage 'reinit') or at any time (usage
+   * 'branch'): creates the new group with us as creator, adds the members of
+   * `keyPackages` and returns the Welcome for them (§11.2, §11.3).
+   */
+  async resume(
+    usage: 'reinit' | 'branch',
+    opts: { keyPackages: Uint8Array[]; credential?: Credential; signatureKeyPair?: KeyPair; config?: Partial<GroupConfig> },
+  ): Promise<{ group: MlsGroup; welcome: Uint8Array | undefined }> {
+    const plan = planResumption(this.state, usage, opts.keyPackages)
+    const ownLeaf = this.state.tree.leaf(this.state.ownLeaf)
+    const group = await MlsGroup.create({
+      cipherSuite: plan.cipherSuite,
+      groupId: plan.groupId,
+      extensions: plan.extensions,
+      credential: opts.credential ?? ownLeaf!.credential,
+      signatureKeyPair: opts.signatureKeyPair,
+      config: opts.config ?? this.state.config,
+    })
+    const old = contextOf(this.state)
+    group.setPskSources(this.psks.externalPsks, (gid, e) =>
+      bytesEqual(gid, old.groupId) && e === old.epoch ? plan.resumptionPsk : this.psks.resumptionPsks?.(gid, e),
+    )
+    const created = await group.commit({
+      proposals: plan.proposals,
+      resumptionUsage: usage === 'reinit' ? ResumptionPSKUsage.reinit : ResumptionPSKUsage.branch,
+    })
+    group.mergePendingCommit()
+    return { group, welcome: created.welcome }
   }
 
   /**

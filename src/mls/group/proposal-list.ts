@@ -24,7 +24,7 @@ import {
   type Proposal,
   type ReInit,
 } from '../wire/proposal.js'
-import type { PreSharedKeyID } from '../wire/psk.js'
+import type { PreSharedKeyID, ResumptionPSKUsage } from '../wire/psk.js'
 import { checkPskProposal, samePskId } from './psk.js'
 
 /** A proposal as committed: the proposal and who proposed it. */
@@ -52,6 +52,8 @@ export interface SortedProposals {
 export interface ProposalListContext {
   readonly suite: CipherSuite
   readonly groupVersion: number
+  /** Set when committing the first epoch of a reinitialized or branched group (§11.2, §11.3). */
+  readonly resumptionUsage?: ResumptionPSKUsage | undefined
   /** Leaf index of the member whose LeafNode has this signature key, if any. */
   leafOfSignatureKey(signatureKey: Uint8Array): number | undefined
   /** LeafNode at a leaf index, undefined for blank or out of range. */
@@ -124,7 +126,7 @@ export function validateProposalList(
         break
       }
       case ProposalType.psk:
-        checkPskProposal(ctx.suite, p.psk.psk)
+        checkPskProposal(ctx.suite, p.psk.psk, ctx.resumptionUsage)
         if (psks.some((q) => samePskId(q, p.psk.psk))) fail('MLS_DUPLICATE_PSK', 'the same PreSharedKeyID is proposed twice')
         psks.push(p.psk.psk)
         break

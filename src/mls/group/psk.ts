@@ -65,11 +65,12 @@ export function samePskId(a: PreSharedKeyID, b: PreSharedKeyID): boolean {
  * resumption PSK with usage reinit or branch (those only appear in the
  * GroupSecrets of the Welcome that starts a new group).
  */
-export function checkPskProposal(suite: CipherSuite, id: PreSharedKeyID): void {
+export function checkPskProposal(suite: CipherSuite, id: PreSharedKeyID, allowedUsage?: ResumptionPSKUsage): void {
   if (id.pskNonce.length !== suite.Nh) {
     throw new TalosError('MLS_INVALID_PSK_NONCE', `psk_nonce must be ${suite.Nh} bytes, got ${id.pskNonce.length}`)
   }
-  if (id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application) {
+  // reinit / branch PSKs are allowed only in the first Commit of the group they start (§11.2, §11.3).
+  if (id.psktype === PSKType.resumption && id.usage !== ResumptionPSKUsage.application && id.usage !== allowedUsage) {
     throw new TalosError('MLS_INVALID_PSK_USAGE', `a PreSharedKey proposal cannot carry a resumption PSK with usage ${id.usage}`)
   }
 }
