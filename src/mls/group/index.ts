@@ -21,3 +21,4 @@ export {
   reinitProposal,
   groupContextExtensionsProposal,
 } from './proposals.js'
+export { createExternalProposal, type ExternalProposalOptions } from './external-proposal.js'
