@@ -34,7 +34,7 @@ import {
   type Sender,
 } from '../wire/index.js'
 import type { FramingContext } from './context.js'
-import { encodeBody, framedContentTbs, type ContentHeader } from './tbs.js'
+import { encodeBody, framedContentSignContent, type ContentHeader } from './tbs.js'
 
 export const FRAMED_CONTENT_TBS_LABEL = 'FramedContentTBS'
 
@@ -158,7 +158,10 @@ export function frameContent(ctx: FramingContext, c: UnframedContent): FramedCon
   }
 }
 
-/** SignWithLabel over FramedContentTBS built from a header and encoded body. */
+/**
+ * SignWithLabel(key, "FramedContentTBS", FramedContentTBS), with the TBS
+ * written straight into its SignContent (one buffer, see tbs.ts).
+ */
 export function signTbs(
   ctx: FramingContext,
   wireFormat: FramingWireFormat,
@@ -167,20 +170,35 @@ export function signTbs(
   body: Uint8Array,
   signaturePrivateKey: Uint8Array,
 ): Uint8Array {
-  const tbs = framedContentTbs(ctx, wireFormat, header, contentType, body)
-  return ctx.suite.signWithLabel(signaturePrivateKey, FRAMED_CONTENT_TBS_LABEL, tbs)
+  return ctx.suite.sign(signaturePrivateKey, framedContentSignContent(ctx, wireFormat, header, contentType, body))
 }
 
-/** Throws MLS_INVALID_SIGNATURE unless `signature` verifies over `tbs` with `publicKey`. */
+function invalidSignature(): TalosError {
+  return new TalosError('MLS_INVALID_SIGNATURE', 'FramedContent signature does not verify with the sender key')
+}
+
+/** VerifyWithLabel over the TBS of a header and encoded body; MLS_INVALID_SIGNATURE if it fails. */
+export function verifyContentSignature(
+  ctx: FramingContext,
+  wireFormat: FramingWireFormat,
+  header: ContentHeader,
+  contentType: ContentType,
+  body: Uint8Array,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+): void {
+  const signContent = framedContentSignContent(ctx, wireFormat, header, contentType, body)
+  if (!ctx.suite.verify(publicKey, signContent, signature)) throw invalidSignature()
+}
+
+/** VerifyWithLabel over an already encoded FramedContentTBS; MLS_INVALID_SIGNATURE if it fails. */
 export function verifyTbsSignature(
   ctx: FramingContext,
   tbs: Uint8Array,
   publicKey: Uint8Array,
   signature: Uint8Array,
 ): void {
-  if (!ctx.suite.verifyWithLabel(publicKey, FRAMED_CONTENT_TBS_LABEL, tbs, signature)) {
-    throw new TalosError('MLS_INVALID_SIGNATURE', 'FramedContent signature does not verify with the sender key')
-  }
+  if (!ctx.suite.verifyWithLabel(publicKey, FRAMED_CONTENT_TBS_LABEL, tbs, signature)) throw invalidSignature()
 }
 
 /**

@@ -24,7 +24,7 @@
  * key of a leaf). The content body is encoded once on send and never
  * re-encoded on receive: the signature covers the exact plaintext slice.
  */
-import { Reader, Writer } from '../../codec/tls.js'
+import { Reader } from '../../codec/tls.js'
 import { memzero } from '../../crypto/index.js'
 import { TalosError, wrapErrors } from '../../errors.js'
 import type { RatchetType, StagedKey } from '../schedule/index.js'
@@ -32,9 +32,6 @@ import {
   ContentType,
   decodeAuthData,
   decodeContentBody,
-  encodeAuthData,
-  privateContentAadBytes,
-  varintSize,
   SenderType,
   WireFormat,
   type AuthenticatedContent,
@@ -49,15 +46,16 @@ import {
   frameContent,
   memberSignatureKey,
   signTbs,
-  verifyTbsSignature,
+  verifyContentSignature,
   type SenderKeyLookup,
   type UnframedContent,
 } from './authentication.js'
 import { checkGroupAndEpoch, type FramingContext } from './context.js'
+import { ExactWriter, opaqueSize } from './exact-writer.js'
 import { checkPaddingPolicy, paddingLength, type PaddingPolicy } from './padding.js'
 import { freshReuseGuard, guardedNonce } from './reuse-guard.js'
 import { decryptSenderData, encryptSenderData } from './sender-data.js'
-import { encodeBody, framedContentTbs } from './tbs.js'
+import { encodeBody } from './tbs.js'
 
 /** The staged key API of the epoch's secret tree (src/mls/schedule SecretTree satisfies it). */
 export interface KeySource {
@@ -151,12 +149,13 @@ function encryptContent(
   if (keys.senderDataSecret.length !== suite.Nh) {
     throw new TalosError('MLS_INVALID_SECRET_LENGTH', `sender_data_secret must be ${suite.Nh} bytes`)
   }
-  const w = new Writer(body.length + auth.signature.length + (auth.confirmationTag?.length ?? 0) + 16)
-  w.bytes(body)
-  encodeAuthData(w, auth, content.contentType)
-  const pad = paddingLength(padding, w.length)
-  if (pad > 0) w.bytes(new Uint8Array(pad))
-  const plaintext = w.finish()
+  // PrivateMessageContent = body || FramedContentAuthData || zero padding (§6.3.1).
+  const tag = content.contentType === ContentType.commit ? auth.confirmationTag : undefined
+  const unpadded = body.length + opaqueSize(auth.signature) + (tag === undefined ? 0 : opaqueSize(tag))
+  const pad = paddingLength(padding, unpadded)
+  const w = new ExactWriter(unpadded + pad).bytes(body).opaque(auth.signature)
+  if (tag !== undefined) w.opaque(tag)
+  const plaintext = w.zeros(pad).done()
   const { contentAad, senderDataAad } = aads(content)
 
   const staged = keys.secretTree.stageNextKey(sender.leafIndex, ratchetFor(content.contentType))
@@ -234,18 +233,29 @@ function unprotect(
     const content: FramedContent = { ...header, ...body }
     const wireFormat = WireFormat.mls_private_message
     checkSenderContent(content, wireFormat)
-    const tbs = framedContentTbs(ctx, wireFormat, header, pm.contentType, bodyBytes)
-    verifyTbsSignature(ctx, tbs, publicKey, auth.signature)
-    return {
-      content: { wireFormat, content, auth },
-      leafIndex: sd.leafIndex,
-      generation: sd.generation,
-      commit: () => staged.commit(),
-      discard: () => staged.discard(),
-    }
+    verifyContentSignature(ctx, wireFormat, header, pm.contentType, bodyBytes, publicKey, auth.signature)
+    return new Staged({ wireFormat, content, auth }, sd.leafIndex, sd.generation, staged)
   } catch (e) {
     staged.discard()
     throw e
+  }
+}
+
+/** A class rather than closures: no per-message function objects on the hot path. */
+class Staged implements StagedPrivateMessage {
+  constructor(
+    readonly content: AuthenticatedContent,
+    readonly leafIndex: number,
+    readonly generation: number,
+    private readonly key: StagedKey,
+  ) {}
+
+  commit(): void {
+    this.key.commit()
+  }
+
+  discard(): void {
+    this.key.discard()
   }
 }
 
@@ -257,8 +267,13 @@ function aads(m: Pick<PrivateMessage, 'groupId' | 'epoch' | 'contentType' | 'aut
   contentAad: Uint8Array
   senderDataAad: Uint8Array
 } {
-  const contentAad = privateContentAadBytes(m)
-  const tail = varintSize(m.authenticatedData.length) + m.authenticatedData.length
+  const tail = opaqueSize(m.authenticatedData)
+  const contentAad = new ExactWriter(opaqueSize(m.groupId) + 9 + tail)
+    .opaque(m.groupId)
+    .u64(m.epoch)
+    .u8(m.contentType)
+    .opaque(m.authenticatedData)
+    .done()
   return { contentAad, senderDataAad: contentAad.subarray(0, contentAad.length - tail) }
 }
 

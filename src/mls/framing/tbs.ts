@@ -1,7 +1,8 @@
 /**
- * The byte strings that framing signs and MACs (RFC 9420 §6.1, §6.2):
+ * The byte strings that framing signs and MACs (RFC 9420 §5.1.2, §6.1, §6.2):
  *
  *   FramedContentTBS        = version || wire_format || FramedContent || [GroupContext]
+ *   SignContent             = opaque label<V> ("MLS 1.0 FramedContentTBS") || opaque content<V> (the TBS)
  *   AuthenticatedContentTBM = FramedContentTBS || FramedContentAuthData
  *
  * Built with the content body (the content_type select) already encoded,
@@ -9,18 +10,21 @@
  * plaintext (§6.3.1): the sender encodes the body once for both, and the
  * receiver signs over the exact slice of the plaintext it decrypted instead of
  * re-encoding what it decoded. The GroupContext comes pre-encoded from the
- * FramingContext. One buffer, sized up front, per call.
+ * FramingContext.
+ *
+ * On the per-message path the TBS is written straight into its SignContent
+ * (one buffer, exact size), so the signature costs no extra copy; SignContent
+ * is the struct SignWithLabel / VerifyWithLabel sign (§5.1.2), and the
+ * vectors' signatures verify through it.
  */
-import { MAX_VARINT, Writer } from '../../codec/tls.js'
-import { TalosError } from '../../errors.js'
+import { Writer } from '../../codec/tls.js'
 import {
+  ContentType,
   encodeAuthData,
   encodeContentBody,
   MLS10,
-  ContentType,
-  senderCodec,
+  SenderType,
   tbsHasContext,
-  varintSize,
   type FramedContent,
   type FramedContentAuthData,
   type FramedContentBody,
@@ -28,6 +32,7 @@ import {
   type Sender,
 } from '../wire/index.js'
 import type { FramingContext } from './context.js'
+import { ExactWriter, opaqueSize, prefixSize } from './exact-writer.js'
 
 /** The FramedContent fields before content_type. */
 export interface ContentHeader {
@@ -37,47 +42,54 @@ export interface ContentHeader {
   readonly authenticatedData: Uint8Array
 }
 
+const SIGN_LABEL = new TextEncoder().encode('MLS 1.0 FramedContentTBS')
+
 /** TLS encoding of the content_type select alone (application_data / Proposal / Commit). */
 export function encodeBody(body: FramedContentBody): Uint8Array {
   if (body.contentType === ContentType.application) {
-    // The per-message case: opaque<V> written straight into an exact buffer.
+    // The per-message case: opaque<V> straight into an exact buffer.
     const data = body.applicationData
-    if (data.length > MAX_VARINT) throw new TalosError('DECODE_VARINT_TOO_LARGE', `application_data of ${data.length} bytes`)
-    const prefix = varintSize(data.length)
-    const out = new Uint8Array(prefix + data.length)
-    if (prefix === 1) out[0] = data.length
-    else if (prefix === 2) new DataView(out.buffer).setUint16(0, 0x4000 | data.length)
-    else new DataView(out.buffer).setUint32(0, (0x80000000 | data.length) >>> 0)
-    out.set(data, prefix)
-    return out
+    return new ExactWriter(opaqueSize(data)).opaque(data).done()
   }
   const w = new Writer(256)
   encodeContentBody(w, body)
   return w.finish()
 }
 
-/** Upper bound of the TBS size (varint prefixes counted at 4 bytes), so the Writer never regrows. */
-function tbsCapacity(ctx: FramingContext, header: ContentHeader, bodyLength: number, extra: number): number {
-  return 4 + 4 + header.groupId.length + 8 + 5 + 4 + header.authenticatedData.length + 1 + bodyLength +
-    ctx.groupContextBytes.length + extra
+function senderSize(sender: Sender): number {
+  return sender.senderType === SenderType.member || sender.senderType === SenderType.external ? 5 : 1
+}
+
+function writeSender(w: ExactWriter, sender: Sender): void {
+  w.u8(sender.senderType)
+  if (sender.senderType === SenderType.member) w.u32(sender.leafIndex)
+  else if (sender.senderType === SenderType.external) w.u32(sender.senderIndex)
+}
+
+function tbsSize(ctx: FramingContext, header: ContentHeader, bodyLength: number): number {
+  return (
+    4 +
+    opaqueSize(header.groupId) +
+    8 +
+    senderSize(header.sender) +
+    opaqueSize(header.authenticatedData) +
+    1 +
+    bodyLength +
+    (tbsHasContext(header.sender) ? ctx.groupContextBytes.length : 0)
+  )
 }
 
 function writeTbs(
-  w: Writer,
+  w: ExactWriter,
   ctx: FramingContext,
   wireFormat: FramingWireFormat,
   header: ContentHeader,
   contentType: ContentType,
   body: Uint8Array,
 ): void {
-  w.u16(MLS10)
-  w.u16(wireFormat)
-  w.opaque(header.groupId)
-  w.u64(header.epoch)
-  senderCodec.encode(w, header.sender)
-  w.opaque(header.authenticatedData)
-  w.u8(contentType)
-  w.bytes(body)
+  w.u16(MLS10).u16(wireFormat).opaque(header.groupId).u64(header.epoch)
+  writeSender(w, header.sender)
+  w.opaque(header.authenticatedData).u8(contentType).bytes(body)
   // §6.1: only member and new_member_commit senders bind to the GroupContext.
   if (tbsHasContext(header.sender)) w.bytes(ctx.groupContextBytes)
 }
@@ -90,9 +102,24 @@ export function framedContentTbs(
   contentType: ContentType,
   body: Uint8Array,
 ): Uint8Array {
-  const w = new Writer(tbsCapacity(ctx, header, body.length, 0))
+  const w = new ExactWriter(tbsSize(ctx, header, body.length))
   writeTbs(w, ctx, wireFormat, header, contentType, body)
-  return w.finish()
+  return w.done()
+}
+
+/** SignContent{"MLS 1.0 FramedContentTBS", FramedContentTBS}: what Signature.Sign / Verify take (§5.1.2). */
+export function framedContentSignContent(
+  ctx: FramingContext,
+  wireFormat: FramingWireFormat,
+  header: ContentHeader,
+  contentType: ContentType,
+  body: Uint8Array,
+): Uint8Array {
+  const size = tbsSize(ctx, header, body.length)
+  const w = new ExactWriter(opaqueSize(SIGN_LABEL) + prefixSize(size) + size)
+  w.opaque(SIGN_LABEL).varint(size)
+  writeTbs(w, ctx, wireFormat, header, contentType, body)
+  return w.done()
 }
 
 /**
@@ -107,10 +134,9 @@ export function authenticatedContentTbm(
   auth: FramedContentAuthData,
 ): { tbm: Uint8Array; tbs: Uint8Array } {
   const body = encodeBody(content)
-  const authSize = auth.signature.length + (auth.confirmationTag?.length ?? 0) + 8
-  const w = new Writer(tbsCapacity(ctx, content, body.length, authSize))
-  writeTbs(w, ctx, wireFormat, content, content.contentType, body)
-  const tbsLength = w.length
+  const tbsLength = tbsSize(ctx, content, body.length)
+  const w = new Writer(tbsLength + auth.signature.length + (auth.confirmationTag?.length ?? 0) + 8)
+  w.bytes(framedContentTbs(ctx, wireFormat, content, content.contentType, body))
   encodeAuthData(w, auth, content.contentType)
   const tbm = w.finish()
   return { tbm, tbs: tbm.subarray(0, tbsLength) }

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { encode, Writer } from '../../../src/codec/tls.js'
 import { authenticatedContentTbm, encodeBody, framedContentTbs } from '../../../src/mls/framing/index.js'
+import { framedContentSignContent } from '../../../src/mls/framing/tbs.js'
+import { ExactWriter, prefixSize } from '../../../src/mls/framing/exact-writer.js'
 import {
   authenticatedContentTbmCodec,
   ContentType,
@@ -61,4 +63,35 @@ describe('FramedContentTBS / AuthenticatedContentTBM bytes', () => {
       }
     })
   }
+
+  it('SignContent written around the TBS is what SignWithLabel signs (§5.1.2)', () => {
+    const key = fx.members[0]!
+    const content: FramedContent = {
+      groupId: fx.groupContext.groupId,
+      epoch: fx.groupContext.epoch,
+      sender: { senderType: SenderType.member, leafIndex: 0 },
+      authenticatedData: new Uint8Array(0),
+      contentType: ContentType.application,
+      applicationData: new Uint8Array(300).fill(7),
+    }
+    const body = encodeBody(content)
+    const wf = WireFormat.mls_private_message
+    const tbs = framedContentTbs(fx.ctx, wf, content, content.contentType, body)
+    const signContent = framedContentSignContent(fx.ctx, wf, content, content.contentType, body)
+    expect(fx.suite.verifyWithLabel(key.publicKey, 'FramedContentTBS', tbs, fx.suite.sign(key.privateKey, signContent))).toBe(true)
+    expect(fx.suite.verify(key.publicKey, signContent, fx.suite.signWithLabel(key.privateKey, 'FramedContentTBS', tbs))).toBe(true)
+  })
+})
+
+describe('ExactWriter', () => {
+  it('writes big-endian integers and minimal varints, and refuses what does not fit', () => {
+    const w = new ExactWriter(2 + 4 + 8 + 1 + 2 + 4)
+    w.u16(0xabcd).u32(0xfffffffe).u64(0x0102030405060708n).varint(63).varint(64).varint(16384)
+    expect(toHex(w.done())).toBe('abcdfffffffe01020304050607083f404080004000')
+    expect(() => new ExactWriter(8).u64(-1n)).toThrow(expect.objectContaining({ code: 'DECODE_INVALID_VALUE' }))
+    expect(() => new ExactWriter(8).u64(1n << 64n)).toThrow(expect.objectContaining({ code: 'DECODE_INVALID_VALUE' }))
+    expect(() => new ExactWriter(4).u32(2 ** 32)).toThrow(expect.objectContaining({ code: 'DECODE_INVALID_VALUE' }))
+    expect(() => prefixSize(2 ** 30)).toThrow(expect.objectContaining({ code: 'DECODE_VARINT_TOO_LARGE' }))
+    expect(() => new ExactWriter(3).u16(1).done()).toThrow(expect.objectContaining({ code: 'MLS_INTERNAL' }))
+  })
 })
