@@ -36,7 +36,9 @@
  *   unprotectPrivateMessage(ctx, pm, keys, senders) -> StagedPrivateMessage
  *       { content, leafIndex, generation, commit(), discard() }: the message is fully
  *       verified (signature included) but its key is still in the secret tree until
- *       commit(); a rejected message leaves the tree byte-identical.
+ *       commit(); a rejected message leaves the tree byte-identical. Call exactly one of
+ *       commit() / discard() (discard zeroes the staged key at once); committing after
+ *       another message of the epoch was committed is MLS_STALE_STAGE (unprotect again).
  *   For a Commit: nextTranscriptHashes(suite, interimBefore, ac) and
  *   verifyConfirmationTag(suite, newConfirmationKey, confirmed, ac.auth.confirmationTag).
  *
