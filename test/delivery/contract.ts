@@ -92,7 +92,7 @@ export function deliveryContract(name: string, setup: () => Promise<DeliveryHarn
       expect((await a.fetch(g, 1)).map((e) => dec(e.bytes))).toEqual(['c5', 'm', 'c6'])
     })
 
-    it('race: of commits published concurrently for the same epoch exactly one lands; each loser processes the winner and lands on the next epoch', async () => {
+    it('race: of commits published concurrently for the same epoch exactly one lands; losers get the typed conflict naming the winner, read it, and race again on the next epoch', async () => {
       const g = gid()
       await a.publish(g, enc('genesis'), { kind: 'commit', epoch: 0 })
       const clients = [a, b, a, b]
@@ -117,6 +117,8 @@ export function deliveryContract(name: string, setup: () => Promise<DeliveryHarn
       expect(commits).toHaveLength(11)
       const head = await a.head(g)
       expect(head.lastCommit).toEqual({ seq: head.lastSeq, epoch: 10 })
+      // A loser retrying alone on the new epoch lands.
+      expect((await b.publish(g, enc('retry'), { kind: 'commit', epoch: 11 })).seq).toBe(head.lastSeq + 1)
     })
 
     it('delivers to a subscriber in order, including entries published after it subscribed', async () => {
