@@ -126,6 +126,29 @@ describe.each(CIPHER_SUITE_IDS)('unprotect fuzz, suite %i', (id) => {
     }),
   }
 
+  it('caller-built objects that are not messages raise a TalosError, never a TypeError', () => {
+    const m = decodeMLSMessage(samples['application (private)']!)
+    if (m.wireFormat !== WireFormat.mls_private_message) throw new Error('unreachable')
+    const receiver = fx.tree()
+    const before = snapshot(receiver)
+    const broken: unknown[] = [
+      {},
+      { ...m.privateMessage, groupId: undefined },
+      { ...m.privateMessage, ciphertext: null },
+      { ...m.privateMessage, epoch: 7 },
+      { ...m.privateMessage, encryptedSenderData: 'x' },
+    ]
+    for (const pm of broken) {
+      expect(() => unprotectPrivateMessage(ctx, pm as never, fx.keys(receiver), senders)).toThrow(TalosError)
+    }
+    const p = decodeMLSMessage(samples['member proposal (public)']!)
+    if (p.wireFormat !== WireFormat.mls_public_message) throw new Error('unreachable')
+    for (const pm of [{}, { ...p.publicMessage, content: null }, { ...p.publicMessage, auth: {} }]) {
+      expect(() => unprotectPublicMessage(ctx, pm as never, membershipKey, senders)).toThrow(TalosError)
+    }
+    expect(snapshot(receiver)).toBe(before)
+  })
+
   for (const [name, original] of Object.entries(samples)) {
     it(`mutated ${name}: success only for the original bytes, otherwise a TalosError; secret tree untouched`, () => {
       const receiver = fx.tree()
