@@ -29,7 +29,7 @@ import type { GroupContext } from '../wire/group-context.js'
 import { keyPackageCodec, type KeyPackage } from '../wire/key-package.js'
 import { LeafNodeSource } from '../wire/leaf-node.js'
 import type { GroupConfig } from './config.js'
-import { checkUniqueExtensions, requiredCapabilitiesOf, supportsGroupExtensions } from './extensions.js'
+import { checkUniqueExtensions, externalSendersOf, requiredCapabilitiesOf, supportsGroupExtensions } from './extensions.js'
 import type { SortedProposals } from './proposal-list.js'
 
 export interface AddedMember {
@@ -59,7 +59,11 @@ export function applyProposals(
 ): AppliedProposals {
   const suite = tree.suite
   const extensions = sorted.groupContextExtensions?.extensions ?? context.extensions
-  if (sorted.groupContextExtensions) checkUniqueExtensions(extensions, 'GroupContextExtensions')
+  if (sorted.groupContextExtensions) {
+    checkUniqueExtensions(extensions, 'GroupContextExtensions')
+    // Bodies we interpret must decode now, not at the first external proposal.
+    externalSendersOf(extensions)
+  }
   const required = requiredCapabilitiesOf(extensions)
   const authService = opts.config.authService
 

@@ -113,10 +113,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
     })
 
     const ownLeaf = findOwnLeaf(tree, kp)
-    const privateKeys = new TreePrivateKeys(ownLeaf)
-    await setLeafKey(tree, privateKeys, opts.secrets.encryptionPriv.slice())
-    if (gs.pathSecret !== undefined) await deriveKeysFromPathSecret(tree, privateKeys, gi.signer, gs.pathSecret.pathSecret)
-
+    // The epoch secrets and the confirmation tag first: a forged Welcome fails before any key is derived.
     const secrets = runJoinerKeySchedule(suite, {
       joinerSecret: gs.joinerSecret,
       pskSecret,
@@ -124,11 +121,14 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
     })
     memzero(secrets.welcomeSecret)
     const tag = gi.confirmationTag
+    const privateKeys = new TreePrivateKeys(ownLeaf)
     try {
       verifyConfirmationTag(suite, secrets.confirmationKey, gc.confirmedTranscriptHash, tag)
       if (resumption !== undefined && gc.epoch !== 1n) {
         throw new TalosError('MLS_INVALID_PSK_USAGE', 'a reinit/branch Welcome must start the new group at epoch 1')
       }
+      await setLeafKey(tree, privateKeys, opts.secrets.encryptionPriv.slice())
+      if (gs.pathSecret !== undefined) await deriveKeysFromPathSecret(tree, privateKeys, gi.signer, gs.pathSecret.pathSecret)
     } catch (e) {
       for (const s of Object.values(secrets)) memzero(s)
       privateKeys.dispose()
@@ -151,7 +151,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
       signaturePriv: opts.secrets.signaturePriv.slice(),
       epoch,
       proposals: ProposalCache.empty(),
-    updateKeys: new Map(),
+      updateKeys: new Map(),
       resumptionPsks: config.resumptionPskRetention > 0 ? new Map([[gc.epoch, epoch.keys.resumptionPsk.slice()]]) : new Map(),
       retired: [],
       removed: false,
