@@ -21,6 +21,7 @@ import {
   acceptAll,
   createApplicationMessage,
   createCommit,
+  createProposal,
   createGroup as tsCreateGroup,
   decodeMlsMessage,
   defaultCapabilities,
@@ -231,6 +232,23 @@ export class TsMlsMember {
   /** MLS-Exporter(label, context, length) of the current epoch. */
   exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
     return mlsExporter(this.state.keySchedule.exporterSecret, label, context, length, this.impl)
+  }
+
+  /** Sends a proposal (PrivateMessage unless `publicMessage`) and caches it for our next commit; returns the MLSMessage. */
+  async propose(proposal: Proposal, opts: { publicMessage?: boolean } = {}): Promise<Uint8Array> {
+    const r = await createProposal(this.state, opts.publicMessage ?? false, proposal, this.impl)
+    this.state = r.newState
+    return encodeMlsMessage(r.message)
+  }
+
+  /** Proposes the removal of `leaf`. */
+  proposeRemove(leaf: number, opts: { publicMessage?: boolean } = {}): Promise<Uint8Array> {
+    return this.propose({ proposalType: 'remove', remove: { removed: leaf } }, opts)
+  }
+
+  /** Proposes adding the member of `keyPackage` (an encoded MLSMessage). */
+  proposeAdd(keyPackage: Uint8Array, opts: { publicMessage?: boolean } = {}): Promise<Uint8Array> {
+    return this.propose({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(keyPackage) } }, opts)
   }
 
   /** Commits Add proposals for every KeyPackage (encoded MLSMessages); returns the commit and the Welcome. */
