@@ -66,6 +66,7 @@ export class SkippedKeys {
 
   /** The live (unexpired) key for message n of a chain, without removing it. */
   find(ratchetKey: Uint8Array, n: number, nowMs: number, steps: number, policy: RatchetPolicy): SkippedEntry | undefined {
+    if (this.count === 0) return undefined
     const e = this.chains.get(id(ratchetKey))?.keys.get(n)
     return e !== undefined && !isExpired(e, nowMs, steps, policy) ? e : undefined
   }
@@ -102,17 +103,20 @@ export class SkippedKeys {
     }
   }
 
-  /** Deletes expired keys, then the oldest beyond the bounds. */
+  /**
+   * Deletes expired keys, then the oldest beyond the bounds. Storage time and
+   * step only grow in insertion order, so expired keys are a prefix: the scan
+   * stops at the first live one (O(deleted), not O(stored), per message).
+   */
   prune(nowMs: number, steps: number, policy: RatchetPolicy): void {
-    for (const [k, c] of this.chains) {
+    scan: for (const [k, c] of this.chains) {
       for (const [n, e] of c.keys) {
-        if (isExpired(e, nowMs, steps, policy)) {
-          memzero(e.messageKey)
-          c.keys.delete(n)
-          this.count--
-        }
+        if (!isExpired(e, nowMs, steps, policy)) break scan
+        memzero(e.messageKey)
+        c.keys.delete(n)
+        this.count--
       }
-      if (c.keys.size === 0) this.dropChain(k, c)
+      this.dropChain(k, c)
     }
     while (this.chains.size > MAX_SKIPPED_CHAINS) {
       const [k, c] = this.chains.entries().next().value as [string, Chain]
