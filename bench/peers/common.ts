@@ -3,9 +3,9 @@
  * results, so our own suites can print ours, the peer's and the ratio side by
  * side, and a JSON writer for results measured outside the harness loop.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { RESULTS_DIR, machine, type BenchMode } from '../harness.js'
+import { RESULTS_DIR, machine, type BenchMode, type SuiteResult, type TaskResult } from '../harness.js'
 
 export { registerSuite, type BenchMode, type BenchTask } from '../harness.js'
 
@@ -58,4 +58,25 @@ export function writeResult(name: string, r: PeerResults, mode: BenchMode, extra
   mkdirSync(RESULTS_DIR, { recursive: true })
   const body = { name, mode, machine: machine(), results: resultsToObject(r), ...(extra === undefined ? {} : { extra }) }
   writeFileSync(join(RESULTS_DIR, `${name}.json`), JSON.stringify(body, null, 2) + '\n')
+}
+
+/** The rows of bench/results/<suite>.json as the harness wrote them, or undefined when absent. */
+export function readSuiteRows(suite: string): readonly TaskResult[] | undefined {
+  const path = join(RESULTS_DIR, `${suite}.json`)
+  if (!existsSync(path)) return undefined
+  return (JSON.parse(readFileSync(path, 'utf8')) as SuiteResult).results
+}
+
+/** A file written by writeResult, back as PeerResults (plus its `extra`), or undefined when absent. */
+export function readResult(name: string): { results: PeerResults; mode: BenchMode; extra?: unknown } | undefined {
+  const path = join(RESULTS_DIR, `${name}.json`)
+  if (!existsSync(path)) return undefined
+  const body = JSON.parse(readFileSync(path, 'utf8')) as { mode: BenchMode; results: Record<string, Record<string, PeerStat>>; extra?: unknown }
+  const r: PeerResults = new Map()
+  for (const [op, byN] of Object.entries(body.results)) for (const [n, s] of Object.entries(byN)) setPeer(r, op, Number(n), s)
+  return { results: r, mode: body.mode, extra: body.extra }
+}
+
+export function statOfRow(row: TaskResult): PeerStat {
+  return { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct }
 }

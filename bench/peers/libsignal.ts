@@ -34,7 +34,8 @@
  */
 import { Bench } from 'tinybench'
 import type * as LibsignalNs from '@signalapp/libsignal-client'
-import { emptyResults, peerStat, registerSuite, setPeer, writeResult, type BenchMode, type BenchTask, type PeerResults, type PeerStat } from './common.js'
+import type { TaskResult } from '../harness.js'
+import { emptyResults, peerStat, readResult, registerSuite, setPeer, writeResult, type BenchMode, type BenchTask, type PeerResults, type PeerStat } from './common.js'
 
 type Lib = typeof LibsignalNs
 type Address = LibsignalNs.ProtocolAddress
@@ -484,6 +485,7 @@ export async function measureLibsignal(opts: LibsignalMeasureOptions = {}): Prom
   const simAt = opts.simulateAt ?? 16
   let check: LibsignalMeasurement['check']
   if (simAt > 2) {
+    await simulateRemove(lib, simAt) // warm-up
     const measuredUs = await simulateRemove(lib, simAt)
     const row = removeModel(results, [simAt])[0]!
     check = { n: simAt, measuredUs, modelUs: row.wholeGroupUs, modelDhUs: row.wholeGroupDhUs }
@@ -517,35 +519,64 @@ export function removeModelTable(m: Pick<LibsignalMeasurement, 'removeModel' | '
   return lines.join('\n')
 }
 
-let modelNotes = ''
+/**
+ * libsignal numbers and remove model from the last `npm run bench`
+ * (bench/results/libsignal-model.json), without measuring again.
+ */
+export function readLibsignalResults(): LibsignalMeasurement | undefined {
+  const r = readResult('libsignal-model')
+  if (r === undefined) return undefined
+  const extra = r.extra as { removeModel: RemoveModelRow[]; method: string; check?: LibsignalMeasurement['check'] }
+  return { results: r.results as PeerResults<LibsignalOp>, removeModel: extra.removeModel, method: extra.method, ...(extra.check ? { check: extra.check } : {}) }
+}
+
+const BASE_NOTES =
+  'Bytes to bytes with in-memory stores. "chain step": messages in one direction (symmetric ratchet only); ' +
+  '"ping-pong": the direction alternates, so each encrypt and decrypt takes a DH ratchet step (one op = one message ' +
+  'encrypted and decrypted). SKDM = SenderKeyDistributionMessage. Decrypt rows replay a pool of 2048 messages in order, ' +
+  'restoring the receiver record from a snapshot between passes.'
+
+/** Harness rows -> PeerResults (n = 0), by task name. */
+function fromRows(rows: readonly TaskResult[]): PeerResults<LibsignalOp> {
+  const r = emptyResults<LibsignalOp>()
+  for (const op of LIBSIGNAL_OPS) {
+    const row = rows.find((x) => x.task === `libsignal ${op}`)
+    if (row !== undefined) setPeer(r, op, 0, { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct })
+  }
+  return r
+}
+
+let run: { mode: BenchMode; skipped?: string; simulation?: { n: number; measuredUs: number } } = { mode: 'default' }
 
 registerSuite({
   name: 'libsignal',
   title: 'Peer: @signalapp/libsignal-client 0.103 (Sender Keys, PQXDH + Double Ratchet + SPQR sessions)',
-  notes: () =>
-    (
-      'Bytes to bytes with in-memory stores. "chain step": messages in one direction (symmetric ratchet only); ' +
-      '"ping-pong": the direction alternates, so each encrypt and decrypt takes a DH ratchet step (one op = one message ' +
-      'encrypted and decrypted). SKDM = SenderKeyDistributionMessage. Decrypt rows replay a pool of 2048 messages in order, ' +
-      'restoring the receiver record from a snapshot between passes.' +
-      modelNotes
-    ),
+  notes: (rows) => {
+    if (run.skipped !== undefined) return `${BASE_NOTES}\n\nSkipped: @signalapp/libsignal-client did not load (${run.skipped}).`
+    // The remove model from this run's medians; written to bench/results/libsignal-model.json as well.
+    const results = fromRows(rows)
+    const removeModelRows = removeModel(results, [16, 128, 1024])
+    let check: LibsignalMeasurement['check']
+    if (run.simulation !== undefined) {
+      const row = removeModel(results, [run.simulation.n])[0]!
+      check = { n: run.simulation.n, measuredUs: run.simulation.measuredUs, modelUs: row.wholeGroupUs, modelDhUs: row.wholeGroupDhUs }
+    }
+    writeResult('libsignal-model', results, run.mode, { removeModel: removeModelRows, method: REMOVE_MODEL_METHOD, check })
+    const table = removeModelTable({ removeModel: removeModelRows, check })
+    return `${BASE_NOTES}\n\nRemove-member model (also in bench/results/libsignal-model.json). Method: ${REMOVE_MODEL_METHOD}\n\n${table}`
+  },
   tasks: async (mode) => {
-    modelNotes = ''
+    run = { mode }
     const loaded = await loadLibsignal()
     if ('error' in loaded) {
       process.stderr.write(`  [libsignal] skipped: the native module does not load (${loaded.error})\n`)
-      modelNotes = `\n\nSkipped: @signalapp/libsignal-client did not load (${loaded.error}).`
+      run = { mode, skipped: loaded.error }
       return []
     }
     const { lib } = loaded
-    const tasks = (await libsignalTasks(lib)).map((t) => t.task)
-    // The remove model needs the unit costs before the table is printed: measured here with the same budget.
-    const m = await measureLibsignal({ mode, simulateAt: mode === 'quick' ? 8 : 16 })
-    writeResult('libsignal-model', m.results, mode, { removeModel: m.removeModel, method: m.method, check: m.check })
-    const table = removeModelTable(m)
-    process.stderr.write(`  [libsignal] remove model:\n${table}\n`)
-    modelNotes = `\n\nRemove-member model (also in bench/results/libsignal-model.json). Method: ${m.method}\n\n${table}`
-    return tasks
+    const n = mode === 'quick' ? 8 : 16
+    await simulateRemove(lib, n) // warm-up (JIT, native caches); the second run is the one reported
+    run = { mode, simulation: { n, measuredUs: await simulateRemove(lib, n) } }
+    return (await libsignalTasks(lib)).map((t) => t.task)
   },
 })

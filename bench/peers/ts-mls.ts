@@ -38,7 +38,7 @@
  */
 import { Bench } from 'tinybench'
 import { createGroup, createKeyPackage, joinFromWelcome, type TsMlsMember, type TsMlsProvider } from '../../test/helpers/ts-mls-driver.js'
-import { emptyResults, peerStat, registerSuite, setPeer, writeResult, type BenchMode, type BenchTask, type PeerResults } from './common.js'
+import { emptyResults, peerStat, readResult, readSuiteRows, registerSuite, setPeer, statOfRow, writeResult, type BenchMode, type BenchTask, type PeerResults } from './common.js'
 
 export const TS_MLS_OPS = [
   'encrypt 1 KiB',
@@ -252,6 +252,29 @@ export async function measureTsMls(sizes: readonly number[], opts: MeasureOption
     }
   }
   return results
+}
+
+/**
+ * ts-mls numbers from the last `npm run bench` (bench/results/ts-mls.json and
+ * ts-mls-large.json), without measuring again: op -> n -> stats. Undefined
+ * when the suite has not been run.
+ */
+export function readTsMlsResults(suite = 3, provider: TsMlsProvider = DEFAULT_PROVIDER): PeerResults<TsMlsOp> | undefined {
+  const rows = readSuiteRows('ts-mls')
+  if (rows === undefined) return undefined
+  const out = emptyResults<TsMlsOp>()
+  for (const op of TS_MLS_OPS) {
+    for (const row of rows) {
+      const m = /^ts-mls(?: \((\w+)\))? s(\d+) n=(\d+) (.+)$/.exec(row.task)
+      if (m === null || m[4] !== op || Number(m[2]) !== suite || (m[1] ?? DEFAULT_PROVIDER) !== provider) continue
+      setPeer(out, op, Number(m[3]), statOfRow(row))
+    }
+  }
+  if (suite === 3 && provider === DEFAULT_PROVIDER) {
+    const large = readResult('ts-mls-large')
+    if (large !== undefined) for (const [op, byN] of large.results) for (const [n, st] of byN) setPeer(out, op as TsMlsOp, n, st)
+  }
+  return out
 }
 
 /** Group sizes per mode for the registered suite (1024 is measured with few samples, outside the harness loop). */
