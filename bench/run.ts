@@ -22,6 +22,8 @@ import './peers/ts-mls.js'
 import './peers/libsignal.js'
 import './mls-framing.js'
 import './hybrid.js'
+import './ratchet.js'
+import './senderkeys.js'
 
 function parseArgs(argv: string[]): { mode: BenchMode; only: Set<string> } {
   let mode: BenchMode = 'default'
