@@ -22,6 +22,8 @@ import {
   createApplicationMessage,
   createCommit,
   createProposal,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  joinGroupExternal,
   createGroup as tsCreateGroup,
   decodeMlsMessage,
   defaultCapabilities,
@@ -46,6 +48,8 @@ import {
   type Proposal,
   type RatchetTree,
 } from 'ts-mls'
+import { createGroupInfo } from 'ts-mls/createCommit.js'
+import { encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 
 const SUITE_NAMES: Record<number, CiphersuiteName> = {
   1: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
@@ -81,6 +85,16 @@ export function tsMlsSuite(suite: number, provider: TsMlsProvider = 'default'): 
 }
 
 const utf8 = new TextEncoder()
+
+/** RFC 9420 §2.1.2 variable-length vector: a QUIC-style varint length, then the bytes. */
+function withVarintLength(b: Uint8Array): Uint8Array {
+  const n = b.length
+  const head = n < 0x40 ? [n] : n < 0x4000 ? [0x40 | (n >> 8), n & 0xff] : [0x80 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
+  const out = new Uint8Array(head.length + n)
+  out.set(head)
+  out.set(b, head.length)
+  return out
+}
 
 export interface TsMlsKeyPackage {
   readonly suite: number
@@ -229,6 +243,34 @@ export class TsMlsMember {
     return new TsMlsMember(state, this.impl, this.suite)
   }
 
+  /**
+   * A signed GroupInfo of this epoch with external_pub and the ratchet tree
+   * (MLSMessage), for external joiners. ts-mls 1.6.4 writes the external_pub
+   * extension_data as the bare public key, where RFC 9420 §12.4.3.2 has
+   * `struct { HPKEPublicKey external_pub; }` (HPKEPublicKey is opaque<V>, so a
+   * length prefix). `rfcExternalPub` builds the GroupInfo with the RFC
+   * encoding instead (signed by this member with ts-mls's own GroupInfo code).
+   */
+  async groupInfo(opts: { rfcExternalPub?: boolean } = {}): Promise<Uint8Array> {
+    if (!opts.rfcExternalPub) {
+      const gi = await createGroupInfoWithExternalPubAndRatchetTree(this.state, [], this.impl)
+      return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: gi })
+    }
+    const kp = await this.impl.hpke.deriveKeyPair(this.state.keySchedule.externalSecret)
+    const pub = await this.impl.hpke.exportPublicKey(kp.publicKey)
+    const gi = await createGroupInfo(
+      this.state.groupContext,
+      this.state.confirmationTag,
+      this.state,
+      [
+        { extensionType: 'external_pub', extensionData: withVarintLength(pub) },
+        { extensionType: 'ratchet_tree', extensionData: encodeRatchetTree(this.state.ratchetTree) },
+      ],
+      this.impl,
+    )
+    return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: gi })
+  }
+
   /** MLS-Exporter(label, context, length) of the current epoch. */
   exportSecret(label: string, context: Uint8Array, length: number): Promise<Uint8Array> {
     return mlsExporter(this.state.keySchedule.exporterSecret, label, context, length, this.impl)
@@ -336,4 +378,24 @@ export async function joinFromWelcome(
   const impl = await tsMlsSuite(keyPackage.suite, keyPackage.provider)
   const state = await joinGroup(m.welcome, keyPackage.publicPackage, keyPackage.privatePackage, emptyPskIndex, impl, ratchetTree)
   return new TsMlsMember(state, impl, keyPackage.suite)
+}
+
+/**
+ * Joins by external Commit (RFC 9420 §12.4.3.2) from a GroupInfo MLSMessage
+ * carrying external_pub (and the ratchet_tree extension unless `ratchetTree`
+ * is given). Returns the new member and the Commit (a PublicMessage) for the group.
+ */
+export async function joinExternal(
+  suite: number,
+  groupInfo: Uint8Array,
+  identity: string | Uint8Array,
+  opts: KeyPackageOptions & { ratchetTree?: RatchetTree } = {},
+): Promise<{ member: TsMlsMember; commit: Uint8Array }> {
+  const m = decodeMessage(groupInfo)
+  if (m.wireformat !== 'mls_group_info') throw new Error(`ts-mls driver: expected a GroupInfo, got ${m.wireformat}`)
+  const kp = await createKeyPackage(suite, identity, opts)
+  const impl = await tsMlsSuite(suite, kp.provider)
+  const r = await joinGroupExternal(m.groupInfo, kp.publicPackage, kp.privatePackage, false, impl, opts.ratchetTree)
+  const commit = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_public_message', publicMessage: r.publicMessage })
+  return { member: new TsMlsMember(r.newState, impl, suite), commit }
 }

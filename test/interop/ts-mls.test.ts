@@ -17,6 +17,7 @@ import { addProposal, MlsGroup, removeProposal, type HandshakeFraming } from '..
 import { decodeMLSMessage } from '../../src/mls/wire/message.js'
 import { WireFormat } from '../../src/mls/wire/framing.js'
 import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
+import { joinExternal as tsJoinExternal } from '../helpers/ts-mls-driver.js'
 import { createGroup as tsCreateGroup, createKeyPackage as tsKeyPackage, joinFromWelcome as tsJoin, type TsMlsMember } from '../helpers/ts-mls-driver.js'
 
 const utf8 = new TextEncoder()
@@ -403,6 +404,45 @@ for (const suite of [1, 3]) {
       })
     })
   }
+
+  describe(`interop with ts-mls, suite ${suite}: external joins`, () => {
+    it('ours joins a ts-mls-made group by external Commit from a ts-mls GroupInfo', async () => {
+      const members = await mixedGroup(suite, 'private', 'ts-mls')
+      const alice = members[0] as Member & { ts: TsMlsMember }
+      const { group, commit } = await MlsGroup.joinExternal({
+        // RFC encoding of external_pub (see the last describe block for ts-mls's own)
+        groupInfo: await alice.ts.groupInfo({ rfcExternalPub: true }),
+        credential: basicCredential('did:talos:erin'),
+      })
+      const erin = oursMember('erin', group)
+      await deliverCommit(erin, commit, members)
+      members.push(erin)
+      await expectAgreement(members, 'after an external join by ours')
+      for (const m of members) await broadcast(m, members)
+      await deliverCommit(erin, await erin.update(), members)
+      await expectAgreement(members, 'after an Update by the external joiner')
+    })
+
+    it('external_pub: ours writes the RFC encoding; ts-mls 1.6.4 writes and reads the bare key, so the two refuse each other', async () => {
+      // RFC 9420 §12.4.3.2: struct { HPKEPublicKey external_pub; } ExternalPub, HPKEPublicKey = opaque<V>.
+      const members = await mixedGroup(suite, 'private', 'ours')
+      const alice = members[0] as Member & { group: MlsGroup }
+      const ours = decodeMLSMessage(await alice.group.groupInfo())
+      if (ours.wireFormat !== WireFormat.mls_group_info) throw new Error('not a GroupInfo')
+      const ext = ours.groupInfo.extensions.find((e) => e.extensionType === 4)!
+      expect(ext.extensionData[0]).toBe(32) // varint length of the 32-byte X25519 key
+      expect(ext.extensionData.length).toBe(33)
+      const bob = members[1] as Member & { ts: TsMlsMember }
+      const theirs = decodeMLSMessage(await bob.ts.groupInfo())
+      if (theirs.wireFormat !== WireFormat.mls_group_info) throw new Error('not a GroupInfo')
+      expect(theirs.groupInfo.extensions.find((e) => e.extensionType === 4)!.extensionData.length).toBe(32) // bare key
+      // ours refuses ts-mls's encoding with a typed decode error; ts-mls cannot use ours
+      await expect(MlsGroup.joinExternal({ groupInfo: await bob.ts.groupInfo(), credential: basicCredential('did:talos:x') })).rejects.toMatchObject({
+        code: expect.stringMatching(/^DECODE_/),
+      })
+      await expect(tsJoinExternal(suite, await alice.group.groupInfo(), 'did:talos:y')).rejects.toThrow(/public key/i)
+    })
+  })
 
   describe(`interop with ts-mls, suite ${suite}: the ratchet tree out of band`, () => {
     it('ts-mls Welcome without ratchet_tree: ours joins with the tree given out of band', async () => {
