@@ -95,3 +95,47 @@ describe('fuzzing message processing', () => {
     }
   })
 })
+
+describe('fuzzing structured messages', () => {
+  it('arbitrary HybridMessage field values: only TalosError; a rejection never changes the state', async () => {
+    const g = await SimGroup.create({ leafWidth: 8, members: [0, 1, 2, 3, 5] }, { rekeyMode: 'copath' }, new ManualClock())
+    await g.broadcast(0, 'a0')
+    const bytes = fc.uint8Array({ maxLength: 90 })
+    const copath = fc.record({ nodeIndex: fc.nat({ max: 20 }), kemOutput: bytes, ciphertext: bytes })
+    const pairwise = fc.record({ leaf: fc.nat({ max: 9 }), keyVersion: fc.nat({ max: 3 }), kemOutput: bytes, ciphertext: bytes })
+    const message = fc.record({
+      version: fc.constantFrom(0, 1, 1, 1, 2),
+      type: fc.constantFrom(HybridMessageType.DATA, HybridMessageType.DATA_REKEY, HybridMessageType.HYBRID_MESSAGE_TYPE_UNSPECIFIED),
+      step: fc.nat({ max: 4 }),
+      n: fc.oneof(fc.nat({ max: 5 }), fc.nat()),
+      pn: fc.oneof(fc.constant(0), fc.nat({ max: 5 }), fc.nat()),
+      reuseGuard: fc.uint8Array({ minLength: 3, maxLength: 5 }),
+      rekey: fc.option(
+        fc.oneof(
+          fc.record({ targets: fc.record({ case: fc.constant('copath' as const), value: fc.record({ entries: fc.array(copath, { maxLength: 6 }) }) }) }),
+          fc.record({ targets: fc.record({ case: fc.constant('pairwise' as const), value: fc.record({ entries: fc.array(pairwise, { maxLength: 6 }) }) }) }),
+        ),
+        { nil: undefined },
+      ),
+      announcement: fc.option(fc.record({ version: fc.nat({ max: 3 }), publicKey: bytes }), { nil: undefined }),
+      ciphertext: bytes,
+    })
+    await fc.assert(
+      fc.asyncProperty(message, fc.constantFrom(0, 1, 3, 4, 5), async (m, sender) => {
+        const rx = g.member(2)
+        const before = rx.serialize()
+        const frame = encodeProto(HybridFrame, { body: { case: 'message', value: m } })
+        try {
+          const r = await rx.receive(sender, 1n, frame)
+          expect(r.kind).toBe('buffered') // nothing random can decrypt
+          g.sessions.set(2, HybridSession.restore(before, { current: g.tree.view(2) }, g.options))
+        } catch (e) {
+          expect(e).toBeInstanceOf(TalosError)
+          expect((e as TalosError).code).toMatch(/^HYBRID_/)
+          expect(rx.serialize()).toEqual(before)
+        }
+      }),
+      { numRuns: 400 },
+    )
+  })
+})
