@@ -80,3 +80,31 @@ export function readResult(name: string): { results: PeerResults; mode: BenchMod
 export function statOfRow(row: TaskResult): PeerStat {
   return { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct }
 }
+
+function fmtUs(us: number): string {
+  if (us >= 1e6) return `${(us / 1e6).toFixed(2)} s`
+  if (us >= 1e4) return `${(us / 1e3).toFixed(1)} ms`
+  if (us >= 1e3) return `${(us / 1e3).toFixed(2)} ms`
+  return `${us.toFixed(us >= 100 ? 0 : 1)} µs`
+}
+
+/**
+ * A markdown table of our medians next to a peer's, with the ratio
+ * peer / ours (above 1: we are faster), for every (op, n) both measured.
+ * `ops` fixes the row order (default: ours' insertion order).
+ */
+export function sideBySide(ours: PeerResults, peer: PeerResults, peerName: string, ops?: readonly string[]): string {
+  const lines = [`| operation | n | ours (median) | ${peerName} (median) | ${peerName} / ours |`, '|---|---:|---:|---:|---:|']
+  for (const op of ops ?? [...ours.keys()]) {
+    const a = ours.get(op)
+    const b = peer.get(op)
+    if (a === undefined || b === undefined) continue
+    for (const [n, sa] of [...a].sort((x, y) => x[0] - y[0])) {
+      const sb = b.get(n)
+      if (sb === undefined) continue
+      const ratio = sb.medianUs / sa.medianUs
+      lines.push(`| ${op} | ${n === 0 ? '' : n} | ${fmtUs(sa.medianUs)} | ${fmtUs(sb.medianUs)} | ${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}× |`)
+    }
+  }
+  return lines.join('\n')
+}
