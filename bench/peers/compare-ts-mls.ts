@@ -14,9 +14,7 @@
  * Writes bench/results/ours-vs-ts-mls.json.
  */
 import { Bench } from 'tinybench'
-import { basicCredential, generateKeyPackage, keyPackageMessage } from '../../src/mls/keys/index.js'
-import { MlsGroup } from '../../src/mls/group/index.js'
-import { decodeMLSMessage } from '../../src/mls/wire/message.js'
+import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup } from '../../src/mls/index.js'
 import { WireFormat } from '../../src/mls/wire/framing.js'
 import { emptyResults, peerStat, setPeer, sideBySide, writeResult } from './common.js'
 import { populatingCommitters, readTsMlsResults, TS_MLS_OPS } from './ts-mls.js'

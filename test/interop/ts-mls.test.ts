@@ -12,9 +12,16 @@
  * Only wire bytes (MLSMessage) cross between the two implementations.
  */
 import { describe, expect, it } from 'vitest'
-import { basicCredential, generateKeyPackage, keyPackageMessage } from '../../src/mls/keys/index.js'
-import { addProposal, MlsGroup, removeProposal, type HandshakeFraming } from '../../src/mls/group/index.js'
-import { decodeMLSMessage } from '../../src/mls/wire/message.js'
+import {
+  addProposal,
+  basicCredential,
+  decodeMLSMessage,
+  generateKeyPackage,
+  keyPackageMessage,
+  MlsGroup,
+  removeProposal,
+  type HandshakeFraming,
+} from '../../src/mls/index.js'
 import { WireFormat } from '../../src/mls/wire/framing.js'
 import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import { joinExternal as tsJoinExternal } from '../helpers/ts-mls-driver.js'
