@@ -272,6 +272,10 @@ describe.each(CIPHER_SUITE_IDS)('PrivateMessage, suite %i', (id) => {
     a.commit()
     expect(() => b.commit()).toThrow(code('MLS_STALE_STAGE'))
     b.discard()
+    const afterA = snapshot(receiver)
+    expect(() => a.commit()).toThrow(code('MLS_STALE_STAGE')) // no double consumption
+    a.discard() // a no-op once committed
+    expect(snapshot(receiver)).toBe(afterA)
     unprotectPrivateMessage(ctx, messages[1]!, fx.keys(receiver), senders).commit()
     expect(receiver.currentGeneration(0, 'application')).toBe(2)
   })
