@@ -328,9 +328,9 @@ export class TsMlsMember {
     return out
   }
 
-  /** Encrypts an application message; returns the encoded MLSMessage (PrivateMessage). */
-  async send(plaintext: Uint8Array): Promise<Uint8Array> {
-    const r = await createApplicationMessage(this.state, plaintext, this.impl)
+  /** Encrypts an application message (with optional authenticated_data); returns the encoded MLSMessage (PrivateMessage). */
+  async send(plaintext: Uint8Array, authenticatedData?: Uint8Array): Promise<Uint8Array> {
+    const r = await createApplicationMessage(this.state, plaintext, this.impl, authenticatedData)
     this.state = r.newState
     return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_private_message', privateMessage: r.privateMessage })
   }
