@@ -43,9 +43,10 @@ interface Parsed {
 }
 
 const privateKeys = new PrivateKeyCache<Parsed>()
-// A peer's ratchet key is used for two DHs (receive half, then send half);
-// a hostile key that fails to import is cached as null so it costs one parse.
-const publicKeys = new PublicKeyCache<KeyObject | null>(4096)
+// A peer's ratchet key is used for two DHs (receive half, then send half), and a
+// process may host many members with a current key per peer each (32768 keys,
+// a few MB of KeyObjects); a hostile key that fails to import is cached as null.
+const publicKeys = new PublicKeyCache<KeyObject | null>(1 << 15)
 
 function parsePrivate(d: Uint8Array): Parsed {
   return okpPrivateKey('X25519', d)
