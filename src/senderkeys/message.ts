@@ -21,6 +21,18 @@ export { SenderKeyDistribution, SenderKeyMessage }
 
 const utf8 = new TextEncoder()
 
+/** Member ids are public and few: their UTF-8 encodings are kept (bounded) instead of re-encoded per message. */
+const senderBytes = new Map<string, Uint8Array>()
+function encodeSender(sender: string): Uint8Array {
+  let b = senderBytes.get(sender)
+  if (b === undefined) {
+    b = utf8.encode(sender)
+    if (senderBytes.size >= 4096) senderBytes.clear()
+    senderBytes.set(sender, b)
+  }
+  return b
+}
+
 export interface MessageContext {
   readonly groupId: Uint8Array
   readonly sender: string
@@ -29,15 +41,15 @@ export interface MessageContext {
 }
 
 function head(w: Writer, label: Uint8Array, c: MessageContext): Writer {
-  return w.opaque(label).opaque(c.groupId).opaque(utf8.encode(c.sender)).u32(c.keyId).u32(c.iteration)
+  return w.opaque(label).opaque(c.groupId).opaque(encodeSender(c.sender)).u32(c.keyId).u32(c.iteration)
 }
 
 export function messageAd(c: MessageContext): Uint8Array {
-  return head(new Writer(128), SK_LABEL.messageAd, c).finish()
+  return head(new Writer(64 + c.groupId.length + c.sender.length * 3), SK_LABEL.messageAd, c).finish()
 }
 
 export function messageTbs(c: MessageContext, ciphertext: Uint8Array): Uint8Array {
-  return head(new Writer(ciphertext.length + 128), SK_LABEL.messageTbs, c).opaque(ciphertext).finish()
+  return head(new Writer(ciphertext.length + 72 + c.groupId.length + c.sender.length * 3), SK_LABEL.messageTbs, c).opaque(ciphertext).finish()
 }
 
 function checkIds(groupId: Uint8Array, sender: string): void {

@@ -66,6 +66,23 @@ describe.each([false, true])('Double Ratchet session (header encryption: %s)', (
   })
 })
 
+describe('persistence before the first answer', () => {
+  it('a restored initiator keeps sending PreKeyMessages the responder accepts', () => {
+    const alice = generateIdentity()
+    const bob = generateIdentity()
+    const store = new MemoryPreKeyStore(bob)
+    const a = Session.deserialize(Session.initiate(alice, store.bundle()).serialize())
+    const first = a.encrypt(enc('after restore'))
+    expect(decodeSessionMessage(first).body?.case).toBe('preKey')
+    const { session: b, plaintext } = Session.respond(bob, store, first)
+    expect(dec(plaintext)).toBe('after restore')
+    const a2 = Session.deserialize(a.serialize())
+    expect(dec(b.decrypt(a2.encrypt(enc('again'))))).toBe('again')
+    expect(dec(a2.decrypt(b.encrypt(enc('answer'))))).toBe('answer')
+    expect(decodeSessionMessage(a2.encrypt(enc('plain now'))).body?.case).toBe('ratchet')
+  })
+})
+
 describe('session set-up errors', () => {
   it('rejects a bundle whose signed prekey signature is wrong', () => {
     const alice = generateIdentity()

@@ -34,6 +34,35 @@ describe('sender keys in a group of 4', () => {
     for (const m of msgs) rejectsCleanly(b!, 'SENDERKEY_DUPLICATE_MESSAGE', () => b!.group.decrypt(m))
   })
 
+  it('survives loss: later messages decrypt, the lost ones stay decryptable if they turn up', () => {
+    const [a, b] = makeGroup(2)
+    const msgs = Array.from({ length: 8 }, (_, i) => a!.group.encrypt(enc(`m${i}`)))
+    for (const i of [1, 4, 7]) expect(dec(b!.group.decrypt(msgs[i]!).plaintext)).toBe(`m${i}`)
+    expect(dec(b!.group.decrypt(msgs[0]!).plaintext)).toBe('m0')
+  })
+
+  it('deletion: used seeds and chain keys are zeroed and absent from the record', () => {
+    const [a, b] = makeGroup(2)
+    const state = (b!.group as unknown as { received: Map<string, { chainKey: Uint8Array; skipped: Map<number, Uint8Array> }[]> }).received.get(a!.id)![0]!
+    const consumed: Uint8Array[] = []
+    const copies: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const ck = state.chainKey
+      consumed.push(ck)
+      copies.push(toHex(ck))
+      const m = a!.group.encrypt(enc(`m${i}`))
+      if (i !== 2) expect(dec(b!.group.decrypt(m).plaintext)).toBe(`m${i}`)
+      else a!.group.encrypt(enc('unused')) // keeps the numbering moving; m2 is never delivered
+    }
+    const record = toHex(b!.group.serialize())
+    consumed.forEach((k, i) => {
+      expect(k.every((x) => x === 0)).toBe(true)
+      expect(record.includes(copies[i]!)).toBe(false)
+    })
+    // Exactly the skipped seeds are kept: m2 and the "unused" message.
+    expect([...state.skipped.keys()].sort()).toEqual([2, 3])
+  })
+
   it('refuses an iteration too far ahead before any derivation', () => {
     const [a, b] = makeGroup(2, { policy: { maxForward: 10 } })
     const msgs = Array.from({ length: 12 }, (_, i) => a!.group.encrypt(enc(`m${i}`)))
