@@ -1,0 +1,77 @@
+/**
+ * Small helpers of the group layer: a FIFO mutex (one state transition at a
+ * time per group), hex, and a bounded wait for "processed up to seq".
+ */
+import { sha256 } from '../crypto/sodium.js'
+
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve()
+
+  /** Runs `fn` after every earlier caller finished (FIFO), whatever they threw. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn)
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    return result
+  }
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+export function toHex(b: Uint8Array): string {
+  let s = ''
+  for (const x of b) s += HEX[x]
+  return s
+}
+
+export function fromHex(s: string): Uint8Array | undefined {
+  if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined
+  return Uint8Array.from(Buffer.from(s, 'hex'))
+}
+
+/** A fixed-length store-key token for a DID or a group id (hex of SHA-256, truncated to 128 bits). */
+export function token(v: Uint8Array | string): string {
+  return toHex(sha256(typeof v === 'string' ? new TextEncoder().encode(v) : v)).slice(0, 32)
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
+  return d === 0
+}
+
+/** Resolves waiters once a monotonically growing counter reaches their target. */
+export class Progress {
+  private value = 0
+  private waiters: { target: number; resolve: () => void; reject: (e: unknown) => void }[] = []
+  private failure: unknown
+
+  get current(): number {
+    return this.value
+  }
+
+  advance(v: number): void {
+    if (v <= this.value) return
+    this.value = v
+    const ready = this.waiters.filter((w) => w.target <= v)
+    this.waiters = this.waiters.filter((w) => w.target > v)
+    for (const w of ready) w.resolve()
+  }
+
+  /** Resolves when the counter reaches `target`; rejects with the failure once `fail` was called. */
+  wait(target: number): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (target <= this.value) return Promise.resolve()
+    return new Promise((resolve, reject) => this.waiters.push({ target, resolve, reject }))
+  }
+
+  fail(e: unknown): void {
+    this.failure = e
+    const w = this.waiters
+    this.waiters = []
+    for (const x of w) x.reject(e)
+  }
+}
