@@ -107,7 +107,10 @@ export class SenderKeyGroup {
     const missing = this.others.filter((m) => !this.sessions.has(m))
     if (missing.length > 0) throw new TalosError('SENDERKEY_NO_SESSION', `no two-party session with ${missing.join(', ')}`)
     const old = this.own
-    this.own = newOwnState(this.self)
+    let next = newOwnState(this.self)
+    // Receivers keep our previous key by its id: a new key must not reuse it (a 2^-32 event).
+    while (next.keyId === old.keyId) next = newOwnState(this.self)
+    this.own = next
     destroySenderKey(old)
     return this.distribute()
   }
