@@ -109,7 +109,10 @@ export class SenderKeyGroup {
     const old = this.own
     let next = newOwnState(this.self)
     // Receivers keep our previous key by its id: a new key must not reuse it (a 2^-32 event).
-    while (next.keyId === old.keyId) next = newOwnState(this.self)
+    while (next.keyId === old.keyId) {
+      destroySenderKey(next)
+      next = newOwnState(this.self)
+    }
     this.own = next
     destroySenderKey(old)
     return this.distribute()
