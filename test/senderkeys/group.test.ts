@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { totalSenderKeyDerivations } from '../../src/senderkeys/chain.js'
 import { SenderKeyGroup } from '../../src/senderkeys/group.js'
-import { decodeSenderKeyMessage, encodeSenderKeyMessage } from '../../src/senderkeys/message.js'
+import { decodeSenderKeyMessage, encodeDistribution, encodeSenderKeyMessage } from '../../src/senderkeys/message.js'
 import { toHex } from '../helpers/vectors.js'
 import { GROUP_ID, dec, deliver, enc, makeGroup, newParty, pair, type Member } from './helpers.js'
 
@@ -82,15 +82,29 @@ describe('sender keys in a group of 4', () => {
     expect(dec(b!.group.decrypt(encodeSenderKeyMessage(m)).plaintext)).toBe('real')
   })
 
-  it('refuses a distribution of someone else’s key', () => {
-    const [a, b, c] = makeGroup(3)
-    // B forwards A's key... it can only send its own: craft a distribution naming c.
-    const bad = b!.sessions.encrypt(a!.id, new TextEncoder().encode('not a distribution'))
-    expect(() => a!.group.receiveDistribution(b!.id, bad)).toThrow(expect.objectContaining({ code: 'DECODE_PROTOBUF' }))
-    const bAsC = (b!.group as unknown as { own: { sender: string } }).own
-    ;(bAsC as { sender: string }).sender = c!.id
-    const spoof = b!.group.distribute([a!.id]).get(a!.id)!
-    expect(() => a!.group.receiveDistribution(b!.id, spoof)).toThrow(expect.objectContaining({ code: 'SENDERKEY_INVALID_DISTRIBUTION' }))
+  it('refuses a distribution of someone else’s key, of another group, or garbage', () => {
+    const [a, b, c] = makeGroup(3) as [Member, Member, Member]
+    const base = {
+      version: 1,
+      groupId: GROUP_ID,
+      sender: c.id, // B claims to hand out C's key
+      keyId: 99,
+      iteration: 0,
+      chainKey: new Uint8Array(32).fill(7),
+      signingKey: new Uint8Array(32).fill(8),
+    }
+    const before = toHex(a.group.serialize())
+    const send = (payload: Uint8Array): Uint8Array => b.sessions.encrypt(a.id, payload)
+    expect(() => a.group.receiveDistribution(b.id, send(encodeDistribution(base)))).toThrow(
+      expect.objectContaining({ code: 'SENDERKEY_INVALID_DISTRIBUTION' }),
+    )
+    expect(() => a.group.receiveDistribution(b.id, send(encodeDistribution({ ...base, sender: b.id, groupId: enc('other') })))).toThrow(
+      expect.objectContaining({ code: 'SENDERKEY_INVALID_DISTRIBUTION' }),
+    )
+    expect(() => a.group.receiveDistribution(b.id, send(enc('not a distribution')))).toThrow(
+      expect.objectContaining({ code: 'DECODE_PROTOBUF' }),
+    )
+    expect(toHex(a.group.serialize())).toBe(before)
   })
 
   it('a joiner reads only what is sent after it joined, and everyone reads it', () => {
