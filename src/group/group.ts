@@ -208,6 +208,11 @@ export class Group {
     return this.progress.current
   }
 
+  /** The epoch authenticator (RFC 9420 §8.7): members in the same epoch with equal values have not forked. */
+  epochAuthenticator(): Uint8Array {
+    return this.engine.epochAuthenticator()
+  }
+
   /** Current member DIDs, ourselves included. */
   members(): string[] {
     return this.engine.members()

@@ -139,6 +139,10 @@ export class MlsEngine implements ProtocolEngine {
     return leaf === undefined ? undefined : this.group.currentState.tree.leaf(leaf)!.signatureKey
   }
 
+  epochAuthenticator(): Uint8Array {
+    return this.group.epochAuthenticator()
+  }
+
   pendingRemovals(): string[] {
     const out: string[] = []
     for (const p of this.group.currentState.proposals.list()) {

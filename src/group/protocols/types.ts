@@ -55,6 +55,8 @@ export interface ProtocolEngine {
   isMember(did: string): boolean
   /** Ed25519 identity key of a current member, as the group authenticated it. */
   publicKeyOf(did: string): Uint8Array | undefined
+  /** A value every member of the epoch agrees on (MLS epoch_authenticator, RFC 9420 §8.7): equal values, no fork. */
+  epochAuthenticator(): Uint8Array
   /** Members whose removal is proposed and waits for a commit. */
   pendingRemovals(): string[]
 
