@@ -34,24 +34,29 @@ function keyString(kind: KeyKind, key: Uint8Array): string {
 export class KeyIndex {
   private shards: (Map<string, number> | undefined)[]
   /** owned[s] = 1 when this instance may mutate shard s in place. */
-  private owned: Uint8Array
+  private owned: number[]
 
   constructor() {
     this.shards = new Array<Map<string, number> | undefined>(SHARDS).fill(undefined)
-    this.owned = new Uint8Array(SHARDS).fill(1)
+    this.owned = new Array<number>(SHARDS).fill(1)
   }
 
   /** A copy sharing every shard; both sides copy a shard before their next write to it. */
   clone(): KeyIndex {
     const c = Object.create(KeyIndex.prototype) as KeyIndex
     c.shards = this.shards.slice()
-    c.owned = new Uint8Array(SHARDS)
+    c.owned = new Array<number>(SHARDS).fill(0)
     this.owned.fill(0)
     return c
   }
 
-  get(kind: KeyKind, key: Uint8Array): number | undefined {
-    return this.shards[shardOf(key)]?.get(keyString(kind, key))
+  /** Where `key` lives in the index; compute once and reuse for get/add/remove of the same key. */
+  static ref(kind: KeyKind, key: Uint8Array): KeyRef {
+    return { shard: shardOf(key), id: keyString(kind, key) }
+  }
+
+  get(ref: KeyRef): number | undefined {
+    return this.shards[ref.shard]?.get(ref.id)
   }
 
   private writable(s: number): Map<string, number> {
@@ -64,21 +69,22 @@ export class KeyIndex {
     return m
   }
 
-  /** Records `key` at node `x`; returns the node that already held it, if any (and keeps that entry). */
-  add(kind: KeyKind, key: Uint8Array, x: number): number | undefined {
-    const s = shardOf(key)
-    const k = keyString(kind, key)
-    const held = this.shards[s]?.get(k)
+  /** Records the key at node `x` unless another node holds it; returns that other node, if any. */
+  add(ref: KeyRef, x: number): number | undefined {
+    const held = this.get(ref)
     if (held !== undefined && held !== x) return held
-    if (held === undefined) this.writable(s).set(k, x)
+    if (held === undefined) this.writable(ref.shard).set(ref.id, x)
     return undefined
   }
 
-  /** Drops `key` if node `x` is the one holding it (a duplicate elsewhere stays indexed). */
-  remove(kind: KeyKind, key: Uint8Array, x: number): void {
-    const s = shardOf(key)
-    const k = keyString(kind, key)
-    if (this.shards[s]?.get(k) !== x) return
-    this.writable(s).delete(k)
+  /** Drops the key if node `x` is the one holding it (a duplicate elsewhere stays indexed). */
+  remove(ref: KeyRef, x: number): void {
+    if (this.get(ref) !== x) return
+    this.writable(ref.shard).delete(ref.id)
   }
+}
+
+export interface KeyRef {
+  readonly shard: number
+  readonly id: string
 }
