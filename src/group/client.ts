@@ -316,7 +316,13 @@ export class Client {
     return group
   }
 
-  private async register(engine: ProtocolEngine, name: string, lastSeq: number, membershipEpoch: bigint): Promise<Group> {
+  private async register(
+    engine: ProtocolEngine,
+    name: string,
+    lastSeq: number,
+    membershipEpoch: bigint,
+    beforeStart?: (g: Group) => Promise<void>,
+  ): Promise<Group> {
     const fields = {
       protocol: engine.protocol,
       engine,
@@ -331,6 +337,7 @@ export class Client {
     }
     const cp = await Checkpoint.create(this.store, this.groupKey(engine.groupId), lastSeq, Group.encodeRecordOf(fields))
     const group = new Group(this.deps(), engine, cp, name, membershipEpoch, undefined, [], [], new Map(), 0, new Set())
+    await beforeStart?.(group)
     this.adopt(group)
     return group
   }
@@ -498,14 +505,16 @@ export class Client {
       engine.destroy()
       throw new TalosError('GROUP_MALFORMED_INVITE', 'the inviter is not a member of the group')
     }
-    const group = await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch)
+    // Our join is the first entry this group adds to our audit log (before anything we send in it).
+    await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, (g) =>
+      this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did })).then(() => undefined),
+    )
     if (!held.secret.lastResort) {
       this.record.keyPackages = this.record.keyPackages.filter((k) => k !== held!.secret)
       this.held.delete(heldRef)
       await this.saveRecord()
       await this.topUpKeyPackages(this.opts.keyPackages ?? DEFAULT_KEY_PACKAGES, false).catch(() => undefined)
     }
-    await this.audit.append(memberAddedEvent({ groupId: group.idBytes, sender: inv.inviter, epoch: group.epoch, member: this.did }))
   }
 
   // --- capabilities and audit ---------------------------------------------

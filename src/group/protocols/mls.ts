@@ -195,6 +195,7 @@ export class MlsEngine implements ProtocolEngine {
       throw e
     }
     const before = c.kind === 'commit' ? this.members() : undefined
+    const epochBefore = this.group.epoch
     incoming.accept()
     if (c.kind === 'application') {
       if (this.sincePrepare !== undefined) {
@@ -206,8 +207,12 @@ export class MlsEngine implements ProtocolEngine {
     this.sincePrepare = undefined
     if (c.kind === 'proposal') return { kind: 'proposal', sender, leaving }
     // A commit that removes us ends the group for us: there is no next epoch to enter.
-    if (!c.removedUs && this.group.active) await this.enteredEpoch()
-    return this.commitResult(sender, before!, c.removedUs)
+    if (c.removedUs || !this.group.active) {
+      const r = this.commitResult(sender, before!, true)
+      return { ...r, epoch: c.epoch > epochBefore ? c.epoch : epochBefore + 1n, removed: r.removed.includes(this.opts.did) ? r.removed : [...r.removed, this.opts.did] }
+    }
+    await this.enteredEpoch()
+    return this.commitResult(sender, before!, false)
   }
 
   private commitResult(committer: string, before: string[], removedUs: boolean): Received & { kind: 'commit' } {
