@@ -114,42 +114,46 @@ export interface AadFields {
   readonly rekeyHash: Uint8Array
 }
 
-/** The AEAD associated data (§4), written straight into one buffer (it is built for every message). */
-export function encodeAad(a: AadFields): Uint8Array {
-  const g = a.groupId.length
-  if (g > 0x3fff) return encodeAadSlow(a)
-  const vlen = g < 0x40 ? 1 : 2
-  const out = new Uint8Array(MSG_LABEL.length + vlen + g + 8 + 4 + 2 + 12 + a.reuseGuard.length + a.rekeyHash.length)
-  const dv = new DataView(out.buffer)
-  out.set(MSG_LABEL, 0)
-  let p = MSG_LABEL.length
-  if (vlen === 1) out[p++] = g
-  else {
-    dv.setUint16(p, 0x4000 | g)
-    p += 2
+/**
+ * "HYB1 msg" || group_id<V> || uint64 epoch || uint32 sender_leaf: the part
+ * of the AAD that is fixed per (epoch, sender). Callers on the hot path cache it.
+ */
+export function aadPrefix(groupId: Uint8Array, epoch: bigint, senderLeaf: number): Uint8Array {
+  if (!(epoch >= 0n && epoch <= 0xffffffffffffffffn) || !Number.isInteger(senderLeaf) || senderLeaf < 0 || senderLeaf > 0xffffffff) {
+    throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
   }
-  out.set(a.groupId, p)
-  p += g
-  checkInts(a)
-  dv.setBigUint64(p, a.epoch)
-  dv.setUint32(p + 8, a.senderLeaf)
-  out[p + 12] = a.version
-  out[p + 13] = a.type
-  dv.setUint32(p + 14, a.step)
-  dv.setUint32(p + 18, a.n)
-  dv.setUint32(p + 22, a.pn)
-  p += 26
-  out.set(a.reuseGuard, p)
-  out.set(a.rekeyHash, p + a.reuseGuard.length)
+  return new Writer(groupId.length + 24).bytes(MSG_LABEL).opaque(groupId).u64(epoch).u32(senderLeaf).finish()
+}
+
+/** The AEAD associated data (§4) from a cached prefix: one allocation per message. */
+export function encodeAadFrom(prefix: Uint8Array, a: Omit<AadFields, 'groupId' | 'epoch' | 'senderLeaf'>): Uint8Array {
+  const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff
+  if (!(u32(a.step) && u32(a.n) && u32(a.pn) && a.version >= 0 && a.version <= 0xff && a.type >= 0 && a.type <= 0xff)) {
+    throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
+  }
+  const p = prefix.length
+  const out = new Uint8Array(p + 14 + a.reuseGuard.length + a.rekeyHash.length)
+  out.set(prefix, 0)
+  out[p] = a.version
+  out[p + 1] = a.type
+  writeU32(out, p + 2, a.step)
+  writeU32(out, p + 6, a.n)
+  writeU32(out, p + 10, a.pn)
+  out.set(a.reuseGuard, p + 14)
+  out.set(a.rekeyHash, p + 14 + a.reuseGuard.length)
   return out
 }
 
-function checkInts(a: AadFields): void {
-  const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff
-  const u8 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xff
-  if (!(u32(a.senderLeaf) && u32(a.step) && u32(a.n) && u32(a.pn) && u8(a.version) && u8(a.type) && a.epoch >= 0n && a.epoch <= 0xffffffffffffffffn)) {
-    throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
-  }
+function writeU32(out: Uint8Array, pos: number, v: number): void {
+  out[pos] = v >>> 24
+  out[pos + 1] = (v >>> 16) & 0xff
+  out[pos + 2] = (v >>> 8) & 0xff
+  out[pos + 3] = v & 0xff
+}
+
+/** The AEAD associated data (§4). */
+export function encodeAad(a: AadFields): Uint8Array {
+  return encodeAadFrom(aadPrefix(a.groupId, a.epoch, a.senderLeaf), a)
 }
 
 /** The same bytes through the generic TLS writer (long group ids). */

@@ -12,14 +12,14 @@ import { memzero } from '../crypto/sodium.js'
 import { HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../proto/hybrid.js'
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
-import { encodeAad, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { encodeAadFrom, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
 import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
 import { chainFromBase, applyReuseGuard, messageKey, nextChainKey, rootStep } from './ratchet.js'
 import { announceDue, announcementOf, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
-import { zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
+import { senderAadPrefix, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
 import { hybridError } from './errors.js'
 
 export interface StagedSend {
@@ -95,10 +95,7 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
     fresh.push(nextCk)
     const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
     const blob = encodeRekeyBlob(rekeyBlob, announcement)
-    const aad = encodeAad({
-      groupId: s.groupId,
-      epoch: s.epoch,
-      senderLeaf: s.ownLeaf,
+    const aad = encodeAadFrom(senderAadPrefix(s, s.ownLeaf), {
       version: HYBRID_VERSION,
       type,
       step: msgChain.step,
@@ -166,7 +163,7 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
           s.sentSinceAnnounce = 0
           s.lastAnnounceMs = now
         }
-        pruneOwnKeys(s, policy, now)
+        if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
       },
       discard: () => {
         if (done) return

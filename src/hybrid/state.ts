@@ -11,6 +11,7 @@
  */
 import type { CipherSuite } from '../crypto/suite.js'
 import { memzero } from '../crypto/sodium.js'
+import { aadPrefix } from './encoding.js'
 import { hybridError } from './errors.js'
 import { HYBRID_COMPONENT_ID, type HybridGroupView } from './group-view.js'
 import { SeedTree } from './seed-tree.js'
@@ -86,6 +87,18 @@ export interface EpochState {
   lastAnnounceMs: number
   peerKeys: Map<number, PeerReceiveKey>
   sentRekeys: { step: number; frame: Uint8Array }[]
+  /** Not persisted: the per-sender AAD prefix ("HYB1 msg" || group_id<V> || epoch || sender). */
+  aadPrefixes: Map<number, Uint8Array>
+}
+
+/** The cached AAD prefix of `sender` in this epoch. */
+export function senderAadPrefix(s: EpochState, sender: number): Uint8Array {
+  let p = s.aadPrefixes.get(sender)
+  if (p === undefined) {
+    p = aadPrefix(s.groupId, s.epoch, sender)
+    s.aadPrefixes.set(sender, p)
+  }
+  return p
 }
 
 export function skippedId(sender: number, step: number, n: number): string {
@@ -123,6 +136,7 @@ export function newEpochState(view: HybridGroupView, nowMs: number): EpochState 
     lastAnnounceMs: nowMs,
     peerKeys: new Map(),
     sentRekeys: [],
+    aadPrefixes: new Map(),
   }
 }
 
