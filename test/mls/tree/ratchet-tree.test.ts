@@ -242,7 +242,7 @@ describe('caches equal a rebuild (property)', () => {
             const path = t.directPathWithCopath(members[o.pick % members.length]!)
             t.setNode(path[o.pick % path.length]!.node, parentTreeNode(fakeParent()))
           } else if (o.kind === 'blank' && t.leafCount > 1) t.setNode(2 * (o.pick % t.leafCount) + 1 < t.nodeCount ? 2 * (o.pick % t.leafCount) + 1 : 1, undefined)
-          if (o.pick !== undefined && o.pick % 3 === 0) t = t.clone() // caches must survive staging too
+          if ('pick' in o && o.pick % 3 === 0) t = t.clone() // caches must survive staging too
           t.treeHash() // interleave cached reads with changes
         }
         const fresh = decodeTree(suite, encodeTree(t))
