@@ -1,0 +1,459 @@
+/**
+ * The MLS benchmark (RFC 9420, suite 0x0003: X25519, ChaCha20-Poly1305,
+ * SHA-256, Ed25519) through the public API of src/mls/index.ts, bytes to
+ * bytes as an application sees it, next to ts-mls 1.6.4 measured in the same
+ * run (bench/peers/ts-mls.ts, same group shape and operations) and next to
+ * the targets.
+ *
+ * Group of n (members before the operation), built once per process:
+ * alice creates the group, one Commit adds the n-1 other members from their
+ * KeyPackages (the fastest legitimate way to reach n), and the members at
+ * populatingCommitters(n) (bench/peers/ts-mls.ts) join from that Welcome and
+ * each commit an empty Commit with a path in turn, processed by every other
+ * live member: afterwards the copath of leaf 0 and the siblings along the
+ * last leaf's path are non-blank, as in a full tree (the steady state of an
+ * active group, the shape the ts-mls side is measured on). "bob" is leaf 1.
+ *
+ * Operations:
+ *   encrypt 1 KiB   alice.send(1 KiB), state threaded (one ratchet step per op)
+ *   decrypt 1 KiB   bob.processMessage of the next message of a pre-built pool,
+ *                   in order (one ratchet step per op, as live traffic)
+ *   commit add      alice.commit({ add: [kp], path: 'when-required' }) (Commit and
+ *                   Welcome bytes, no path: as ts-mls's Add-only commit), then discarded
+ *   commit update   alice.commit({}): empty commit with path, then discarded
+ *   commit remove   alice.commit({ remove: [n-1] }) (with path), then discarded
+ *   process *       bob.processMessage(commit) on a fresh copy of bob's state
+ *                   (MlsGroup.deserialize(bob.serialize()), made outside the timed region)
+ *   join (Welcome)  MlsGroup.join from the add commit's Welcome (group of n+1,
+ *                   tree from the ratchet_tree extension, every leaf verified)
+ *   floor           one Ed25519 sign (or verify) over a SignContent of the
+ *                   message's size, the two AEADs, two ExpandWithLabel and
+ *                   three DeriveTreeSecret, as bench/mls-framing.ts
+ *
+ * Every timed op reports its own duration (tinybench overriddenDuration), so
+ * the untimed preparation (a state copy) never counts; the sample budget is
+ * charged the whole wall time (overriddenIterationCost), so a slow copy does
+ * not multiply the samples.
+ *
+ * Sizes: --quick n = 2, 16 (seconds); default 2, 16, 128, 1024; --full adds
+ * 10000, measured with few samples outside the harness loop (bench/results/mls-large.json).
+ * ts-mls: up to 1024 in the same run, skipped with a printed reason if it fails.
+ * Results: bench/results/mls.json (harness rows, notes with the side-by-side
+ * table) and bench/results/mls-compare.json (ours, ts-mls, ratio, target).
+ */
+import { Bench } from 'tinybench'
+import { getCipherSuite, randomBytes } from '../src/crypto/index.js'
+import { createFramingContext, encodeBody, frameContent, framedContentTbs } from '../src/mls/framing/index.js'
+import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup, type KeyPackageBundle } from '../src/mls/index.js'
+import { ContentType, SenderType, WireFormat } from '../src/mls/wire/index.js'
+import { registerSuite, type BenchMode, type BenchTask, type TaskResult } from './harness.js'
+import { emptyResults, peerStat, setPeer, writeResult, type PeerResults, type PeerStat } from './peers/common.js'
+import { measureTsMls, populatingCommitters, TS_MLS_OPS, type TsMlsOp } from './peers/ts-mls.js'
+
+const SUITE = 3
+const PT_SIZE = 1024
+const POOL = 1024
+
+export const MLS_OPS = TS_MLS_OPS
+export type MlsOp = TsMlsOp
+const FLOOR_ENCRYPT = 'floor: sign + 2 AEAD seal + 5 KDF'
+const FLOOR_DECRYPT = 'floor: verify + 2 AEAD open + 5 KDF'
+
+export function sizesFor(mode: BenchMode): { harness: number[]; large: number[]; peer: number[] } {
+  if (mode === 'quick') return { harness: [2, 16], large: [], peer: [2, 16] }
+  if (mode === 'full') return { harness: [2, 16, 128, 1024], large: [10000], peer: [2, 16, 128, 1024] }
+  return { harness: [2, 16, 128, 1024], large: [], peer: [2, 16, 128, 1024] }
+}
+
+interface Member {
+  readonly bundle: KeyPackageBundle
+  readonly message: Uint8Array
+}
+
+async function member(name: string): Promise<Member> {
+  const bundle = await generateKeyPackage({ cipherSuite: SUITE, credential: basicCredential(`did:talos:${name}`) })
+  return { bundle, message: keyPackageMessage(bundle.keyPackage) }
+}
+
+function welcomeOf(bytes: Uint8Array) {
+  const m = decodeMLSMessage(bytes)
+  if (m.wireFormat !== WireFormat.mls_welcome) throw new Error('mls bench: not a Welcome')
+  return m.welcome
+}
+
+function joinAs(welcome: ReturnType<typeof welcomeOf>, m: Member): Promise<MlsGroup> {
+  return MlsGroup.join({ welcome, keyPackage: { value: m.bundle.keyPackage, bytes: m.bundle.bytes }, secrets: m.bundle })
+}
+
+export interface MlsFixture {
+  readonly n: number
+  readonly alice: MlsGroup
+  /** bob's serialized state (leaf 1), the starting point of every "process" sample. */
+  readonly bobState: Uint8Array
+  readonly newcomer: Member
+  readonly addCommit: Uint8Array
+  readonly addWelcome: ReturnType<typeof welcomeOf>
+  readonly updateCommit: Uint8Array
+  readonly removeCommit: Uint8Array | undefined
+  /** A copy of alice that sends the encrypt samples. */
+  readonly sender: MlsGroup
+  /** Messages from alice, in order, and bob's state having read the one before them. */
+  readonly pool: Uint8Array[]
+  readonly receiverState: Uint8Array
+  readonly buildMs: number
+}
+
+const fixtures = new Map<number, Promise<MlsFixture>>()
+
+/** The n-member group and the messages the ops replay, built once per process. */
+export function mlsFixture(n: number): Promise<MlsFixture> {
+  let f = fixtures.get(n)
+  if (f === undefined) {
+    f = buildFixture(n)
+    fixtures.set(n, f)
+  }
+  return f
+}
+
+async function buildFixture(n: number): Promise<MlsFixture> {
+  if (n < 2) throw new Error('mls bench: n must be at least 2')
+  const t0 = performance.now()
+  const alice = await MlsGroup.create({ cipherSuite: SUITE, credential: basicCredential('did:talos:alice') })
+  const members: Member[] = []
+  for (let i = 1; i < n; i++) members.push(await member(i === 1 ? 'bob' : `member-${i}`))
+  const first = await alice.commit({ add: members.map((m) => m.message) })
+  alice.mergePendingCommit()
+  const welcome = welcomeOf(first.welcome!)
+  const committers = populatingCommitters(n)
+  const live = new Map<number, MlsGroup>([[0, alice]])
+  for (const leaf of new Set([1, ...committers])) live.set(leaf, await joinAs(welcome, members[leaf - 1]!))
+  for (const leaf of committers) {
+    const g = live.get(leaf)!
+    const c = await g.commit({})
+    g.mergePendingCommit()
+    for (const [l, other] of live) if (l !== leaf) await other.processMessage(c.commit)
+  }
+  const bob = live.get(1)!
+  if (Buffer.compare(alice.epochAuthenticator(), bob.epochAuthenticator()) !== 0) throw new Error('mls bench: set-up diverged')
+  for (const [l, g] of live) if (l !== 0 && l !== 1) g.destroy()
+
+  const newcomer = await member('newcomer')
+  const add = await alice.commit({ add: [newcomer.message], path: 'when-required' })
+  alice.discardPendingCommit()
+  const update = await alice.commit({})
+  alice.discardPendingCommit()
+  let removeCommit: Uint8Array | undefined
+  if (n > 2) {
+    removeCommit = (await alice.commit({ remove: [n - 1] })).commit
+    alice.discardPendingCommit()
+  }
+
+  const pt = randomBytes(PT_SIZE)
+  const sender = MlsGroup.deserialize(alice.serialize())
+  const receiver = MlsGroup.deserialize(bob.serialize())
+  await receiver.processMessage(sender.send(pt))
+  const pool: Uint8Array[] = []
+  for (let i = 0; i < POOL; i++) pool.push(sender.send(pt))
+  const bobState = bob.serialize()
+
+  // Sanity: every replayed message is accepted once before it is timed.
+  const addWelcome = welcomeOf(add.welcome!)
+  await MlsGroup.deserialize(bobState).processMessage(add.commit)
+  await MlsGroup.deserialize(bobState).processMessage(update.commit)
+  if (removeCommit !== undefined) await MlsGroup.deserialize(bobState).processMessage(removeCommit)
+  const joined = await joinAs(addWelcome, newcomer)
+  const check = MlsGroup.deserialize(bobState)
+  await check.processMessage(add.commit)
+  if (Buffer.compare(joined.epochAuthenticator(), check.epochAuthenticator()) !== 0) throw new Error('mls bench: join diverged')
+  const r = await MlsGroup.deserialize(receiver.serialize()).processMessage(pool[0]!)
+  if (r.content.kind !== 'application') throw new Error('mls bench: pool message is not application data')
+
+  return {
+    n,
+    alice,
+    bobState,
+    newcomer,
+    addCommit: add.commit,
+    addWelcome,
+    updateCommit: update.commit,
+    removeCommit,
+    sender,
+    pool,
+    receiverState: receiver.serialize(),
+    buildMs: performance.now() - t0,
+  }
+}
+
+/** A timed op: `prepare` (untimed) then `op` (timed), tinybench told both. */
+function timed<T>(prepare: () => T | Promise<T>, op: (x: T) => unknown): () => Promise<{ overriddenDuration: number; overriddenIterationCost: number }> {
+  return async () => {
+    const w0 = performance.now()
+    const x = await prepare()
+    const t0 = performance.now()
+    await op(x)
+    const t1 = performance.now()
+    return { overriddenDuration: t1 - t0, overriddenIterationCost: t1 - w0 }
+  }
+}
+
+export function mlsTaskName(op: string, n: number): string {
+  return `ours n=${n} ${op}`
+}
+
+/** The timed operations at one group size. */
+export async function mlsTasks(n: number): Promise<{ op: MlsOp; task: BenchTask }[]> {
+  const f = await mlsFixture(n)
+  process.stderr.write(`  [mls] n=${n}: group built in ${(f.buildMs / 1000).toFixed(1)} s\n`)
+  const pt = randomBytes(PT_SIZE)
+  let receiver = MlsGroup.deserialize(f.receiverState)
+  let next = 0
+  const fresh = () => MlsGroup.deserialize(f.bobState)
+  const ops: [MlsOp, (() => unknown) | undefined][] = [
+    ['encrypt 1 KiB', timed(() => undefined, () => f.sender.send(pt))],
+    [
+      'decrypt 1 KiB',
+      timed(
+        () => {
+          if (next === f.pool.length) {
+            receiver.destroy()
+            receiver = MlsGroup.deserialize(f.receiverState)
+            next = 0
+          }
+          return f.pool[next++]!
+        },
+        (m) => receiver.processMessage(m),
+      ),
+    ],
+    [
+      'commit add',
+      timed(
+        () => undefined,
+        async () => {
+          await f.alice.commit({ add: [f.newcomer.message], path: 'when-required' })
+          f.alice.discardPendingCommit()
+        },
+      ),
+    ],
+    ['process add', timed(fresh, (g) => g.processMessage(f.addCommit))],
+    ['join (Welcome)', timed(() => undefined, () => joinAs(f.addWelcome, f.newcomer))],
+    [
+      'commit update',
+      timed(
+        () => undefined,
+        async () => {
+          await f.alice.commit({})
+          f.alice.discardPendingCommit()
+        },
+      ),
+    ],
+    ['process update', timed(fresh, (g) => g.processMessage(f.updateCommit))],
+    [
+      'commit remove',
+      n > 2
+        ? timed(
+            () => undefined,
+            async () => {
+              await f.alice.commit({ remove: [n - 1] })
+              f.alice.discardPendingCommit()
+            },
+          )
+        : undefined,
+    ],
+    ['process remove', f.removeCommit !== undefined ? timed(fresh, (g) => g.processMessage(f.removeCommit!)) : undefined],
+  ]
+  const out: { op: MlsOp; task: BenchTask }[] = []
+  for (const [op, fn] of ops) if (fn !== undefined) out.push({ op, task: { name: mlsTaskName(op, n), fn } })
+  return out
+}
+
+/** The per-message crypto floor, sized from a real 1 KiB message of the 2-member group. */
+async function floorTasks(): Promise<BenchTask[]> {
+  const f = await mlsFixture(2)
+  const suite = getCipherSuite(SUITE)
+  const ctx = createFramingContext(suite, f.alice.groupContext)
+  const framed = frameContent(ctx, {
+    sender: { senderType: SenderType.member, leafIndex: 0 },
+    contentType: ContentType.application,
+    applicationData: randomBytes(PT_SIZE),
+  })
+  const tbsLength = framedContentTbs(ctx, WireFormat.mls_private_message, framed, framed.contentType, encodeBody(framed)).length
+  const signMessage = randomBytes(1 + 'MLS 1.0 FramedContentTBS'.length + 2 + tbsLength)
+  const signer = suite.generateSignatureKeyPair()
+  const signature = suite.sign(signer.privateKey, signMessage)
+  const msg = decodeMLSMessage(f.pool[0]!)
+  if (msg.wireFormat !== WireFormat.mls_private_message) throw new Error('mls bench: not a PrivateMessage')
+  const key = randomBytes(32)
+  const nonce = randomBytes(12)
+  const aad = randomBytes(msg.privateMessage.groupId.length + 14)
+  const plaintext = randomBytes(msg.privateMessage.ciphertext.length - 16)
+  const ciphertext = suite.seal(key, nonce, aad, plaintext)
+  const sdPlain = randomBytes(12)
+  const sdCipher = suite.seal(key, nonce, aad, sdPlain)
+  const secret = randomBytes(32)
+  const sample = msg.privateMessage.ciphertext.subarray(0, 32)
+  const kdfs = () => {
+    suite.expandWithLabel(secret, 'key', sample, 32)
+    suite.expandWithLabel(secret, 'nonce', sample, 12)
+    suite.deriveTreeSecret(secret, 'key', 7, 32)
+    suite.deriveTreeSecret(secret, 'nonce', 7, 12)
+    suite.deriveTreeSecret(secret, 'secret', 7, 32)
+  }
+  return [
+    {
+      name: FLOOR_ENCRYPT,
+      fn: () => {
+        suite.sign(signer.privateKey, signMessage)
+        suite.seal(key, nonce, aad, plaintext)
+        suite.seal(key, nonce, aad, sdPlain)
+        kdfs()
+      },
+    },
+    {
+      name: FLOOR_DECRYPT,
+      fn: () => {
+        suite.open(key, nonce, aad, sdCipher)
+        suite.open(key, nonce, aad, ciphertext)
+        suite.verify(signer.publicKey, signMessage, signature)
+        kdfs()
+      },
+    },
+  ]
+}
+
+// --- targets -----------------------------------------------------------------
+
+interface Target {
+  readonly limitUs: number
+  readonly text: string
+}
+
+function targetFor(op: MlsOp, n: number, floors: { encrypt?: number; decrypt?: number }): Target | undefined {
+  if (op === 'encrypt 1 KiB' && floors.encrypt !== undefined) return { limitUs: 1.15 * floors.encrypt, text: `≤ 1.15× floor (${fmtUs(1.15 * floors.encrypt)})` }
+  if (op === 'decrypt 1 KiB' && floors.decrypt !== undefined) return { limitUs: 1.15 * floors.decrypt, text: `≤ 1.15× floor (${fmtUs(1.15 * floors.decrypt)})` }
+  const big = n === 1024 ? 0 : n === 10000 ? 1 : -1
+  if (big < 0) return undefined
+  if (op.startsWith('commit ')) return big === 0 ? { limitUs: 3000, text: '≤ 3 ms' } : { limitUs: 5000, text: '≤ 5 ms' }
+  if (op.startsWith('process ')) return big === 0 ? { limitUs: 1500, text: '≤ 1.5 ms' } : { limitUs: 2500, text: '≤ 2.5 ms' }
+  if (op === 'join (Welcome)') return big === 0 ? { limitUs: 120_000, text: '≤ 120 ms' } : { limitUs: 1_200_000, text: '≤ 1.2 s' }
+  return undefined
+}
+
+function fmtUs(us: number): string {
+  if (us >= 1e6) return `${(us / 1e6).toFixed(2)} s`
+  if (us >= 1e4) return `${(us / 1e3).toFixed(1)} ms`
+  if (us >= 1e3) return `${(us / 1e3).toFixed(2)} ms`
+  return `${us.toFixed(us >= 100 ? 0 : 1)} µs`
+}
+
+// --- the suite ---------------------------------------------------------------
+
+/** n = 10000 and the like: few samples, outside the harness loop. */
+const LARGE: Record<BenchMode, { time: number; iterations: number; warmupTime: number; warmupIterations: number }> = {
+  quick: { time: 0, iterations: 2, warmupTime: 0, warmupIterations: 1 },
+  default: { time: 0, iterations: 5, warmupTime: 0, warmupIterations: 1 },
+  full: { time: 0, iterations: 10, warmupTime: 0, warmupIterations: 2 },
+}
+const MESSAGES = {
+  time: 500,
+  iterations: 64,
+  warmupTime: 50,
+  warmupIterations: 16,
+}
+
+async function measureLarge(sizes: readonly number[], mode: BenchMode): Promise<PeerResults<MlsOp>> {
+  const out = emptyResults<MlsOp>()
+  for (const n of sizes) {
+    for (const { op, task } of await mlsTasks(n)) {
+      const cheap = op === 'encrypt 1 KiB' || op === 'decrypt 1 KiB'
+      const b = new Bench({ name: task.name, throws: true, ...(cheap ? MESSAGES : LARGE[mode]) })
+      b.add(task.name, task.fn)
+      await b.run()
+      const r = b.tasks[0]?.result
+      if (r === undefined || !('latency' in r)) throw new Error(`mls bench: ${task.name} produced no result`)
+      const stat = peerStat(r.latency)
+      setPeer(out, op, n, stat)
+      process.stderr.write(`  [mls] ${task.name}: ${fmtUs(stat.medianUs)} (${stat.samples} samples)\n`)
+    }
+    fixtures.delete(n) // a 10000-member fixture is large: free it before the next size
+  }
+  return out
+}
+
+let peer: PeerResults<TsMlsOp> | undefined
+let peerNote = ''
+let large: PeerResults<MlsOp> = emptyResults()
+let runMode: BenchMode = 'default'
+
+function oursFromRows(rows: readonly TaskResult[]): PeerResults<MlsOp> {
+  const out = emptyResults<MlsOp>()
+  for (const row of rows) {
+    const m = /^ours n=(\d+) (.+)$/.exec(row.task)
+    if (m === null) continue
+    setPeer(out, m[2] as MlsOp, Number(m[1]), { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct })
+  }
+  for (const [op, byN] of large) for (const [n, s] of byN) setPeer(out, op, n, s)
+  return out
+}
+
+function notes(rows: readonly TaskResult[]): string {
+  const ours = oursFromRows(rows)
+  const floorE = rows.find((r) => r.task === FLOOR_ENCRYPT)?.medianUs
+  const floorD = rows.find((r) => r.task === FLOOR_DECRYPT)?.medianUs
+  const lines = [
+    '| operation | n | ours (median) | ts-mls 1.6.4 (median) | ts-mls / ours | target | met |',
+    '|---|---:|---:|---:|---:|---|:-:|',
+  ]
+  const compare: Record<string, Record<string, { ours: PeerStat; tsMls?: PeerStat; ratio?: number; target?: string; targetUs?: number; met?: boolean }>> = {}
+  for (const op of MLS_OPS) {
+    const byN = ours.get(op)
+    if (byN === undefined) continue
+    for (const [n, s] of [...byN].sort((a, b) => a[0] - b[0])) {
+      const p = peer?.get(op)?.get(n)
+      const t = targetFor(op, n, { encrypt: floorE, decrypt: floorD })
+      const ratio = p === undefined ? undefined : p.medianUs / s.medianUs
+      const met = t === undefined ? undefined : s.medianUs <= t.limitUs
+      lines.push(
+        `| ${op} | ${n} | ${fmtUs(s.medianUs)} | ${p === undefined ? '–' : fmtUs(p.medianUs)} | ${ratio === undefined ? '–' : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×`} | ${t?.text ?? ''} | ${met === undefined ? '' : met ? 'yes' : 'no'} |`,
+      )
+      ;(compare[op] ??= {})[String(n)] = { ours: s, tsMls: p, ratio, target: t?.text, targetUs: t?.limitUs, met }
+    }
+  }
+  writeResult('mls-compare', new Map(), runMode, { floor: { encryptUs: floorE, decryptUs: floorD }, compare, tsMls: peerNote || 'measured in this run' })
+  return [
+    `Suite 0x0003, 1 KiB application data, bytes to bytes. Group of n built by one Commit adding n-1 KeyPackages, then ~2 log2 n ` +
+      `path commits by the leftmost leaves of the subtrees on the copath of leaf 0 and along the last leaf's path (as ts-mls is measured). ` +
+      `"commit *" by leaf 0 (created, then discarded; add without path, with its Welcome), "process *" by leaf 1 on a fresh copy of its state ` +
+      `(copy untimed), "join" from the add's Welcome (group of n+1). Floors: one sign/verify + 2 AEADs + 5 KDFs of the message's sizes.`,
+    peerNote,
+    lines.join('\n'),
+  ]
+    .filter((x) => x !== '')
+    .join('\n\n')
+}
+
+registerSuite({
+  name: 'mls',
+  title: 'MLS (RFC 9420) suite 0x0003 through MlsGroup: messages, commits, join, beside ts-mls 1.6.4',
+  notes,
+  tasks: async (mode) => {
+    runMode = mode
+    const { harness, large: largeSizes, peer: peerSizes } = sizesFor(mode)
+    const tasks: BenchTask[] = [...(await floorTasks())]
+    for (const n of harness) for (const { task } of await mlsTasks(n)) tasks.push(task)
+    large = largeSizes.length > 0 ? await measureLarge(largeSizes, mode) : emptyResults()
+    if (largeSizes.length > 0) writeResult('mls-large', large, mode)
+    peer = undefined
+    peerNote = ''
+    if (process.env.MLS_BENCH_NO_PEER === '1') {
+      peerNote = 'ts-mls: skipped (MLS_BENCH_NO_PEER=1).'
+    } else {
+      try {
+        peer = await measureTsMls(peerSizes, { suite: SUITE, mode })
+      } catch (e) {
+        peerNote = `ts-mls: skipped, it failed: ${e instanceof Error ? e.message : String(e)}`
+        process.stderr.write(`  [mls] ${peerNote}\n`)
+      }
+    }
+    return tasks
+  },
+})
