@@ -23,6 +23,9 @@
  *                modelled: (n-1) x rotate + (n-1)(n-2) x (per-message cost
  *                measured at the largest n run directly).
  *
+ * coordinator  for scale, the baseline hub's cost to relay one 1 KiB message
+ *              (1 DR decrypt + n-1 DR encrypts; the member's send is included).
+ *
  * LIBSIGNAL HOOK: side-by-side rows and the remove-member model come from
  * bench/peers/libsignal.ts; without the native module they are left out and
  * the notes say so.
@@ -37,6 +40,8 @@ import { ratchetCounters } from '../src/ratchet/kdf.js'
 import { MemoryPreKeyStore } from '../src/ratchet/prekeys.js'
 import { PairwiseSessions } from '../src/ratchet/sessions.js'
 import { senderChainStep, senderMessageKeys } from '../src/senderkeys/chain.js'
+import { CoordinatorHub } from '../src/coordinator/hub.js'
+import { CoordinatorMember } from '../src/coordinator/member.js'
 import { SenderKeyGroup } from '../src/senderkeys/group.js'
 import { newOwnState } from '../src/senderkeys/state.js'
 import { RESULTS_DIR, registerSuite, type BenchMode, type BenchTask, type TaskResult } from './harness.js'
@@ -310,6 +315,27 @@ function distributionTasks(): BenchTask[] {
   ]
 }
 
+/**
+ * The coordinator baseline for scale: what the hub spends to relay one 1 KiB
+ * message (1 DR decrypt + n-1 DR encrypts), against one sender-key encrypt.
+ */
+function coordinatorTasks(sizes: readonly number[]): BenchTask[] {
+  return sizes.map((n) => {
+    const hubIdentity = generateIdentity()
+    const hubStore = new MemoryPreKeyStore(hubIdentity)
+    const hub = new CoordinatorHub(GROUP, new PairwiseSessions(hubIdentity, hubStore))
+    const members = Array.from({ length: n }, (_, i) => {
+      const identity = generateIdentity()
+      const m = new CoordinatorMember(GROUP, `c${i}`, new PairwiseSessions(identity, new MemoryPreKeyStore(identity)))
+      hub.addMember(m.self)
+      hub.accept(m.self, m.join(hubStore.bundle()))
+      return m
+    })
+    const sender = members[0]!
+    return { name: `coordinator: hub relays 1 KiB to n-1 = ${n - 1} members`, fn: () => hub.relay(sender.self, sender.send(KIB)) }
+  })
+}
+
 // ---- LIBSIGNAL HOOK -----------------------------------------------------
 let libsignalNote = ''
 
@@ -393,6 +419,7 @@ registerSuite({
       { name: FLOOR_ENC, fn: floor.enc },
       { name: FLOOR_DEC, fn: floor.dec },
       ...distributionTasks(),
+      ...coordinatorTasks(mode === 'quick' ? [16] : [16, 128]),
       ...(await libsignalTasks()),
     ]
   },
