@@ -29,6 +29,17 @@ describe('rekey triggers (§6)', () => {
     expect(() => resolvePolicy({ maxForwardDistance: -1 })).toThrow(expect.objectContaining({ code: 'HYBRID_INVALID_POLICY' }))
   })
 
+  it('self-commit advice after 200 sends or 24 h in the epoch', async () => {
+    const g = await SimGroup.create({ leafWidth: 4 }, { selfCommitAfterMessages: 3 })
+    for (let i = 0; i < 2; i++) await g.send(0, `m${i}`)
+    expect(g.member(0).selfCommitDue()).toBe(false)
+    await g.send(0, 'm2')
+    expect(g.member(0).selfCommitDue()).toBe(true)
+    expect(g.member(1).selfCommitDue()).toBe(false)
+    g.clock.advance(24 * 3_600_000)
+    expect(g.member(1).selfCommitDue()).toBe(true)
+  })
+
   it('auto mode: pairwise up to 16 members, copath above', async () => {
     for (const [n, mode] of [[16, 'pairwise'], [17, 'copath']] as const) {
       const g = await SimGroup.create({ leafWidth: 32, members: [...Array(n).keys()] })
