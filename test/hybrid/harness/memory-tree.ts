@@ -127,6 +127,8 @@ export class MemoryTree {
     if (!this.memberSet.has(leaf)) throw new Error(`leaf ${leaf} is not a member`)
     const exporter = ExporterTree.create(this.suite, this.applicationExportSecret.slice())
     const tree = this
+    // The nodes this member holds, computed once (the MLS adapter keeps the same set).
+    const held = new Set([2 * leaf, ...directPath(2 * leaf, this.leafWidth)].filter((x) => this.holds(leaf, x)))
     return {
       suite,
       groupId: this.groupId,
@@ -140,7 +142,7 @@ export class MemoryTree {
       filteredDirectPath: (l) => tree.filteredDirectPath(l),
       resolution: (x) => tree.resolution(x),
       encryptionKey: (x) => tree.publicKey(x),
-      privateKey: (x) => (tree.holds(leaf, x) ? tree.keys[x]!.privateKey : undefined),
+      privateKey: (x) => (held.has(x) ? tree.keys[x]!.privateKey : undefined),
     }
   }
 }
