@@ -6,7 +6,7 @@
  * authenticators and exporters agreeing after every step, for suites 1 and 3.
  */
 import { describe, expect, it } from 'vitest'
-import { createGroup, createKeyPackage, joinFromWelcome, type TsMlsMember } from '../helpers/ts-mls-driver.js'
+import { createGroup, createKeyPackage, joinExternal, joinFromWelcome, type TsMlsMember } from '../helpers/ts-mls-driver.js'
 
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
@@ -119,6 +119,35 @@ for (const suite of [1, 3]) {
       await bob.receive(commit)
       await expectAgree([alice, bob, carol])
       expect(carol.leafIndex).toBe(2)
+    })
+
+    it('proposals by reference: proposeRemove and proposeAdd, committed by another member', async () => {
+      const alice = await createGroup(suite, 'alice')
+      const kps = await Promise.all(['bob', 'carol'].map((n) => createKeyPackage(suite, n)))
+      const { welcome } = await alice.add(kps.map((k) => k.bytes))
+      const [bob, carol] = await Promise.all(kps.map((k) => joinFromWelcome(welcome!, k)))
+      const daveKp = await createKeyPackage(suite, 'dave')
+      for (const p of [await bob!.proposeRemove(carol!.leafIndex), await bob!.proposeAdd(daveKp.bytes)]) {
+        expect((await alice.receive(p)).kind).toBe('proposal')
+        expect((await carol!.receive(p)).kind).toBe('proposal')
+      }
+      const c = await alice.commit([])
+      expect((await bob!.receive(c.commit)).kind).toBe('commit')
+      const dave = await joinFromWelcome(c.welcome!, daveKp)
+      await expectAgree([alice, bob!, dave])
+      expect(alice.members().filter((m) => m !== undefined)).toHaveLength(3)
+    })
+
+    it("external join from ts-mls's own GroupInfo", async () => {
+      const alice = await createGroup(suite, 'alice')
+      const bobKp = await createKeyPackage(suite, 'bob')
+      const { welcome } = await alice.add([bobKp.bytes])
+      const bob = await joinFromWelcome(welcome!, bobKp)
+      const { member: carol, commit } = await joinExternal(suite, await alice.groupInfo(), 'carol')
+      expect((await alice.receive(commit)).kind).toBe('commit')
+      expect((await bob.receive(commit)).kind).toBe('commit')
+      await expectAgree([alice, bob, carol])
+      expect(text.decode((await alice.receive(await carol.send(utf8.encode('hi')))).data)).toBe('hi')
     })
 
     it('a Welcome without the ratchet_tree extension joins with the tree given out of band', async () => {
