@@ -97,6 +97,8 @@ export interface CreateGroupOptions {
   readonly protocol: GroupProtocol
 }
 
+/** The protocols createGroup accepts (GROUP_PROTOCOLS names all four). */
+export const SUPPORTED_PROTOCOLS: readonly GroupProtocol[] = ['mls', 'hybrid']
 export const KEY_PACKAGE_KIND = 'mls-keypackage'
 export const IDENTITY_KIND = 'identity'
 /** Members named in one createGroup. */
@@ -286,7 +288,7 @@ export class Client {
     if (options === null || typeof options !== 'object') throw new TalosError('GROUP_INVALID_ARGUMENT', 'createGroup takes options')
     const { name, members, protocol } = options
     if (!GROUP_PROTOCOLS.includes(protocol)) throw new TalosError('GROUP_INVALID_PROTOCOL', `protocol must be one of ${GROUP_PROTOCOLS.join(', ')}`)
-    if (protocol !== 'mls' && protocol !== 'hybrid') {
+    if (!SUPPORTED_PROTOCOLS.includes(protocol)) {
       throw new TalosError('GROUP_UNSUPPORTED_PROTOCOL', `protocol '${protocol}' is not available through the Client yet`)
     }
     if (typeof name !== 'string' || new TextEncoder().encode(name).length > MAX_NAME_BYTES) {

@@ -11,7 +11,7 @@
  * Protocols: 'mls' and 'hybrid' (HYBRID.md). 'sender-keys' and 'coordinator'
  * are refused with GROUP_UNSUPPORTED_PROTOCOL until their adapters exist.
  */
-export { Client, KEY_PACKAGE_KIND, IDENTITY_KIND, MAX_INITIAL_MEMBERS, type ClientOptions, type CreateGroupOptions } from './client.js'
+export { Client, SUPPORTED_PROTOCOLS, KEY_PACKAGE_KIND, IDENTITY_KIND, MAX_INITIAL_MEMBERS, type ClientOptions, type CreateGroupOptions } from './client.js'
 export {
   Group,
   GroupCapability,
