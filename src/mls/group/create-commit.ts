@@ -56,7 +56,11 @@ export interface CommitOptions {
   readonly authenticatedData?: Uint8Array | undefined
   /** Allows one resumption PSK of this usage (the first Commit of a ReInit or branch group). @internal */
   readonly resumptionUsage?: ResumptionPSKUsage | undefined
-  /** GroupInfo extensions (Welcome and published GroupInfo). */
+  /**
+   * GroupInfo extensions. A GroupInfo is built when the Commit adds members
+   * (for the Welcome) or when this is given (to publish for external joins);
+   * otherwise not, because with the ratchet_tree it costs O(n) per Commit.
+   */
   readonly groupInfo?: GroupInfoOptions | undefined
 }
 
@@ -65,8 +69,8 @@ export interface CreatedCommit {
   readonly commit: Uint8Array
   /** The Welcome for added members (MLSMessage), when the Commit adds any. */
   readonly welcome?: Uint8Array | undefined
-  /** The new epoch's GroupInfo (MLSMessage), for external joiners. */
-  readonly groupInfo: Uint8Array
+  /** The new epoch's GroupInfo (MLSMessage), when built (see CommitOptions.groupInfo). */
+  readonly groupInfo?: Uint8Array | undefined
   /** The next state, adopted by merge(). */
   readonly pending: PendingCommit
 }
@@ -160,20 +164,23 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
       updateKeys: new Map(),
       reinit: sorted.reinit,
     }
-    const gi = await buildGroupInfo(
-      {
-        suite,
-        groupContext: advanced.groupContext,
-        tree,
-        confirmationTag: advanced.confirmationTag,
-        externalSecret: advanced.epoch.keys.externalSecret,
-        signer: state.ownLeaf,
-        signaturePriv: state.signaturePriv,
-      },
-      { ratchetTree: opts.groupInfo?.ratchetTree ?? state.config.ratchetTreeInWelcome, externalPub: opts.groupInfo?.externalPub },
-    )
+    const gi =
+      applied.added.length > 0 || opts.groupInfo !== undefined
+        ? await buildGroupInfo(
+            {
+              suite,
+              groupContext: advanced.groupContext,
+              tree,
+              confirmationTag: advanced.confirmationTag,
+              externalSecret: advanced.epoch.keys.externalSecret,
+              signer: state.ownLeaf,
+              signaturePriv: state.signaturePriv,
+            },
+            { ratchetTree: opts.groupInfo?.ratchetTree ?? state.config.ratchetTreeInWelcome, externalPub: opts.groupInfo?.externalPub },
+          )
+        : undefined
     let welcome: Uint8Array | undefined
-    if (applied.added.length > 0) {
+    if (gi !== undefined && applied.added.length > 0) {
       const w = await sealWelcome(
         suite,
         gi.bytes,
@@ -195,7 +202,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
     return {
       commit: message,
       welcome,
-      groupInfo: encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value }),
+      groupInfo: gi && encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value }),
       pending: {
         epoch: advanced.groupContext.epoch,
         merge() {

@@ -26,7 +26,7 @@ async function corpus(handshake: 'public' | 'private'): Promise<{ receiver: MlsG
   messages.push(update, remove)
   const out = await a!.commit({ add: [kp.message] })
   a!.discardPendingCommit()
-  messages.push(out.commit, out.welcome!, out.groupInfo)
+  messages.push(out.commit, out.welcome!, out.groupInfo!)
   return { receiver: b!, messages }
 }
 
