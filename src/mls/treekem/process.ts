@@ -31,7 +31,8 @@ import { leafSpan } from '../tree/parent-hash.js'
 import type { RatchetTree } from '../tree/ratchet-tree.js'
 import type { RequiredCapabilities } from '../wire/group-info.js'
 import type { UpdatePath } from '../wire/hpke.js'
-import { LeafNodeSource } from '../wire/leaf-node.js'
+import { leafNodeCodec, LeafNodeSource } from '../wire/leaf-node.js'
+import { encode } from '../../codec/tls.js'
 import { encryptionKeyOf, resolveGroupContext, UPDATE_PATH_LABEL, type GroupContextSource } from './create.js'
 import { mergePathKeys } from './merge-path.js'
 import { nextPathSecret, nodeKeyPair, sameKey } from './path-secrets.js'
@@ -97,14 +98,15 @@ export async function processUpdatePath(opts: ProcessUpdatePathOptions): Promise
     return res
   })
 
-  // 2. The new leaf (§7.3).
+  // 2. The new leaf (§7.3). Encoded once: the signature check and the tree hash both use these bytes.
   const leaf = updatePath.leafNode
+  const leafBytes = opts.leafNodeBytes ?? encode(leafNodeCodec, leaf)
   validateLeafNode(leaf, {
     suite,
     authService: opts.leafPolicy.authService,
     expectedSource: LeafNodeSource.commit,
     context: { groupId: opts.groupId, leafIndex: senderLeaf },
-    encoded: opts.leafNodeBytes,
+    encoded: leafBytes,
     now: opts.leafPolicy.now,
     maxLifetimeSeconds: opts.leafPolicy.maxLifetimeSeconds,
     requiredCapabilities: opts.leafPolicy.requiredCapabilities,
@@ -128,7 +130,7 @@ export async function processUpdatePath(opts: ProcessUpdatePathOptions): Promise
   if (leaf.leafNodeSource !== LeafNodeSource.commit || !sameKey(leaf.parentHash, ph)) {
     fail('MLS_BAD_PARENT_HASH', 'the UpdatePath leaf parent_hash does not match the path')
   }
-  tree.setLeaf(senderLeaf, leaf, opts.leafNodeBytes)
+  tree.setLeaf(senderLeaf, leaf, leafBytes)
   privateKeys.prune(tree)
 
   // 5. Decrypt the path secret addressed to us.
