@@ -103,3 +103,50 @@ for (const protocol of ['mls', 'hybrid'] as const) {
     })
   })
 }
+
+describe('write-ahead commits', () => {
+  it('the process dies after the delivery service accepted our commit: the restarted member adopts it from its store and sends the invitation', async () => {
+    const delivery = new MemoryDelivery()
+    const { agents: a } = await agents(['bob', 'carol'], delivery)
+    const inner = new MemoryStore()
+    const faulty = failingStore(inner)
+    let crashAfterCommit = false
+    const wrapped = new Proxy(delivery, {
+      get(t, p) {
+        if (p === 'publish') {
+          return async (gid: Uint8Array, env: Uint8Array, o: { kind: 'message' } | { kind: 'commit'; epoch: number }) => {
+            const r = await t.publish(gid, env, o)
+            if (o.kind === 'commit' && crashAfterCommit) {
+              crashAfterCommit = false
+              faulty.arm(`c/${token(did('alice'))}/`)
+              throw new Error('simulated crash after the commit was accepted')
+            }
+            return r
+          }
+        }
+        const v = Reflect.get(t, p)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    }) as MemoryDelivery
+    const alice1 = await Client.create({ did: did('alice'), delivery: wrapped, store: faulty.store, keyPackages: 2 })
+    const g1 = await alice1.createGroup({ name: 'g', members: [did('bob')], protocol: 'hybrid' })
+    const gb = await a.bob!.client.waitForGroup(g1.id)
+    crashAfterCommit = true
+    await expect(g1.addMember(did('carol'))).rejects.toThrow('simulated crash')
+    await expect.poll(() => g1.state).toBe('failed')
+    await alice1.close()
+
+    const alice2 = await Client.create({ did: did('alice'), delivery, store: inner, keyPackages: 2 })
+    const g2 = await alice2.waitForGroup(g1.id)
+    const gc = await a.carol!.client.waitForGroup(g1.id)
+    await g2.sync()
+    await gb.sync()
+    expect(g2.epoch).toBe(2n)
+    expect(g2.epochAuthenticator()).toEqual(gb.epochAuthenticator())
+    expect(gc.epochAuthenticator()).toEqual(gb.epochAuthenticator())
+    await g2.send(enc('after the crash'))
+    for (const x of [gb, gc]) expect(dec((await take(x, 1))[0]!.plaintext)).toBe('after the crash')
+    await alice2.close()
+    await closeAll(Object.values(a))
+  })
+})
