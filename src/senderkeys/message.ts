@@ -12,7 +12,6 @@
  * checks it before deriving anything.
  */
 import { decodeProto, encodeProto } from '../codec/proto.js'
-import { Writer } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
 import { SenderKeyDistribution, SenderKeyMessage } from '../proto/senderkeys.js'
 import { MAX_ID_BYTES, MAX_SENDERKEY_MESSAGE_BYTES, SENDERKEY_VERSION, SK_LABEL } from './constants.js'
@@ -40,16 +39,58 @@ export interface MessageContext {
   readonly iteration: number
 }
 
-function head(w: Writer, label: Uint8Array, c: MessageContext): Writer {
-  return w.opaque(label).opaque(c.groupId).opaque(encodeSender(c.sender)).u32(c.keyId).u32(c.iteration)
+/** Bytes of an RFC 9420 §2.1.2 varint length prefix (values here are far below 2^30). */
+const varintSize = (n: number): number => (n < 0x40 ? 1 : n < 0x4000 ? 2 : 4)
+
+function putVarint(out: Uint8Array, view: DataView, at: number, n: number): number {
+  if (n < 0x40) {
+    out[at] = n
+    return at + 1
+  }
+  if (n < 0x4000) {
+    view.setUint16(at, n | 0x4000)
+    return at + 2
+  }
+  view.setUint32(at, (n | 0x80000000) >>> 0)
+  return at + 4
+}
+
+function putOpaque(out: Uint8Array, view: DataView, at: number, b: Uint8Array): number {
+  at = putVarint(out, view, at, b.length)
+  out.set(b, at)
+  return at + b.length
+}
+
+/**
+ * label<V> || group_id<V> || sender<V> || uint32 key_id || uint32 iteration [|| ciphertext<V>],
+ * written into one exactly sized array: this runs twice per message on the hot
+ * path, so it avoids a growing Writer and its final copy (same bytes as the
+ * TLS codec would produce; the fixed vectors pin them).
+ */
+function canonical(label: Uint8Array, c: MessageContext, ciphertext?: Uint8Array): Uint8Array {
+  const sender = encodeSender(c.sender)
+  let size = varintSize(label.length) + label.length + varintSize(c.groupId.length) + c.groupId.length
+  size += varintSize(sender.length) + sender.length + 8
+  if (ciphertext !== undefined) size += varintSize(ciphertext.length) + ciphertext.length
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  let at = putOpaque(out, view, 0, label)
+  at = putOpaque(out, view, at, c.groupId)
+  at = putOpaque(out, view, at, sender)
+  view.setUint32(at, c.keyId >>> 0)
+  view.setUint32(at + 4, c.iteration >>> 0)
+  at += 8
+  if (ciphertext !== undefined) putOpaque(out, view, at, ciphertext)
+  return out
 }
 
 export function messageAd(c: MessageContext): Uint8Array {
-  return head(new Writer(64 + c.groupId.length + c.sender.length * 3), SK_LABEL.messageAd, c).finish()
+  return canonical(SK_LABEL.messageAd, c)
 }
 
 export function messageTbs(c: MessageContext, ciphertext: Uint8Array): Uint8Array {
-  return head(new Writer(ciphertext.length + 72 + c.groupId.length + c.sender.length * 3), SK_LABEL.messageTbs, c).opaque(ciphertext).finish()
+  if (ciphertext.length > 0x3fffffff) throw new TalosError('SENDERKEY_MESSAGE_TOO_LARGE', 'ciphertext too large')
+  return canonical(SK_LABEL.messageTbs, c, ciphertext)
 }
 
 function checkIds(groupId: Uint8Array, sender: string): void {
