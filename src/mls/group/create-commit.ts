@@ -1,10 +1,9 @@
 /**
  * Creating a Commit and its Welcome (RFC 9420 §12.4.1, §12.4.3.1).
  *
- * Proposals: everything cached this epoch, by reference (§12.4: the
- * committer SHOULD include all valid proposals received), except Updates of
- * our own leaf (the committer refreshes its leaf through the path instead),
- * plus those given by value. The list passes the same §12.2 validation and
+ * Proposals: those cached this epoch, by reference, as selected by
+ * proposal-select.ts (§12.4: include every valid one, resolve conflicts as
+ * §12.2 recommends), plus those given by value. The list passes the same §12.2 validation and
  * §12.3 application as a received Commit, on a staged tree, with lifetimes
  * of added KeyPackages checked against our clock (§7.3: MUST for what we send).
  *
@@ -39,6 +38,7 @@ import { applyProposals } from './apply-proposals.js'
 import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
 import { adopt, discard, type StagedState } from './merge.js'
 import { ProposalCache } from './proposal-cache.js'
+import { selectPending } from './proposal-select.js'
 import { validateProposalList, type CommittedProposal } from './proposal-list.js'
 import { pskResolver } from './psk.js'
 import type { PskSources } from './process-commit.js'
@@ -90,9 +90,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
   const refs: ProposalOrRef[] = []
   const committed: CommittedProposal[] = []
   if (opts.includePending ?? true) {
-    for (const c of state.proposals.list()) {
-      const ownUpdate = c.proposal.proposalType === ProposalType.update && c.sender.senderType === SenderType.member && c.sender.leafIndex === state.ownLeaf
-      if (ownUpdate) continue
+    for (const c of selectPending(state, state.proposals.list())) {
       refs.push({ type: ProposalOrRefType.reference, reference: c.ref })
       committed.push({ proposal: c.proposal, sender: c.sender })
     }

@@ -18,6 +18,12 @@ import { ContentType, SenderType, WireFormat, type AuthenticatedContent, type Se
 import { decodeMLSMessage } from '../wire/message.js'
 import { ProposalType, type Proposal } from '../wire/proposal.js'
 import { checkPskProposal } from './psk.js'
+import { encode } from '../../codec/tls.js'
+import { validateKeyPackage } from '../keys/key-package.js'
+import { nowSeconds, validateLeafNode } from '../keys/leaf-node.js'
+import { keyPackageCodec } from '../wire/key-package.js'
+import { LeafNodeSource } from '../wire/leaf-node.js'
+import { checkUniqueExtensions, requiredCapabilitiesOf } from './extensions.js'
 import { proposalRef } from './proposal-cache.js'
 import { stageCommit, type PskSources, type StagedCommit } from './process-commit.js'
 import { contextOf, senderLookup, type GroupState } from './state.js'
@@ -110,17 +116,54 @@ function application(state: GroupState, staged: StagedPrivateMessage, framing: F
   }
 }
 
-/** §12.1 rules on a received standalone proposal. */
+/**
+ * §12.1 rules on a received standalone proposal, checked at receipt so an
+ * invalid one never enters the cache (and never blocks our next Commit).
+ * Commit-time validation repeats the checks against the final extensions.
+ */
 function checkReceivedProposal(state: GroupState, sender: Sender, p: Proposal): void {
-  if (p.proposalType === ProposalType.external_init) {
-    throw new TalosError('MLS_INVALID_PROPOSAL', 'ExternalInit is only valid inside an external Commit')
-  }
-  if (p.proposalType === ProposalType.update && sender.senderType !== SenderType.member) {
-    throw new TalosError('MLS_INVALID_SENDER', 'only a member can propose an Update')
-  }
-  if (p.proposalType === ProposalType.psk) checkPskProposal(state.suite, p.psk.psk)
-  if (p.proposalType === ProposalType.remove && (p.remove.removed >= state.tree.leafCount || state.tree.leaf(p.remove.removed) === undefined)) {
-    throw new TalosError('MLS_REMOVE_BLANK_LEAF', `Remove of leaf ${p.remove.removed}, which is blank or outside the tree`)
+  const gc = contextOf(state)
+  const required = requiredCapabilitiesOf(gc.extensions)
+  switch (p.proposalType) {
+    case ProposalType.external_init:
+      throw new TalosError('MLS_INVALID_PROPOSAL', 'ExternalInit is only valid inside an external Commit')
+    case ProposalType.update: {
+      if (sender.senderType !== SenderType.member) throw new TalosError('MLS_INVALID_SENDER', 'only a member can propose an Update')
+      validateLeafNode(p.update.leafNode, {
+        suite: state.suite,
+        authService: state.config.authService,
+        expectedSource: LeafNodeSource.update,
+        context: { groupId: gc.groupId, leafIndex: sender.leafIndex },
+        requiredCapabilities: required,
+        groupCipherSuite: gc.cipherSuite,
+      })
+      return
+    }
+    case ProposalType.add:
+      validateKeyPackage(
+        { value: p.add.keyPackage, bytes: encode(keyPackageCodec, p.add.keyPackage) },
+        {
+          authService: state.config.authService,
+          cipherSuite: gc.cipherSuite,
+          maxLifetimeSeconds: state.config.maxLifetimeSeconds,
+          requiredCapabilities: required,
+          now: state.config.checkReceivedLifetimes ? nowSeconds() : undefined,
+        },
+      )
+      return
+    case ProposalType.psk:
+      return checkPskProposal(state.suite, p.psk.psk)
+    case ProposalType.remove:
+      if (p.remove.removed >= state.tree.leafCount || state.tree.leaf(p.remove.removed) === undefined) {
+        throw new TalosError('MLS_REMOVE_BLANK_LEAF', `Remove of leaf ${p.remove.removed}, which is blank or outside the tree`)
+      }
+      return
+    case ProposalType.reinit:
+      if (p.reinit.version < gc.version) throw new TalosError('MLS_REINIT_VERSION_DOWNGRADE', 'ReInit to an older protocol version')
+      return
+    case ProposalType.group_context_extensions:
+      checkUniqueExtensions(p.groupContextExtensions.extensions, 'GroupContextExtensions')
+      return
   }
 }
 
