@@ -72,7 +72,7 @@ import { Checkpoint } from './checkpoint.js'
 import { Group, MAX_NAME_BYTES, checkDid, type CapabilityPolicy, type GroupCapability, type GroupDeps, type RejectedEntry } from './group.js'
 import { HybridEngine } from './protocols/hybrid.js'
 import { MlsEngine } from './protocols/mls.js'
-import { GROUP_PROTOCOLS, type GroupProtocol, type ProtocolEngine } from './protocols/types.js'
+import { GROUP_PROTOCOLS, type AddTicket, type GroupProtocol, type ProtocolEngine } from './protocols/types.js'
 import { Mutex, bytesEqual, toHex, token } from './util.js'
 
 export interface ClientOptions {
@@ -252,11 +252,17 @@ export class Client {
       audit: this.audit,
       signer: this.signer(),
       capabilityPolicy: this.opts.capabilityPolicy,
-      claimKeyPackage: (did) => this.claimKeyPackage(did),
+      claim: (did, protocol) => this.claim(did, protocol),
       forget: (g) => {
         this.groupsById.delete(g.id)
       },
     }
+  }
+
+  /** What adding `did` to a `protocol` group takes from the directory, verified. */
+  private async claim(did: string, protocol: GroupProtocol): Promise<AddTicket> {
+    checkDid(did)
+    return { did, material: await this.claimKeyPackage(did) }
   }
 
   /** A verified KeyPackage of `did` from the directory (one-time ones are handed out once). */
@@ -304,8 +310,8 @@ export class Client {
       if (unique.has(m)) throw new TalosError('GROUP_INVALID_ARGUMENT', `${m} is listed twice`)
       unique.add(m)
     }
-    const claimed: { did: string; kp: Encoded<KeyPackage> }[] = []
-    for (const did of unique) claimed.push({ did, kp: await this.claimKeyPackage(did) })
+    const claimed: AddTicket[] = []
+    for (const did of unique) claimed.push(await this.claim(did, protocol))
 
     const mls = await MlsEngine.createGroup({
       ...this.engineOptions(),

@@ -54,10 +54,8 @@ import {
   type GroupView,
 } from '../capabilities/index.js'
 import { epochChangedEvent, groupMessageEvent, memberAddedEvent, memberRemovedEvent, type AuditLog } from '../audit/index.js'
-import type { Encoded } from '../mls/wire/encoded.js'
-import type { KeyPackage } from '../mls/wire/key-package.js'
 import { Checkpoint } from './checkpoint.js'
-import type { GroupProtocol, ProtocolEngine, Received } from './protocols/types.js'
+import type { AddTicket, GroupProtocol, ProtocolEngine, Received } from './protocols/types.js'
 import { Mutex, Progress, bytesEqual, toHex } from './util.js'
 
 export interface GroupMessage {
@@ -98,7 +96,8 @@ export interface GroupDeps {
   readonly audit: AuditLog
   readonly signer: CapabilitySigner
   readonly capabilityPolicy: CapabilityPolicy | undefined
-  claimKeyPackage(did: string): Promise<Encoded<KeyPackage>>
+  /** What `protocol` needs from the directory to add `did` (GROUP_UNKNOWN_DID if nothing). */
+  claim(did: string, protocol: GroupProtocol): Promise<AddTicket>
   forget(group: Group): void
 }
 
@@ -412,7 +411,7 @@ export class Group {
     if (r.kind !== 'application') throw new TalosError('GROUP_MALFORMED_ENVELOPE', 'a message entry without a message')
     let index = 0
     for (const payload of r.payloads) this.onPayload(r.sender, r.epoch, payload, d.seq, index++, effects)
-    for (const reply of r.replies) effects.push(() => this.publishControl(reply))
+    for (const reply of r.replies) effects.push(() => this.publishReply(reply))
   }
 
   private onCommit(r: Received & { kind: 'commit' }, effects: (() => Promise<void>)[]): void {
@@ -426,6 +425,7 @@ export class Group {
       await audit.append(epochChangedEvent(base))
     })
     if (this.outbox.length > 0) effects.push(() => this.flushOutbox())
+    for (const reply of r.replies) effects.push(() => this.publishReply(reply))
     if (r.removedUs) {
       this.status = 'removed'
       effects.push(() => this.shutdown(true))
@@ -503,11 +503,9 @@ export class Group {
     }
   }
 
-  /** A protocol control frame back to the group (hybrid rekey request or resend). Runs under the mutex. */
-  private async publishControl(frame: Uint8Array): Promise<void> {
+  /** A protocol payload back to the group (hybrid rekey request or resend, sender-key distribution), already persisted. */
+  private async publishReply(payload: Uint8Array): Promise<void> {
     if (this.status !== 'active') return
-    const payload = this.engine.wrapControl(frame)
-    await this.checkpoint.save(this.record())
     await this.deps.delivery.publish(this.engine.groupId, this.envelope(payload), { kind: 'message' })
   }
 
@@ -566,8 +564,8 @@ export class Group {
     this.ensureActive()
     checkDid(did)
     if (this.engine.isMember(did)) throw new TalosError('GROUP_ALREADY_MEMBER', `${did} is already a member`)
-    const kp = await this.deps.claimKeyPackage(did)
-    await this.change({ add: did, kp })
+    const ticket = await this.deps.claim(did, this.protocol)
+    await this.change({ add: ticket })
   }
 
   /** Removes `did`; re-keys the group. Removing ourselves is leave(). */
@@ -586,12 +584,12 @@ export class Group {
   }
 
   /** @internal the creator's first commit. */
-  async addInitial(members: { did: string; kp: Encoded<KeyPackage> }[]): Promise<void> {
+  async addInitial(members: AddTicket[]): Promise<void> {
     if (members.length === 0) return
     await this.change({ initial: members })
   }
 
-  private async change(c: { add?: string; kp?: Encoded<KeyPackage>; remove?: string; initial?: { did: string; kp: Encoded<KeyPackage> }[] }): Promise<void> {
+  private async change(c: { add?: AddTicket; remove?: string; initial?: AddTicket[] }): Promise<void> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const step = await this.mutex.run(async (): Promise<{ wait: number; ours: boolean } | 'done'> => {
         this.ensureActive()
@@ -603,12 +601,12 @@ export class Group {
           }
           this.pending = undefined
         }
-        const adds = c.initial ?? (c.add !== undefined ? [{ did: c.add, kp: c.kp! }] : [])
+        const adds = c.initial ?? (c.add !== undefined ? [c.add] : [])
         const addNow = adds.filter((a) => !this.engine.isMember(a.did))
         const removeNow = c.remove !== undefined && this.engine.isMember(c.remove) ? [c.remove] : []
         const isNoop = (c.add !== undefined || c.initial !== undefined || c.remove !== undefined) && addNow.length === 0 && removeNow.length === 0
         if (isNoop) return 'done'
-        const prepared = await this.engine.prepareCommit({ add: addNow.map((a) => a.kp), remove: removeNow })
+        const prepared = await this.engine.prepareCommit({ add: addNow, remove: removeNow })
         const invites = prepared.welcome === undefined ? [] : addNow.map((a) => this.invite(a.did, prepared.welcome!))
         this.pending = { epoch: prepared.epoch, commit: prepared.commit, mergedState: prepared.merged, invites }
         await this.checkpoint.save(this.record())

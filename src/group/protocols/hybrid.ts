@@ -59,8 +59,9 @@ export class HybridEngine extends MlsEngine {
     if (r.kind === 'messages') {
       return { kind: 'application', sender, epoch, payloads: r.messages.map((m) => m.plaintext), replies: [] }
     }
-    if (r.kind === 'buffered') return { kind: 'application', sender, epoch, payloads: [], replies: [r.request] }
-    return { kind: 'application', sender, epoch, payloads: [], replies: r.resend === undefined ? [] : [r.resend] }
+    // Control frames go back to the group as MLS application data (our ratchet moves now; persisted with this entry).
+    if (r.kind === 'buffered') return { kind: 'application', sender, epoch, payloads: [], replies: [this.group.send(r.request)] }
+    return { kind: 'application', sender, epoch, payloads: [], replies: r.resend === undefined ? [] : [this.group.send(r.resend)] }
   }
 
   override serialize(): EngineState {

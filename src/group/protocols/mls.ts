@@ -33,7 +33,7 @@ import { ProposalType } from '../../mls/wire/proposal.js'
 import { SenderType } from '../../mls/wire/framing.js'
 import { decodeMLSMessage } from '../../mls/wire/message.js'
 import { WireFormat } from '../../mls/wire/framing.js'
-import type { EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
+import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
 interface Roster {
   readonly state: object
@@ -158,10 +158,6 @@ export class MlsEngine implements ProtocolEngine {
     return this.group.send(payload)
   }
 
-  wrapControl(frame: Uint8Array): Uint8Array {
-    return this.group.send(frame)
-  }
-
   /** Hook for subclasses: a new epoch was adopted. */
   protected async enteredEpoch(): Promise<void> {}
 
@@ -225,10 +221,11 @@ export class MlsEngine implements ProtocolEngine {
       added: [...after].filter((d) => !was.has(d)),
       removed: before.filter((d) => !after.has(d)),
       removedUs: removedUs || !this.group.active,
+      replies: [],
     }
   }
 
-  async prepareCommit(change: { add: Encoded<KeyPackage>[]; remove: string[] }): Promise<PreparedCommit> {
+  async prepareCommit(change: { add: AddTicket[]; remove: string[] }): Promise<PreparedCommit> {
     const state = this.group.currentState
     const alreadyProposed = new Set(this.pendingRemovals())
     const remove: number[] = []
@@ -242,7 +239,7 @@ export class MlsEngine implements ProtocolEngine {
     const copy = MlsGroup.deserialize(this.group.serialize(), { config: this.opts.config })
     try {
       const epoch = copy.epoch
-      const created = await copy.commit({ add: change.add, proposals: remove.map((leaf) => removeProposal(copy.currentState, leaf)) })
+      const created = await copy.commit({ add: change.add.map((t) => t.material as Encoded<KeyPackage>), proposals: remove.map((leaf) => removeProposal(copy.currentState, leaf)) })
       copy.mergePendingCommit()
       this.sincePrepare = []
       return { epoch, commit: created.commit, merged: copy.serialize(), welcome: created.welcome }

@@ -6,9 +6,6 @@
  * Every method that receives or commits either succeeds and replaces the
  * engine's state, or throws a TalosError and leaves it as it was.
  */
-import type { Encoded } from '../../mls/wire/encoded.js'
-import type { KeyPackage } from '../../mls/wire/key-package.js'
-
 export type GroupProtocol = 'sender-keys' | 'mls' | 'hybrid' | 'coordinator'
 
 export const GROUP_PROTOCOLS: readonly GroupProtocol[] = ['sender-keys', 'mls', 'hybrid', 'coordinator']
@@ -24,6 +21,8 @@ export type Received =
       readonly added: string[]
       readonly removed: string[]
       readonly removedUs: boolean
+      /** Payloads to publish to the group once this is persisted (e.g. sender-key distributions). */
+      readonly replies: Uint8Array[]
     }
   /** A proposal cached for the next commit (a member asking to leave). */
   | { readonly kind: 'proposal'; readonly sender: string; readonly leaving: string | undefined }
@@ -35,8 +34,14 @@ export interface PreparedCommit {
   readonly commit: Uint8Array
   /** This member's state once the commit is accepted (write-ahead). */
   readonly merged: Uint8Array
-  /** For every added member, the invitation payload (MLS Welcome). */
+  /** The invitation payload for the added members (MLS Welcome, or the protocol's own). */
   readonly welcome: Uint8Array | undefined
+}
+
+/** What the directory gave for a member to add (a KeyPackage, a prekey bundle), checked by the client. */
+export interface AddTicket {
+  readonly did: string
+  readonly material: unknown
 }
 
 export interface EngineState {
@@ -61,11 +66,9 @@ export interface ProtocolEngine {
   pendingRemovals(): string[]
 
   encrypt(payload: Uint8Array): Promise<Uint8Array>
-  /** A control payload published as-is inside the protocol's outer layer (e.g. a hybrid rekey resend). */
-  wrapControl(frame: Uint8Array): Uint8Array
   /** Stages, checks `envelopeSender` against the authenticated sender, then accepts. */
   receive(kind: 'message' | 'commit', payload: Uint8Array, envelopeSender: string): Promise<Received>
-  prepareCommit(change: { add: Encoded<KeyPackage>[]; remove: string[] }): Promise<PreparedCommit>
+  prepareCommit(change: { add: AddTicket[]; remove: string[] }): Promise<PreparedCommit>
   /** Adopts our own commit, accepted by the delivery service, from its write-ahead state. */
   adoptCommit(merged: Uint8Array, committedBy: string): Promise<Received & { kind: 'commit' }>
   /** A proposal to remove ourselves (leave), as an envelope payload. */
