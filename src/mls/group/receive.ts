@@ -121,7 +121,7 @@ function application(state: GroupState, staged: StagedPrivateMessage, framing: F
  * invalid one never enters the cache (and never blocks our next Commit).
  * Commit-time validation repeats the checks against the final extensions.
  */
-function checkReceivedProposal(state: GroupState, sender: Sender, p: Proposal): void {
+export function checkReceivedProposal(state: GroupState, sender: Sender, p: Proposal): void {
   const gc = contextOf(state)
   const required = requiredCapabilitiesOf(gc.extensions)
   switch (p.proposalType) {

@@ -20,6 +20,7 @@ import { MLS10 } from '../wire/group-context.js'
 import { encodeMLSMessage, type MLSMessage } from '../wire/message.js'
 import type { Proposal } from '../wire/proposal.js'
 import { proposalRef } from './proposal-cache.js'
+import { checkReceivedProposal } from './receive.js'
 import type { GroupState } from './state.js'
 
 /** Bound on one application message (plaintext), so a caller bug cannot allocate without limit. */
@@ -85,6 +86,8 @@ export interface SentProposal {
 export function sendProposal(state: GroupState, proposal: Proposal, authenticatedData?: Uint8Array): SentProposal {
   requireCanSend(state)
   const sender = { senderType: SenderType.member, leafIndex: state.ownLeaf } as const
+  // Our own proposals obey the receipt rules too: an invalid one would block our next Commit.
+  checkReceivedProposal(state, sender, proposal)
   const ac = signContent(
     state.epoch.framing,
     handshakeWireFormat(state),
