@@ -24,9 +24,15 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
+/** Base keys of earlier sessions remembered per peer, so a replayed old PreKeyMessage cannot reset a session. */
+const MAX_SEEN_BASE_KEYS = 32
+
+const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
 export class PairwiseSessions {
   private readonly sessions = new Map<string, Session>()
   private readonly pinned = new Map<string, IdentityPublic>()
+  private readonly seenBaseKeys = new Map<string, string[]>()
 
   constructor(
     readonly identity: IdentityKeyPair,
@@ -79,6 +85,11 @@ export class PairwiseSessions {
     }
     const pk = m.body.value
     if (current !== undefined && bytesEqual(current.baseKey, pk.baseKey)) return current.decryptMessage(m)
+    // A PreKeyMessage of a session we already replaced: without a one-time prekey
+    // X3DH alone cannot tell it is a replay, so the base key is remembered.
+    if (this.seenBaseKeys.get(peer)?.includes(hexOf(pk.baseKey))) {
+      throw new TalosError('RATCHET_DUPLICATE_MESSAGE', `prekey message of an earlier session with ${peer}`)
+    }
     if (current !== undefined && current.isUnansweredInitiator) {
       const theirs = pk.identity?.signingKey ?? new Uint8Array(0)
       if (compareBytes(theirs, this.identity.public.signingKey) >= 0) {
@@ -92,6 +103,10 @@ export class PairwiseSessions {
     current?.destroy()
     this.sessions.set(peer, session)
     this.pinned.set(peer, session.remoteIdentity)
+    const seen = this.seenBaseKeys.get(peer) ?? []
+    seen.push(hexOf(session.baseKey))
+    if (seen.length > MAX_SEEN_BASE_KEYS) seen.shift()
+    this.seenBaseKeys.set(peer, seen)
     return plaintext
   }
 

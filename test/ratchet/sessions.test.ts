@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../src/ratchet/identity.js'
-import { MemoryPreKeyStore } from '../../src/ratchet/prekeys.js'
+import { MemoryPreKeyStore, type PreKeyBundle } from '../../src/ratchet/prekeys.js'
 import { PairwiseSessions } from '../../src/ratchet/sessions.js'
 import { dec, enc } from './helpers.js'
 
@@ -52,6 +52,20 @@ describe('PairwiseSessions', () => {
     // Converged: both directions work.
     expect(dec(low.sessions.decrypt(highName, high.sessions.encrypt(lowName, enc('again'))))).toBe('again')
     expect(dec(high.sessions.decrypt(lowName, low.sessions.encrypt(highName, enc('ok'))))).toBe('ok')
+  })
+
+  it('a replayed PreKeyMessage of a replaced session (no one-time prekey) cannot reset the session', () => {
+    const a = party()
+    const b = party()
+    // Bundles without one-time prekeys: X3DH alone cannot detect the replay.
+    const noOpk = (): PreKeyBundle => ({ ...b.store.bundle(), oneTimePreKey: undefined })
+    a.sessions.connect('b', noOpk())
+    const old = a.sessions.encrypt('b', enc('first session'))
+    expect(dec(b.sessions.decrypt('a', old))).toBe('first session')
+    a.sessions.connect('b', noOpk()) // a re-initiates (e.g. after losing its state)
+    expect(dec(b.sessions.decrypt('a', a.sessions.encrypt('b', enc('second session'))))).toBe('second session')
+    expect(() => b.sessions.decrypt('a', old)).toThrow(expect.objectContaining({ code: 'RATCHET_DUPLICATE_MESSAGE' }))
+    expect(dec(a.sessions.decrypt('b', b.sessions.encrypt('a', enc('still the second'))))).toBe('still the second')
   })
 
   it('refuses to encrypt or decrypt without a session', () => {
