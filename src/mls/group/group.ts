@@ -51,6 +51,20 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
+/**
+ * Hostile input may only ever surface as a TalosError: anything else escaping
+ * the layers below is a bug, reported under one code rather than as a
+ * TypeError the caller cannot branch on.
+ */
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (e instanceof TalosError) throw e
+    throw new TalosError('MLS_MALFORMED_MESSAGE', `unexpected failure on input: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
+}
+
 export class MlsGroup {
   private psks: PskSources
   private pending: PendingCommit | undefined
@@ -73,6 +87,10 @@ export class MlsGroup {
    * PSK is used and the new group is checked against it.
    */
   static async join(opts: JoinOptions & { previous?: MlsGroup }): Promise<MlsGroup> {
+    return guard(() => MlsGroup.joinUnguarded(opts))
+  }
+
+  private static async joinUnguarded(opts: JoinOptions & { previous?: MlsGroup }): Promise<MlsGroup> {
     const prev = opts.previous?.state
     const resumptionPsks: ForeignResumptionPsks | undefined =
       prev === undefined
@@ -125,7 +143,7 @@ export class MlsGroup {
    * Send `commit` to the group; the returned handle is already in the new epoch.
    */
   static async joinExternal(opts: ExternalJoinOptions): Promise<{ group: MlsGroup; commit: Uint8Array }> {
-    const { state, commit } = await joinByExternalCommit(opts)
+    const { state, commit } = await guard(() => joinByExternalCommit(opts))
     return { group: new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks }), commit }
   }
 
@@ -219,7 +237,7 @@ export class MlsGroup {
    * message is another member's Commit for the same epoch).
    */
   async stageMessage(bytes: Uint8Array): Promise<Incoming> {
-    const incoming = await receive(this.state, bytes, this.psks)
+    const incoming = await guard(() => receive(this.state, bytes, this.psks))
     const base = this.state
     let done = false
     return {

@@ -77,3 +77,26 @@ for (const handshake of ['public', 'private'] as const) {
     })
   })
 }
+
+describe('fuzz joining from a mutated Welcome', () => {
+  it('only a group or a TalosError', async () => {
+    const [a] = await makeGroup(1, 1)
+    const kp = await keyPackageFor('did:talos:joiner', 1)
+    const out = await a!.commit({ add: [kp.message] })
+    const { MlsGroup } = await import('../../../src/mls/group/index.js')
+    const { decodeMLSMessageKeyPackage } = await import('../../../src/mls/wire/index.js')
+    const { welcomeOf } = await import('./helpers.js')
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (pos, v) => {
+        const bytes = out.welcome!.slice()
+        bytes[pos % bytes.length] = bytes[pos % bytes.length]! ^ v
+        try {
+          await MlsGroup.join({ welcome: welcomeOf(bytes), keyPackage: decodeMLSMessageKeyPackage(kp.message), secrets: kp.bundle })
+        } catch (e) {
+          if (!isTalosError(e) && !(e instanceof Error && e.message === 'not a Welcome')) throw e
+        }
+      }),
+      { numRuns: 150, seed: 42 },
+    )
+  })
+})
