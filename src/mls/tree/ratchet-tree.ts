@@ -16,9 +16,11 @@
  *   walking them (the blank right edge of a tree with 10,000 members holds
  *   thousands of nodes). Kept exact by every setter in O(log n).
  *
- * Staging: clone() copies two arrays of node and hash references and one
- * array of small counts (O(n) memory copies, tens of µs at n = 10,000: no
- * node, hash or key is copied) and shares the key index copy-on-write. Nodes are immutable, so a staged
+ * Staging: clone() is copy-on-write throughout: the node, hash and count
+ * arrays are chunked (cow-array.ts) and the key index is sharded
+ * (key-index.ts); a clone copies the chunk and shard tables (O(n / 256)
+ * pointers) and later writes copy only the chunks they touch, so staging a
+ * commit costs O(log n) chunk copies, never a copy of the whole tree. Nodes are immutable, so a staged
  * clone can be changed freely and the live tree never sees it; merging a
  * staged tree is simply adopting the clone.
  *
@@ -33,6 +35,7 @@ import { MAX_LEAVES } from '../treemath.js'
 import type { LeafNode } from '../wire/leaf-node.js'
 import { NodeType, type Node, type ParentNode, type RatchetTree as WireRatchetTree } from '../wire/ratchet-tree.js'
 import { leafHashInput, parentHashInput } from './hash-input.js'
+import { CowArray } from './cow-array.js'
 import { KeyIndex, type KeyRef } from './key-index.js'
 import { leafTreeNode, parentTreeNode, type LeafTreeNode, type ParentTreeNode, type TreeNode } from './node.js'
 
@@ -49,10 +52,10 @@ function parentOf(x: number): number {
 
 export class RatchetTree {
   readonly suite: CipherSuite
-  private nodes: (TreeNode | undefined)[]
-  private hashes: (Uint8Array | undefined)[]
+  private nodes: CowArray<TreeNode | undefined>
+  private hashes: CowArray<Uint8Array | undefined>
   /** nonBlank[x] = non-blank nodes in the subtree under x (x included). */
-  private nonBlank: number[]
+  private nonBlank: CowArray<number>
   private keys: KeyIndex
   private leaves: number
   private members: number
@@ -62,9 +65,9 @@ export class RatchetTree {
   private constructor(suite: CipherSuite, leafCount: number) {
     this.suite = suite
     this.leaves = leafCount
-    this.nodes = blanks(2 * leafCount - 1)
-    this.hashes = blanks(2 * leafCount - 1)
-    this.nonBlank = zeros(2 * leafCount - 1)
+    this.nodes = new CowArray<TreeNode | undefined>(2 * leafCount - 1, undefined)
+    this.hashes = new CowArray<Uint8Array | undefined>(2 * leafCount - 1, undefined)
+    this.nonBlank = new CowArray<number>(2 * leafCount - 1, 0)
     this.keys = new KeyIndex()
     this.members = 0
     this.blankHint = 0
@@ -109,9 +112,9 @@ export class RatchetTree {
   clone(): RatchetTree {
     const c = Object.create(RatchetTree.prototype) as RatchetTree
     ;(c as { suite: CipherSuite }).suite = this.suite
-    c.nodes = this.nodes.slice()
-    c.hashes = this.hashes.slice()
-    c.nonBlank = this.nonBlank.slice()
+    c.nodes = this.nodes.clone()
+    c.hashes = this.hashes.clone()
+    c.nonBlank = this.nonBlank.clone()
     c.keys = this.keys.clone()
     c.leaves = this.leaves
     c.members = this.members
@@ -140,13 +143,13 @@ export class RatchetTree {
 
   node(x: number): TreeNode | undefined {
     this.checkNode(x)
-    return this.nodes[x]
+    return this.nodes.get(x)
   }
 
   /** The LeafTreeNode at leaf `i`, undefined when blank. */
   leafAt(i: number): LeafTreeNode | undefined {
     this.checkLeaf(i)
-    return this.nodes[2 * i] as LeafTreeNode | undefined
+    return this.nodes.get(2 * i) as LeafTreeNode | undefined
   }
 
   leaf(i: number): LeafNode | undefined {
@@ -156,13 +159,13 @@ export class RatchetTree {
   /** The ParentNode at odd node x, undefined when blank. */
   parent(x: number): ParentNode | undefined {
     this.checkNode(x)
-    return (this.nodes[x] as ParentTreeNode | undefined)?.parentNode
+    return (this.nodes.get(x) as ParentTreeNode | undefined)?.parentNode
   }
 
   /** Leaf indices of the non-blank leaves, in order. O(n). */
   memberIndices(): number[] {
     const out: number[] = []
-    for (let i = 0; i < this.leaves; i++) if (this.nodes[2 * i] !== undefined) out.push(i)
+    for (let i = 0; i < this.leaves; i++) if (this.nodes.get(2 * i) !== undefined) out.push(i)
     return out
   }
 
@@ -180,7 +183,7 @@ export class RatchetTree {
   /** The leftmost blank leaf, or leafCount when the tree is full (the leaf an extension would create). */
   leftmostBlankLeaf(): number {
     let i = this.blankHint
-    while (i < this.leaves && this.nodes[2 * i] !== undefined) i++
+    while (i < this.leaves && this.nodes.get(2 * i) !== undefined) i++
     this.blankHint = i
     return i
   }
@@ -199,8 +202,8 @@ export class RatchetTree {
   }
 
   private resolve(x: number, out: number[], ex: ReadonlySet<number> | undefined): void {
-    if (this.nonBlank[x] === 0) return
-    const n = this.nodes[x]
+    if (this.nonBlank.get(x) === 0) return
+    const n = this.nodes.get(x)
     if (n !== undefined) {
       if (n.nodeType === NodeType.leaf) {
         if (ex === undefined || !ex.has(x >> 1)) out.push(x)
@@ -219,7 +222,7 @@ export class RatchetTree {
   /** True when the resolution of x is empty: no non-blank node at or below x. Stops at the first non-blank node. */
   isResolutionEmpty(x: number): boolean {
     this.checkNode(x)
-    return this.nonBlank[x] === 0
+    return this.nonBlank.get(x) === 0
   }
 
   /** Direct path of leaf i (§4.1.2) paired with the copath child under each node, leaf to root. */
@@ -241,7 +244,7 @@ export class RatchetTree {
    * whose copath child has an empty resolution, each with that copath child.
    */
   filteredDirectPath(i: number): { node: number; copath: number }[] {
-    return this.directPathWithCopath(i).filter((e) => this.nonBlank[e.copath] !== 0)
+    return this.directPathWithCopath(i).filter((e) => this.nonBlank.get(e.copath) !== 0)
   }
 
   /** Tree hash of node x (§7.8), the root by default; recomputes only what changed since last asked. */
@@ -251,9 +254,9 @@ export class RatchetTree {
   }
 
   private hashOf(x: number): Uint8Array {
-    const cached = this.hashes[x]
+    const cached = this.hashes.get(x)
     if (cached !== undefined) return cached
-    const n = this.nodes[x]
+    const n = this.nodes.get(x)
     let h: Uint8Array
     if ((x & 1) === 0) {
       h = this.suite.hash(leafHashInput(x >> 1, n?.bytes))
@@ -263,7 +266,7 @@ export class RatchetTree {
       const r = this.hashOf(x ^ (3 << (k - 1)))
       h = this.suite.hash(parentHashInput(n?.bytes, l, r))
     }
-    this.hashes[x] = h
+    this.hashes.set(x, h)
     return h
   }
 
@@ -276,7 +279,7 @@ export class RatchetTree {
    */
   setNode(x: number, node: TreeNode | undefined): void {
     this.checkNode(x)
-    const old = this.nodes[x]
+    const old = this.nodes.get(x)
     if (old === node) return
     if (node !== undefined) {
       if (((x & 1) === 0) !== (node.nodeType === NodeType.leaf)) {
@@ -288,7 +291,7 @@ export class RatchetTree {
       this.keys.remove(KeyIndex.ref('e', keyOf(old)), x)
       if (old.nodeType === NodeType.leaf) this.keys.remove(KeyIndex.ref('s', old.leafNode.signatureKey), x)
     }
-    this.nodes[x] = node
+    this.nodes.set(x, node)
     if (refs !== undefined) {
       this.keys.add(refs.e, x)
       if (refs.s !== undefined) this.keys.add(refs.s, x)
@@ -304,10 +307,10 @@ export class RatchetTree {
 
   private countUp(x: number, delta: number): void {
     const r = this.leaves - 1
-    this.nonBlank[x]! += delta
+    this.nonBlank.set(x, this.nonBlank.get(x) + delta)
     while (x !== r) {
       x = parentOf(x)
-      this.nonBlank[x]! += delta
+      this.nonBlank.set(x, this.nonBlank.get(x) + delta)
     }
   }
 
@@ -331,11 +334,11 @@ export class RatchetTree {
   private invalidate(x: number): void {
     // An uncached node has only uncached ancestors (a cached hash vouches for its whole subtree).
     const r = this.leaves - 1
-    this.hashes[x] = undefined
+    this.hashes.set(x, undefined)
     while (x !== r) {
       x = parentOf(x)
-      if (this.hashes[x] === undefined) return
-      this.hashes[x] = undefined
+      if (this.hashes.get(x) === undefined) return
+      this.hashes.set(x, undefined)
     }
   }
 
@@ -354,13 +357,10 @@ export class RatchetTree {
   extend(): void {
     if (2 * this.leaves > MAX_LEAVES) throw new TalosError('MLS_INVALID_TREE_SIZE', 'the tree cannot grow beyond 2^30 leaves')
     const old = 2 * this.leaves - 1
-    // push, not `length =`: keeps the arrays in V8's packed (fast) element mode.
-    for (let x = old; x < 2 * old + 1; x++) {
-      this.nodes.push(undefined)
-      this.hashes.push(undefined)
-    }
-    for (let x = old; x < 2 * old + 1; x++) this.nonBlank.push(0)
-    this.nonBlank[old] = this.nonBlank[old >> 1]! // the new root covers the old tree
+    this.nodes.resize(2 * old + 1)
+    this.hashes.resize(2 * old + 1)
+    this.nonBlank.resize(2 * old + 1)
+    this.nonBlank.set(old, this.nonBlank.get(old >> 1)) // the new root covers the old tree
     this.leaves *= 2
   }
 
@@ -370,15 +370,15 @@ export class RatchetTree {
    */
   truncate(): void {
     let last = this.leaves - 1
-    while (last > 0 && this.nodes[2 * last] === undefined) last--
+    while (last > 0 && this.nodes.get(2 * last) === undefined) last--
     let leaves = this.leaves
     while (leaves > 1 && leaves / 2 > last) leaves /= 2
     if (leaves === this.leaves) return
     // Drop the discarded nodes' keys from the index (normally there are none: they are blank).
-    for (let x = 2 * leaves - 1; x < this.nodes.length; x++) if (this.nodes[x] !== undefined) this.setNode(x, undefined)
-    this.nodes.length = 2 * leaves - 1
-    this.hashes.length = 2 * leaves - 1
-    this.nonBlank.length = 2 * leaves - 1
+    for (let x = 2 * leaves - 1; x < this.nodes.length; x++) if (this.nodes.get(x) !== undefined) this.setNode(x, undefined)
+    this.nodes.resize(2 * leaves - 1)
+    this.hashes.resize(2 * leaves - 1)
+    this.nonBlank.resize(2 * leaves - 1)
     this.leaves = leaves
     if (this.blankHint > leaves) this.blankHint = leaves
   }
@@ -395,7 +395,7 @@ export class RatchetTree {
     if (i === this.leaves) this.extend()
     this.setNode(2 * i, node)
     for (const { node: p } of this.directPathWithCopath(i)) {
-      const n = this.nodes[p] as ParentTreeNode | undefined
+      const n = this.nodes.get(p) as ParentTreeNode | undefined
       if (n === undefined) continue
       this.setNode(p, parentTreeNode({ ...n.parentNode, unmergedLeaves: insertSorted(n.parentNode.unmergedLeaves, i) }))
     }
@@ -428,8 +428,8 @@ export class RatchetTree {
   /** The ratchet_tree form: nodes in array order without trailing blanks (TreeNodes are wire Nodes). */
   toNodes(): (TreeNode | undefined)[] {
     let end = this.nodes.length
-    while (end > 0 && this.nodes[end - 1] === undefined) end--
-    return this.nodes.slice(0, end)
+    while (end > 0 && this.nodes.get(end - 1) === undefined) end--
+    return this.nodes.toArray(end)
   }
 
   private checkNode(x: number): void {
@@ -443,19 +443,6 @@ export class RatchetTree {
       throw new TalosError('MLS_INVALID_LEAF_INDEX', `leaf ${i} is outside a tree of ${this.leaves} leaves`)
     }
   }
-}
-
-function blanks<T>(n: number): (T | undefined)[] {
-  const a: (T | undefined)[] = []
-  for (let i = 0; i < n; i++) a.push(undefined)
-  return a
-}
-
-/** A packed array of small integers (V8 keeps it unboxed: cheap to slice). */
-function zeros(n: number): number[] {
-  const a: number[] = []
-  for (let i = 0; i < n; i++) a.push(0)
-  return a
 }
 
 function keyOf(n: TreeNode): Uint8Array {

@@ -1,0 +1,50 @@
+/**
+ * CowArray behaves exactly like a plain array under set / resize / clone,
+ * and a clone and its source never see each other's writes (the staging
+ * guarantee RatchetTree relies on). Model-based property test.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { CowArray } from '../../../src/mls/tree/cow-array.js'
+
+type Op = { t: 'set'; i: number; v: number } | { t: 'resize'; n: number } | { t: 'clone'; which: number }
+
+describe('CowArray', () => {
+  it('matches a plain-array model across clones', () => {
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ t: fc.constant('set' as const), i: fc.nat(2000), v: fc.integer() }) },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('resize' as const), n: fc.nat(1200) }) },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('clone' as const), which: fc.nat() }) },
+    )
+    fc.assert(
+      fc.property(fc.nat(700), fc.array(op, { maxLength: 80 }), (n0, ops) => {
+        const arrays = [new CowArray<number>(n0, -1)]
+        const models = [new Array<number>(n0).fill(-1)]
+        let cur = 0
+        for (const o of ops) {
+          const a = arrays[cur]!
+          const m = models[cur]!
+          if (o.t === 'set') {
+            if (m.length === 0) continue
+            const i = o.i % m.length
+            a.set(i, o.v)
+            m[i] = o.v
+          } else if (o.t === 'resize') {
+            a.resize(o.n)
+            if (o.n < m.length) m.length = o.n
+            else while (m.length < o.n) m.push(-1)
+          } else {
+            arrays.push(a.clone())
+            models.push(m.slice())
+            cur = o.which % arrays.length
+          }
+        }
+        arrays.forEach((a, k) => {
+          expect(a.length).toBe(models[k]!.length)
+          expect(a.toArray()).toEqual(models[k])
+        })
+      }),
+      { numRuns: 200 },
+    )
+  })
+})
