@@ -156,7 +156,7 @@ export async function stageCommit(state: GroupState, ac: AuthenticatedContent, p
     } else {
       commitSecret = zeroSecret(suite)
     }
-    if (removedUs) return removedStage(state, tree, privateKeys, committer, senderLeaf)
+    if (removedUs) return removedStage(state, privateKeys, senderLeaf)
 
     const advanced = advanceEpoch({
       suite,
@@ -224,14 +224,8 @@ function staged(state: GroupState, next: StagedState, committer: number, removed
  * epoch (so late messages from it still decrypt) but is marked removed and
  * can neither send nor process further Commits.
  */
-function removedStage(
-  state: GroupState,
-  tree: GroupState['tree'],
-  privateKeys: GroupState['privateKeys'],
-  _committer: Committer,
-  senderLeaf: number,
-): StagedCommit {
-  void tree
+function removedStage(state: GroupState, privateKeys: GroupState['privateKeys'], senderLeaf: number): StagedCommit {
+  // The staged keys are not needed: zero what only they held.
   privateKeys.dispose(state.privateKeys)
   let done = false
   return {
