@@ -1,0 +1,45 @@
+/**
+ * Deletion schedule (RFC 9420 §9.2, ARCHITECTURE.md "Secrets"): when a new
+ * epoch is adopted the old epoch's secrets are zeroed in place (except what
+ * the retained late-message window needs), a rejected Commit zeroes nothing
+ * live, and destroy() zeroes everything the handle held.
+ */
+import { describe, expect, it } from 'vitest'
+import { commitAndDeliver, makeGroup } from './helpers.js'
+import { forgeCommit } from './forge.js'
+
+const isZero = (b: Uint8Array) => b.every((x) => x === 0)
+
+describe('secret deletion', () => {
+  it('adopting an epoch zeroes the old one; a rejected Commit zeroes nothing', async () => {
+    const [a, b] = await makeGroup(2, 1, { handshake: 'public' })
+    const keys = b!.currentState.epoch.keys
+    const held = [keys.initSecret, keys.exporterSecret, keys.externalSecret, keys.confirmationKey, keys.epochAuthenticator]
+    const copies = held.map((k) => k.slice())
+
+    await expect(b!.processMessage(forgeCommit(a!, { proposals: [] }))).rejects.toMatchObject({ code: 'MLS_MISSING_PATH' })
+    held.forEach((k, i) => expect(k).toEqual(copies[i]))
+
+    await commitAndDeliver(a!, [b!])
+    for (const k of held) expect(isZero(k)).toBe(true)
+    // sender_data_secret and membership_key stay for late messages of the retained epoch...
+    expect(isZero(keys.senderDataSecret)).toBe(false)
+    await commitAndDeliver(a!, [b!])
+    // ...until the epoch leaves the window.
+    expect(isZero(keys.senderDataSecret)).toBe(true)
+    expect(isZero(keys.membershipKey)).toBe(true)
+  })
+
+  it('destroy() zeroes the epoch, the private keys and the signature key', async () => {
+    const [a] = await makeGroup(2, 1)
+    const s = a!.currentState
+    const sig = s.signaturePriv
+    const leafKey = s.privateKeys.get(2 * s.ownLeaf)!
+    const init = s.epoch.keys.initSecret
+    a!.destroy()
+    expect(isZero(sig)).toBe(true)
+    expect(isZero(leafKey)).toBe(true)
+    expect(isZero(init)).toBe(true)
+    expect(a!.active).toBe(false)
+  })
+})
