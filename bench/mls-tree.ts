@@ -44,6 +44,8 @@ async function tasksFor(n: number, withJoin: boolean): Promise<BenchTask[]> {
   const suite = getCipherSuite(SUITE)
   const full = await buildFullTree(suite, n)
   const { tree, groupId } = full
+  // A live tree always has its hashes cached (every epoch's GroupContext needs the root hash); clones share them.
+  tree.treeHash()
   const groupContext = contextFor(groupId)
   const committer = 0
   const committerKeys = privateKeysOf(full, committer)
