@@ -17,7 +17,7 @@
  * RatchetTree (ratchet-tree.ts)
  *   static create(suite, leaf, bytes?)            one-member tree
  *   static fromNodes(suite, nodes)                from wire Nodes / TreeNodes (no trailing blank)
- *   clone()                                       O(n) pointer copy; nodes immutable and shared
+ *   clone()                                       copy-on-write (chunk/shard tables only); nodes immutable and shared
  *   leafCount, nodeCount, root, memberCount
  *   node(x), leafAt(i) (LeafTreeNode with exact bytes), leaf(i), parent(x), memberIndices()
  *   findEncryptionKey(key) -> node index | undefined; findSignatureKey(key) -> leaf index | undefined
