@@ -67,6 +67,7 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
 export class MlsGroup {
   private psks: PskSources
   private pending: PendingCommit | undefined
+  private pendingBytes: Uint8Array | undefined
 
   /** @internal use create / join / deserialize. */
   constructor(
@@ -236,6 +237,8 @@ export class MlsGroup {
    * message is another member's Commit for the same epoch).
    */
   async stageMessage(bytes: Uint8Array): Promise<Incoming> {
+    const echo = this.ownCommitEcho(bytes)
+    if (echo !== undefined) return echo
     const incoming = await guard(() => receive(this.state, bytes, this.psks))
     const base = this.state
     let done = false
@@ -254,6 +257,24 @@ export class MlsGroup {
         done = true
         incoming.reject()
       },
+    }
+  }
+
+  /**
+   * Our own pending Commit coming back from the Delivery Service (byte for
+   * byte what commit() returned): accepting it merges the pending commit.
+   */
+  private ownCommitEcho(bytes: Uint8Array): Incoming | undefined {
+    const p = this.pending
+    if (p === undefined || this.pendingBytes === undefined || !bytesEqual(bytes, this.pendingBytes)) return undefined
+    const self = { senderType: 1, leafIndex: this.state.ownLeaf } as const
+    return {
+      content: { kind: 'commit', sender: self, committer: this.state.ownLeaf, removedUs: false, epoch: p.epoch },
+      accept: () => {
+        this.mergePendingCommit()
+        return this.state
+      },
+      reject: () => {},
     }
   }
 
@@ -308,6 +329,7 @@ export class MlsGroup {
     this.pending = undefined
     const created = await createCommit(this.state, { ...opts, proposals: byValue }, this.psks)
     this.pending = created.pending
+    this.pendingBytes = created.commit
     return created
   }
 
@@ -320,11 +342,13 @@ export class MlsGroup {
     if (this.pending === undefined) throw new TalosError('MLS_NO_PENDING_COMMIT', 'there is no pending commit to merge')
     this.state = this.pending.merge()
     this.pending = undefined
+    this.pendingBytes = undefined
   }
 
   discardPendingCommit(): void {
     this.pending?.discard()
     this.pending = undefined
+    this.pendingBytes = undefined
   }
 
   /** A signed GroupInfo of the current epoch (MLSMessage), e.g. for external joins. */

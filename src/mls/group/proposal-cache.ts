@@ -19,7 +19,7 @@ import type { Proposal } from '../wire/proposal.js'
 
 const PROPOSAL_REF_LABEL = 'MLS 1.0 Proposal Reference'
 /** At most this many cached proposals per epoch. */
-export const MAX_CACHED_PROPOSALS = 10_000
+export const MAX_CACHED_PROPOSALS = 1024
 
 export function proposalRef(suite: CipherSuite, ac: AuthenticatedContent): Uint8Array {
   return suite.refHash(PROPOSAL_REF_LABEL, encode(authenticatedContentCodec, ac))
@@ -33,7 +33,10 @@ export interface CachedProposal {
 
 const key = (ref: Uint8Array) => Buffer.from(ref.buffer, ref.byteOffset, ref.byteLength).toString('hex')
 
-/** An immutable set of cached proposals: `with` returns a new cache. */
+/**
+ * An immutable set of cached proposals: `with` returns a new cache (a copy:
+ * O(size) per proposal, hence the bound).
+ */
 export class ProposalCache {
   private constructor(private readonly entries: ReadonlyMap<string, CachedProposal>) {}
 

@@ -97,6 +97,16 @@ describe('group lifecycle', () => {
     expectInSync([a!, b!])
   })
 
+  it('our own Commit echoed back by the Delivery Service merges the pending commit', async () => {
+    const [a, b] = await makeGroup(2, 1)
+    const out = await a!.commit()
+    const r = await a!.processMessage(out.commit)
+    expect(r.content.kind === 'commit' && r.content.committer).toBe(a!.ownLeafIndex)
+    expect(a!.hasPendingCommit).toBe(false)
+    await b!.processMessage(out.commit)
+    expectInSync([a!, b!])
+  })
+
   it('late application messages from the previous epoch still decrypt (retention 1)', async () => {
     const [a, b] = await makeGroup(2, 1)
     const late = a!.send(enc.encode('late'))
