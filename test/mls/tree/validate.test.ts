@@ -5,6 +5,7 @@
  * parent), leaf signatures (flipped byte, wrong group, swapped positions),
  * unmerged-leaf rules, credentials, lifetimes, credential-type support.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { getCipherSuite } from '../../../src/crypto/index.js'
 import { isTalosError } from '../../../src/errors.js'
@@ -173,5 +174,28 @@ describe('validateRatchetTree', async () => {
     validateRatchetTree(ok, base)
     const bad = RatchetTree.fromNodes(suite, [{ nodeType: 1, leafNode: leaf(1, [1]) }, undefined, { nodeType: 1, leafNode: leaf(0xf000, [1, 0xf000]) }])
     expectRejected(bad, base, 'MLS_UNSUPPORTED_CREDENTIAL_TYPE')
+  })
+})
+
+describe('validateRatchetTree under random corruption', () => {
+  it('a flipped byte anywhere in a valid tree is refused, always with a TalosError', () => {
+    const bytes = hex(unmergedCase.tree)
+    const opts = { groupId: hex(unmergedCase.group_id), authService: acceptAllCredentials }
+    const expected = decodeTree(suite, bytes).treeHash()
+    fc.assert(
+      fc.property(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
+        const mutated = bytes.slice()
+        mutated[at]! ^= x
+        try {
+          validateRatchetTree(decodeTree(suite, mutated), { ...opts, treeHash: expected })
+        } catch (e) {
+          if (!isTalosError(e)) throw e
+          return
+        }
+        // Accepted only if the flip did not change the tree (impossible: the tree hash covers every byte).
+        throw new Error(`a corrupted tree (byte ${at}) was accepted`)
+      }),
+      { numRuns: 200 },
+    )
   })
 })

@@ -4,14 +4,15 @@
  * keys stay byte-identical: processing only ever touches staged copies, and
  * dispose() of a rejected staged key set zeroes nothing the live set holds.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encode } from '../../../src/codec/tls.js'
+import { decode, encode } from '../../../src/codec/tls.js'
 import { getCipherSuite } from '../../../src/crypto/index.js'
 import { isTalosError } from '../../../src/errors.js'
 import { acceptAllCredentials, signLeafNode } from '../../../src/mls/keys/index.js'
 import { encodeTree } from '../../../src/mls/tree/index.js'
 import { createUpdatePath, mergePathKeys, processUpdatePath, TreePrivateKeys } from '../../../src/mls/treekem/index.js'
-import { groupContextCodec, LeafNodeSource, type LeafNode, type UpdatePath } from '../../../src/mls/wire/index.js'
+import { groupContextCodec, LeafNodeSource, updatePathCodec, type LeafNode, type UpdatePath } from '../../../src/mls/wire/index.js'
 import { toHex } from '../../helpers/vectors.js'
 import { buildFullTree, privateKeysOf } from './full-tree.js'
 
@@ -183,5 +184,40 @@ describe('processUpdatePath rejects', () => {
   it('MLS_NO_DECRYPTION_KEY / MLS_INVALID_SENDER', async () => {
     await expectRejected(path, 'MLS_NO_DECRYPTION_KEY', 6, 5n, new TreePrivateKeys(6))
     await expectRejected(path, 'MLS_INVALID_SENDER', committer, 5n, privateKeysOf(full, committer))
+  })
+})
+
+describe('processUpdatePath under random corruption', () => {
+  it('flipped bytes anywhere in the encoded UpdatePath: success or TalosError, live state untouched', async () => {
+    const bytes = encode(updatePathCodec, path)
+    const receiver = 6
+    const live = privateKeysOf(full, receiver)
+    const liveKeys = toHex(live.serialize())
+    const liveTree = toHex(encodeTree(full.tree))
+    await fc.assert(
+      fc.asyncProperty(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), async (at, x) => {
+        const mutated = bytes.slice()
+        mutated[at]! ^= x
+        const staged = live.clone()
+        try {
+          const p = decode(updatePathCodec, mutated)
+          await processUpdatePath({
+            tree: full.tree.clone(),
+            senderLeaf: committer,
+            updatePath: p,
+            groupId: full.groupId,
+            groupContext: context(5n),
+            privateKeys: staged,
+            leafPolicy: { authService: acceptAllCredentials },
+          })
+        } catch (e) {
+          if (!isTalosError(e)) throw e
+          staged.dispose(live)
+        }
+        expect(toHex(live.serialize())).toBe(liveKeys)
+        expect(toHex(encodeTree(full.tree))).toBe(liveTree)
+      }),
+      { numRuns: 150 },
+    )
   })
 })
