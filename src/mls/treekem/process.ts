@@ -63,6 +63,7 @@ export interface ProcessUpdatePathOptions {
   leafPolicy: LeafPolicy
 }
 
+/** commitSecret and pathSecret are the caller's: zero them once consumed (key schedule / tests). */
 export interface ProcessedUpdatePath {
   commitSecret: Uint8Array
   /** The path secret we decrypted, and the node it belongs to. */
