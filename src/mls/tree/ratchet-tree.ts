@@ -102,13 +102,14 @@ export class RatchetTree {
       if (isLeaf !== (n.nodeType === NodeType.leaf)) {
         throw new TalosError('DECODE_INVALID_TREE', `node ${x} is a ${isLeaf ? 'leaf' : 'parent'} position holding a ${isLeaf ? 'parent' : 'leaf'} node`)
       }
-      const bytes = 'bytes' in n ? n.bytes : undefined
-      t.setNode(x, n.nodeType === NodeType.leaf ? leafTreeNode(n.leafNode, bytes) : parentTreeNode(n.parentNode, bytes))
+      // TreeNodes (from decodeTree or toNodes) are immutable and carry their bytes: shared as they are.
+      if ('bytes' in n && Object.isFrozen(n)) t.setNode(x, n)
+      else t.setNode(x, n.nodeType === NodeType.leaf ? leafTreeNode(n.leafNode) : parentTreeNode(n.parentNode))
     })
     return t
   }
 
-  /** A staged copy: O(n) reference copies, nodes and hashes shared (see the file comment). */
+  /** A staged copy, copy-on-write: O(n / 256) table copies now, O(1) chunk copies per later write. */
   clone(): RatchetTree {
     const c = Object.create(RatchetTree.prototype) as RatchetTree
     ;(c as { suite: CipherSuite }).suite = this.suite
