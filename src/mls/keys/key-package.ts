@@ -29,7 +29,7 @@ import { encodeMLSMessage } from '../wire/message.js'
 import { WireFormat } from '../wire/framing.js'
 import { defaultCapabilities } from './capabilities.js'
 import type { AuthenticationService } from './credential.js'
-import { buildLeafNode, lifetimeFromNow, validateLeafNode } from './leaf-node.js'
+import { buildLeafNode, checkDistinctExtensionTypes, lifetimeFromNow, validateLeafNode } from './leaf-node.js'
 
 const KP_LABEL = 'KeyPackageTBS'
 const KP_REF_LABEL = 'MLS 1.0 KeyPackage Reference'
@@ -126,6 +126,7 @@ export function validateKeyPackage(kp: Encoded<KeyPackage>, check: KeyPackageChe
     throw new TalosError('MLS_KEY_PACKAGE_SUITE_MISMATCH', `KeyPackage suite ${v.cipherSuite} is not the group's ${check.cipherSuite}`)
   }
   const suite = getCipherSuite(check.cipherSuite)
+  checkDistinctExtensionTypes(v.extensions, 'KeyPackage')
   // leaf_node bytes are not kept separately: re-encode for the leaf signature (one encode per Add).
   validateLeafNode(v.leafNode, {
     suite,

@@ -110,8 +110,20 @@ export function validateLeafNode(leaf: LeafNode, check: LeafNodeCheck): void {
   if (leaf.leafNodeSource === LeafNodeSource.key_package) checkLifetime(leaf.lifetime, check)
 }
 
+/** §13.4: a list of extensions never holds two of one type (MLS_DUPLICATE_EXTENSION). */
+export function checkDistinctExtensionTypes(list: readonly Extension[], where: string): void {
+  for (let i = 1; i < list.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (list[i]!.extensionType === list[j]!.extensionType) {
+        throw new TalosError('MLS_DUPLICATE_EXTENSION', `${where} lists extension ${list[i]!.extensionType} twice`)
+      }
+    }
+  }
+}
+
 function checkLeafCapabilities(leaf: LeafNode, check: LeafNodeCheck): void {
   const caps = leaf.capabilities
+  checkDistinctExtensionTypes(leaf.extensions, 'LeafNode')
   for (const ext of leaf.extensions) {
     if (!supportsExtension(caps, ext.extensionType)) {
       throw new TalosError('MLS_LEAF_EXTENSION_NOT_IN_CAPABILITIES', `leaf extension ${ext.extensionType} is not listed in its capabilities`)

@@ -71,6 +71,9 @@ describe('KeyPackage', () => {
       resign(b, (kp) => ({ ...kp, leafNode: { ...kp.leafNode, capabilities: { ...kp.leafNode.capabilities, credentials: [2] } } })),
       'MLS_CREDENTIAL_NOT_IN_CAPABILITIES',
     )
+    const ext = { extensionType: 0x0001, extensionData: new Uint8Array(1) }
+    expectCode(resign(b, (kp) => ({ ...kp, extensions: [ext, ext] })), 'MLS_DUPLICATE_EXTENSION')
+    expectCode(resign(b, (kp) => ({ ...kp, leafNode: { ...kp.leafNode, extensions: [ext, ext] } })), 'MLS_DUPLICATE_EXTENSION')
     expectCode(enc(b.keyPackage), 'MLS_REQUIRED_CAPABILITIES_UNSUPPORTED', {
       ...ok,
       requiredCapabilities: { extensionTypes: [0xff01], proposalTypes: [], credentialTypes: [] },
