@@ -100,3 +100,39 @@ describe('fuzz joining from a mutated Welcome', () => {
     )
   })
 })
+
+describe('fuzz commit contents from an insider', () => {
+  it('random proposal lists: only TalosError, state byte-identical', async () => {
+    const { forgeCommit, publicMessageOf } = await import('./forge.js')
+    const [a, b] = await makeGroup(4, 1, { handshake: 'public' })
+    const kp = await keyPackageFor('did:talos:new', 1)
+    const { addProposal, externalPskProposal, reinitProposal, groupContextExtensionsProposal } = await import('../../../src/mls/group/index.js')
+    const real = await a!.commit()
+    a!.discardPendingCommit()
+    const pm = publicMessageOf(real.commit)
+    const path = pm.content.contentType === 3 ? pm.content.commit.path : undefined
+    const suite = a!.currentState.suite
+    const proposal = fc.oneof(
+      fc.constant(addProposal(kp.message)),
+      fc.nat({ max: 9 }).map((leaf) => ({ proposalType: 3 as const, remove: { removed: leaf } })),
+      fc.constant(externalPskProposal(suite, new Uint8Array([1]))),
+      fc.constant(reinitProposal(new Uint8Array([7]), 1)),
+      fc.constant(groupContextExtensionsProposal([])),
+      fc.constant({ proposalType: 6 as const, externalInit: { kemOutput: new Uint8Array(32) } }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(proposal, { maxLength: 5 }), fc.boolean(), async (ps, withPath) => {
+        const msg = forgeCommit(a!, { proposals: ps.map((p) => ({ type: 1 as const, proposal: p as never })), path: withPath ? path : undefined })
+        const before = toHex(b!.serialize())
+        try {
+          await b!.processMessage(msg)
+          throw new Error('a forged Commit was accepted')
+        } catch (e) {
+          if (!isTalosError(e)) throw e
+        }
+        expect(toHex(b!.serialize())).toBe(before)
+      }),
+      { numRuns: 150, seed: 7 },
+    )
+  })
+})
