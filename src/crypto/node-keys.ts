@@ -17,7 +17,7 @@
  * imported once and cached (key-cache.ts), so this happens once per key.
  * The KeyObject itself holds the key in OpenSSL memory, freed with it.
  */
-import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createECDH, createPrivateKey, createPublicKey, randomFillSync, type KeyObject } from 'node:crypto'
 import { TalosError } from '../errors.js'
 
 export type OkpCurve = 'X25519' | 'X448' | 'Ed448' | 'Ed25519'
@@ -96,17 +96,18 @@ export function okpPrivateKey(crv: OkpCurve, d: Uint8Array): { key: KeyObject; p
   return { key, publicKey }
 }
 
+/**
+ * A fresh OKP key pair. The private key is drawn from the CSPRNG and imported,
+ * rather than made by generateKeyPairSync: on Node 20.20 exporting a key from
+ * generateKeyPairSync can deadlock when a garbage collection runs the
+ * KeyGenJob destructor while the export holds the key's mutex (reproduced
+ * here under load). Any 32/56/57-byte string is a valid X25519/X448/Ed448
+ * private key (clamping or hashing happens inside the scheme).
+ */
 export function okpGenerate(crv: OkpCurve): { privateKey: Uint8Array; publicKey: Uint8Array; key: KeyObject } {
-  const kp =
-    crv === 'X25519'
-      ? generateKeyPairSync('x25519')
-      : crv === 'X448'
-        ? generateKeyPairSync('x448')
-        : crv === 'Ed448'
-          ? generateKeyPairSync('ed448')
-          : generateKeyPairSync('ed25519')
-  const jwk = kp.privateKey.export({ format: 'jwk' })
-  return { privateKey: unb64u(jwk.d), publicKey: unb64u(jwk.x), key: kp.privateKey }
+  const privateKey = randomFillSync(new Uint8Array(OKP_SIZE[crv]))
+  const { key, publicKey } = okpPrivateKey(crv, privateKey)
+  return { privateKey, publicKey, key }
 }
 
 // --- NIST curves ----------------------------------------------------------
@@ -156,15 +157,27 @@ export function ecPrivateKey(crv: NistCurve, d: Uint8Array): { key: KeyObject; p
   }
 }
 
+/**
+ * A fresh NIST key pair: a scalar d drawn uniformly from [1, n-1] by
+ * rejection sampling (top byte masked to the order's bit length, so a draw
+ * is accepted with probability > 1/2), then imported (see okpGenerate for
+ * why generateKeyPairSync is avoided).
+ */
 export function ecGenerate(crv: NistCurve): { privateKey: Uint8Array; publicKey: Uint8Array; key: KeyObject } {
-  const kp = generateKeyPairSync('ec', { namedCurve: crv })
-  const jwk = kp.privateKey.export({ format: 'jwk' })
-  const n = NIST[crv].size
-  const publicKey = new Uint8Array(1 + 2 * n)
-  publicKey[0] = 0x04
-  publicKey.set(pad(unb64u(jwk.x), n), 1)
-  publicKey.set(pad(unb64u(jwk.y), n), 1 + n)
-  return { privateKey: pad(unb64u(jwk.d), n), publicKey, key: kp.privateKey }
+  const { size, order } = NIST[crv]
+  const topBits = order.toString(2).length - 8 * (size - 1)
+  const mask = (1 << topBits) - 1
+  for (let tries = 0; tries < 256; tries++) {
+    const d = randomFillSync(new Uint8Array(size))
+    d[0] = d[0]! & mask
+    if (!ecScalarInRange(crv, d)) {
+      d.fill(0)
+      continue
+    }
+    const { key, publicKey } = ecPrivateKey(crv, d)
+    return { privateKey: d, publicKey, key }
+  }
+  throw new TalosError('CRYPTO_KEYGEN_FAILED', `${crv} key generation failed to find a scalar`)
 }
 
 /** Public KeyObject of a generated key pair's private KeyObject (for ephemeral HPKE keys). */
