@@ -206,6 +206,15 @@ export class MlsGroup {
     return this.state.tree.memberIndices()
   }
 
+  /** The current members: leaf index, credential and signature key. O(n). */
+  members(): { leafIndex: number; credential: Credential; signatureKey: Uint8Array }[] {
+    const tree = this.state.tree
+    return tree.memberIndices().map((i) => {
+      const leaf = tree.leaf(i)!
+      return { leafIndex: i, credential: leaf.credential, signatureKey: leaf.signatureKey }
+    })
+  }
+
   /** The epoch_authenticator (§8.7): a copy. */
   epochAuthenticator(): Uint8Array {
     return this.state.epoch.keys.epochAuthenticator.slice()

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../helpers/vectors.js'
+import { didOf } from '../../../src/mls/keys/index.js'
 import { commitAndDeliver, expectInSync, joinWith, keyPackageFor, makeGroup } from './helpers.js'
 
 const enc = new TextEncoder()
@@ -50,6 +51,7 @@ describe('group lifecycle', () => {
         expect(c!.active).toBe(false)
         expectInSync([a!, b!])
         expect(a!.memberLeaves()).toEqual([0, 1])
+        expect(a!.members().map((m) => didOf(m.credential))).toEqual(['did:talos:m0', 'did:talos:m1'])
 
         // Messages still flow; exporters agree.
         const m3 = b!.send(enc.encode('after remove'))
