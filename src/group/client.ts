@@ -71,6 +71,10 @@ import { StoreAuditStorage } from './audit-storage.js'
 import { Checkpoint } from './checkpoint.js'
 import { Group, MAX_NAME_BYTES, checkDid, type CapabilityPolicy, type GroupCapability, type GroupDeps, type RejectedEntry } from './group.js'
 import { HybridEngine } from './protocols/hybrid.js'
+import { SenderKeysEngine, type SenderKeysDeps, type SkTicket } from './protocols/sender-keys.js'
+import { ClientPreKeys, PREKEY_BUNDLE_KIND } from './prekeys.js'
+import { decodePreKeyBundle, encodePreKeyBundle, type PreKeyBundle } from '../ratchet/prekeys.js'
+import { randomBytes } from '../crypto/sodium.js'
 import { MlsEngine } from './protocols/mls.js'
 import { GROUP_PROTOCOLS, type AddTicket, type GroupProtocol, type ProtocolEngine } from './protocols/types.js'
 import { Mutex, bytesEqual, toHex, token } from './util.js'
@@ -98,7 +102,7 @@ export interface CreateGroupOptions {
 }
 
 /** The protocols createGroup accepts (GROUP_PROTOCOLS names all four). */
-export const SUPPORTED_PROTOCOLS: readonly GroupProtocol[] = ['mls', 'hybrid']
+export const SUPPORTED_PROTOCOLS: readonly GroupProtocol[] = ['mls', 'hybrid', 'sender-keys']
 export const KEY_PACKAGE_KIND = 'mls-keypackage'
 export const IDENTITY_KIND = 'identity'
 /** Members named in one createGroup. */
@@ -110,6 +114,7 @@ const MAX_GROUP_ID_BYTES = 64
 const WIRE_PROTOCOL = new Map<Protocol, GroupProtocol>([
   [Protocol.MLS, 'mls'],
   [Protocol.HYBRID, 'hybrid'],
+  [Protocol.SENDER_KEYS, 'sender-keys'],
 ])
 
 interface HeldKeyPackage {
@@ -122,6 +127,8 @@ export class Client {
   private readonly mutex = new Mutex()
   private readonly held = new Map<string, HeldKeyPackage>()
   private recordVersion = 0
+  private readonly recordMutex = new Mutex()
+  private preKeys!: ClientPreKeys
   private mailbox: Subscription | undefined
   private mailboxLoop: Promise<void> | undefined
   private inboxCheckpoint!: Checkpoint
@@ -181,11 +188,13 @@ export class Client {
     const client = new Client(did, delivery, store, record, opts, audit)
     client.recordVersion = version
     for (const s of record.keyPackages) client.hold(s)
+    client.preKeys = ClientPreKeys.open(record)
     if (fresh) {
       await client.saveRecord()
       await delivery.directory.setLastResort(did, IDENTITY_KIND, record.signaturePublic)
     }
     await client.topUpKeyPackages(batch, fresh)
+    await client.topUpPreKeys(batch, fresh)
     await client.restoreGroups()
     await client.startMailbox()
     return client
@@ -205,8 +214,35 @@ export class Client {
     return { did: this.did, sign: (m) => ed25519.sign(priv, m) }
   }
 
-  private async saveRecord(): Promise<void> {
-    this.recordVersion = await this.store.put(this.prefix + 'client', encodeProto(ClientRecord, this.record), this.recordVersion)
+  private saveRecord(): Promise<void> {
+    return this.recordMutex.run(async () => {
+      this.recordVersion = await this.store.put(this.prefix + 'client', encodeProto(ClientRecord, this.record), this.recordVersion)
+    })
+  }
+
+  /** Saves the client record if a session consumed one of our one-time prekeys (after the group state that used it). */
+  private async flushPreKeys(): Promise<void> {
+    if (this.preKeys.takeDirty()) await this.saveRecord()
+  }
+
+  /** Keeps `batch` one-time prekey bundles published, and a last-resort bundle. */
+  private async topUpPreKeys(batch: number, fresh: boolean): Promise<void> {
+    const published = fresh ? 0 : await this.delivery.directory.countOneTime(this.did, PREKEY_BUNDLE_KIND)
+    const missing = Math.max(0, batch - published)
+    if (missing === 0 && !fresh) return
+    const { oneTime, lastResort } = this.preKeys.newBundles(missing)
+    await this.saveRecord()
+    if (oneTime.length > 0) await this.delivery.directory.addOneTime(this.did, PREKEY_BUNDLE_KIND, oneTime.map(encodePreKeyBundle))
+    await this.delivery.directory.setLastResort(this.did, PREKEY_BUNDLE_KIND, encodePreKeyBundle(lastResort))
+  }
+
+  private skDeps(): SenderKeysDeps {
+    return {
+      did: this.did,
+      identity: this.preKeys.identity,
+      preKeys: this.preKeys,
+      claimBundle: async (did) => ((await this.claim(did, 'sender-keys')).material as SkTicket).bundle,
+    }
   }
 
   private hold(s: KeyPackageSecret): void {
@@ -253,6 +289,7 @@ export class Client {
       signer: this.signer(),
       capabilityPolicy: this.opts.capabilityPolicy,
       claim: (did, protocol) => this.claim(did, protocol),
+      afterPersist: () => this.flushPreKeys(),
       forget: (g) => {
         this.groupsById.delete(g.id)
       },
@@ -262,7 +299,17 @@ export class Client {
   /** What adding `did` to a `protocol` group takes from the directory, verified. */
   private async claim(did: string, protocol: GroupProtocol): Promise<AddTicket> {
     checkDid(did)
-    return { did, material: await this.claimKeyPackage(did) }
+    if (protocol !== 'sender-keys') return { did, material: await this.claimKeyPackage(did) }
+    const claimed = await this.delivery.directory.claim(did, PREKEY_BUNDLE_KIND)
+    if (claimed === undefined) throw new TalosError('GROUP_UNKNOWN_DID', `${did} has published no prekey bundle`)
+    let bundle: PreKeyBundle
+    try {
+      bundle = decodePreKeyBundle(claimed.item)
+    } catch (e) {
+      throw new TalosError('GROUP_INVALID_KEY_PACKAGE', `the prekey bundle published for ${did} is not usable: ${(e as Error).message}`)
+    }
+    const ticket: SkTicket = { bundle, identityKey: bundle.identity!.signingKey }
+    return { did, material: ticket }
   }
 
   /** A verified KeyPackage of `did` from the directory (one-time ones are handed out once). */
@@ -313,12 +360,17 @@ export class Client {
     const claimed: AddTicket[] = []
     for (const did of unique) claimed.push(await this.claim(did, protocol))
 
-    const mls = await MlsEngine.createGroup({
-      ...this.engineOptions(),
-      cipherSuite: this.record.cipherSuite,
-      signatureKeyPair: { privateKey: this.record.signaturePrivate.slice(), publicKey: this.record.signaturePublic },
-    })
-    const engine = protocol === 'hybrid' ? await HybridEngine.open(mls, this.engineOptions()) : await MlsEngine.open(mls, this.engineOptions())
+    let engine: ProtocolEngine
+    if (protocol === 'sender-keys') {
+      engine = SenderKeysEngine.create(this.skDeps(), randomBytes(16))
+    } else {
+      const mls = await MlsEngine.createGroup({
+        ...this.engineOptions(),
+        cipherSuite: this.record.cipherSuite,
+        signatureKeyPair: { privateKey: this.record.signaturePrivate.slice(), publicKey: this.record.signaturePublic },
+      })
+      engine = protocol === 'hybrid' ? await HybridEngine.open(mls, this.engineOptions()) : await MlsEngine.open(mls, this.engineOptions())
+    }
     const group = await this.register(engine, name, 0, engine.epoch)
     await group.addInitial(claimed)
     return group
@@ -372,7 +424,12 @@ export class Client {
       const protocol = WIRE_PROTOCOL.get(r.protocol)
       if (protocol === undefined) throw new TalosError('GROUP_STATE_CORRUPT', `${key}: unknown protocol`)
       const state = { mls: r.mlsState, hybrid: r.hybridState }
-      const engine = protocol === 'hybrid' ? HybridEngine.restore(state, this.engineOptions()) : MlsEngine.restore(state, this.engineOptions())
+      const engine =
+        protocol === 'sender-keys'
+          ? SenderKeysEngine.restore(this.skDeps(), state)
+          : protocol === 'hybrid'
+            ? HybridEngine.restore(state, this.engineOptions())
+            : MlsEngine.restore(state, this.engineOptions())
       const caps = new Map(r.capabilities.filter((c) => c.grant !== undefined).map((c) => [toHex(grantHash(c.grant!)), c]))
       const group = new Group(
         this.deps(),
@@ -478,6 +535,15 @@ export class Client {
     if (!isDid(inv.inviter)) throw new TalosError('GROUP_MALFORMED_INVITE', 'inviter is not a DID')
     const id = toHex(inv.groupId)
     if (this.groupsById.has(id) || (await this.store.get(this.groupKey(inv.groupId))) !== undefined) return
+    if (protocol === 'sender-keys') {
+      const { engine, replies } = await SenderKeysEngine.join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
+      const group = await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, (g) =>
+        this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did })).then(() => undefined),
+      )
+      await this.flushPreKeys()
+      await group.publishReplies(replies)
+      return
+    }
     let welcome
     try {
       const m = decodeMLSMessage(inv.welcome)

@@ -98,6 +98,8 @@ export interface GroupDeps {
   readonly capabilityPolicy: CapabilityPolicy | undefined
   /** What `protocol` needs from the directory to add `did` (GROUP_UNKNOWN_DID if nothing). */
   claim(did: string, protocol: GroupProtocol): Promise<AddTicket>
+  /** Runs after every persisted entry (the client saves prekeys a session consumed). */
+  afterPersist(): Promise<void>
   forget(group: Group): void
 }
 
@@ -116,6 +118,8 @@ export const MAX_INBOX = 4096
 export const MAX_COMMIT_ATTEMPTS = 16
 /** Capability grants a member tracks per group. */
 export const MAX_CAPABILITIES = 64
+/** How long a send waits for the protocol to be able to reach every member (sender-key sessions). */
+export const SEND_READY_TIMEOUT_MS = 60_000
 /** Largest group name in bytes. */
 export const MAX_NAME_BYTES = 256
 /** Largest persisted record accepted on load. */
@@ -349,6 +353,7 @@ export class Group {
       rejected = e
     }
     await this.checkpoint.advance(d.seq, this.record())
+    await this.deps.afterPersist()
     for (const f of effects) {
       try {
         await f()
@@ -509,6 +514,13 @@ export class Group {
     await this.deps.delivery.publish(this.engine.groupId, this.envelope(payload), { kind: 'message' })
   }
 
+  /** @internal a joiner's first protocol messages (sender-key distributions). */
+  async publishReplies(replies: readonly Uint8Array[]): Promise<void> {
+    await this.mutex.run(async () => {
+      for (const r of replies) await this.publishReply(r)
+    })
+  }
+
   private envelope(payload: Uint8Array): Uint8Array {
     return encodeProto(
       Envelope,
@@ -543,9 +555,26 @@ export class Group {
     return this.sendPayload(encodeProto(GroupPayload, GroupPayload.create({ body: { case: 'data', value: plaintext } })), plaintext)
   }
 
-  private sendPayload(payload: Uint8Array, audited: Uint8Array): Promise<{ seq: number; epoch: bigint }> {
+  /** Waits until the engine can send to every member (sender keys handed over), bounded by SEND_READY_TIMEOUT_MS. */
+  private async readyToSend(): Promise<void> {
+    const ready = (): boolean => this.status !== 'active' || (this.engine.readyToSend?.() ?? true)
+    const deadline = Date.now() + SEND_READY_TIMEOUT_MS
+    while (!ready()) {
+      if (Date.now() > deadline) {
+        throw new TalosError('GROUP_KEYS_PENDING', 'some members have not opened a session to us yet: our key cannot reach them')
+      }
+      await Promise.race([this.progress.wait(this.progress.current + 1).catch(() => undefined), new Promise((r) => setTimeout(r, 250))])
+    }
+  }
+
+  private async sendPayload(payload: Uint8Array, audited: Uint8Array): Promise<{ seq: number; epoch: bigint }> {
+    await this.readyToSend()
     return this.mutex.run(async () => {
       this.ensureActive()
+      if (!(this.engine.readyToSend?.() ?? true)) {
+        // A commit between the wait and the mutex created a new debt: wait again (outside the mutex).
+        return undefined
+      }
       const epoch = this.engine.epoch
       const recipients = this.engine.members().filter((m) => m !== this.deps.did)
       const body = await this.engine.encrypt(payload)
@@ -554,7 +583,7 @@ export class Group {
       const { seq } = await this.deps.delivery.publish(this.engine.groupId, this.envelope(body), { kind: 'message' })
       await this.deps.audit.append(groupMessageEvent({ groupId: this.engine.groupId, sender: this.deps.did, epoch, recipients, content: audited }))
       return { seq, epoch }
-    })
+    }).then((r) => r ?? this.sendPayload(payload, audited))
   }
 
   // --- membership ----------------------------------------------------------

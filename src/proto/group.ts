@@ -567,6 +567,12 @@ export interface ClientRecord {
   signaturePrivate: Uint8Array
   signaturePublic: Uint8Array
   keyPackages: KeyPackageSecret[]
+  /** X25519 half of the ratchet identity (its signing half is signature_private). */
+  agreementPrivate: Uint8Array
+  signedPrekeys: PreKeySecret[]
+  oneTimePrekeys: PreKeySecret[]
+  nextPrekeyId: number
+  currentSignedPrekey: number
 }
 
 export const ClientRecord: $rt.MessageType<ClientRecord> = {
@@ -578,6 +584,11 @@ export const ClientRecord: $rt.MessageType<ClientRecord> = {
       signaturePrivate: init?.signaturePrivate ?? $rt.EMPTY_BYTES,
       signaturePublic: init?.signaturePublic ?? $rt.EMPTY_BYTES,
       keyPackages: init?.keyPackages ?? [],
+      agreementPrivate: init?.agreementPrivate ?? $rt.EMPTY_BYTES,
+      signedPrekeys: init?.signedPrekeys ?? [],
+      oneTimePrekeys: init?.oneTimePrekeys ?? [],
+      nextPrekeyId: init?.nextPrekeyId ?? 0,
+      currentSignedPrekey: init?.currentSignedPrekey ?? 0,
     }
   },
   encodeTo(m: ClientRecord, w: $rt.ProtoWriter): void {
@@ -598,6 +609,20 @@ export const ClientRecord: $rt.MessageType<ClientRecord> = {
       if (!(v.length === 0)) { w.uint32(34); w.bytes(v) }
     }
     for (const v of m.keyPackages) { w.uint32(42).fork(); KeyPackageSecret.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.bytes(m.agreementPrivate, 'talos.v1.ClientRecord.agreement_private')
+      if (!(v.length === 0)) { w.uint32(50); w.bytes(v) }
+    }
+    for (const v of m.signedPrekeys) { w.uint32(58).fork(); PreKeySecret.encodeTo(v, w); w.ldelim() }
+    for (const v of m.oneTimePrekeys) { w.uint32(66).fork(); PreKeySecret.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.u32(m.nextPrekeyId, 'talos.v1.ClientRecord.next_prekey_id')
+      if (!(v === 0)) { w.uint32(72); w.uint32(v) }
+    }
+    {
+      const v = $rt.u32(m.currentSignedPrekey, 'talos.v1.ClientRecord.current_signed_prekey')
+      if (!(v === 0)) { w.uint32(80); w.uint32(v) }
+    }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): ClientRecord {
     const m = ClientRecord.create()
@@ -623,6 +648,26 @@ export const ClientRecord: $rt.MessageType<ClientRecord> = {
         case 5:
           $rt.wire(tag, 2, 'talos.v1.ClientRecord.key_packages')
           m.keyPackages.push($rt.readMessage(r, KeyPackageSecret, depth))
+          break
+        case 6:
+          $rt.wire(tag, 2, 'talos.v1.ClientRecord.agreement_private')
+          m.agreementPrivate = $rt.readBytes(r)
+          break
+        case 7:
+          $rt.wire(tag, 2, 'talos.v1.ClientRecord.signed_prekeys')
+          m.signedPrekeys.push($rt.readMessage(r, PreKeySecret, depth))
+          break
+        case 8:
+          $rt.wire(tag, 2, 'talos.v1.ClientRecord.one_time_prekeys')
+          m.oneTimePrekeys.push($rt.readMessage(r, PreKeySecret, depth))
+          break
+        case 9:
+          $rt.wire(tag, 0, 'talos.v1.ClientRecord.next_prekey_id')
+          m.nextPrekeyId = r.uint32()
+          break
+        case 10:
+          $rt.wire(tag, 0, 'talos.v1.ClientRecord.current_signed_prekey')
+          m.currentSignedPrekey = r.uint32()
           break
         default:
           $rt.skipField(r, tag)
@@ -690,6 +735,672 @@ export const KeyPackageSecret: $rt.MessageType<KeyPackageSecret> = {
         case 4:
           $rt.wire(tag, 0, 'talos.v1.KeyPackageSecret.last_resort')
           m.lastResort = r.bool()
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** Our X25519 prekeys (X3DH), for two-party sessions in 'sender-keys' groups. */
+export interface PreKeySecret {
+  id: number
+  privateKey: Uint8Array
+}
+
+export const PreKeySecret: $rt.MessageType<PreKeySecret> = {
+  typeName: 'talos.v1.PreKeySecret',
+  create(init?: Partial<PreKeySecret>): PreKeySecret {
+    return {
+      id: init?.id ?? 0,
+      privateKey: init?.privateKey ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: PreKeySecret, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.u32(m.id, 'talos.v1.PreKeySecret.id')
+      if (!(v === 0)) { w.uint32(8); w.uint32(v) }
+    }
+    {
+      const v = $rt.bytes(m.privateKey, 'talos.v1.PreKeySecret.private_key')
+      if (!(v.length === 0)) { w.uint32(18); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): PreKeySecret {
+    const m = PreKeySecret.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 0, 'talos.v1.PreKeySecret.id')
+          m.id = r.uint32()
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.PreKeySecret.private_key')
+          m.privateKey = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** A member and its Ed25519 identity key (also its ratchet identity's signing key). */
+export interface SkMember {
+  did: string
+  identityKey: Uint8Array
+}
+
+export const SkMember: $rt.MessageType<SkMember> = {
+  typeName: 'talos.v1.SkMember',
+  create(init?: Partial<SkMember>): SkMember {
+    return {
+      did: init?.did ?? '',
+      identityKey: init?.identityKey ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkMember, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.did, 'talos.v1.SkMember.did')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.identityKey, 'talos.v1.SkMember.identity_key')
+      if (!(v.length === 0)) { w.uint32(18); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkMember {
+    const m = SkMember.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkMember.did')
+          m.did = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkMember.identity_key')
+          m.identityKey = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/**
+ * A membership change, published as a commit for `epoch` and signed by the
+ * committer's identity key over its canonical encoding (src/group/protocols/sender-keys.ts).
+ */
+export interface SkCommit {
+  groupId: Uint8Array
+  /** The epoch the commit was built in; it moves the group to epoch + 1. */
+  epoch: bigint
+  committer: string
+  added: SkMember[]
+  removed: string[]
+  signature: Uint8Array
+}
+
+export const SkCommit: $rt.MessageType<SkCommit> = {
+  typeName: 'talos.v1.SkCommit',
+  create(init?: Partial<SkCommit>): SkCommit {
+    return {
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
+      epoch: init?.epoch ?? 0n,
+      committer: init?.committer ?? '',
+      added: init?.added ?? [],
+      removed: init?.removed ?? [],
+      signature: init?.signature ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkCommit, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.groupId, 'talos.v1.SkCommit.group_id')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.epoch, 'talos.v1.SkCommit.epoch')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+    {
+      const v = $rt.str(m.committer, 'talos.v1.SkCommit.committer')
+      if (!(v.length === 0)) { w.uint32(26); w.string(v) }
+    }
+    for (const v of m.added) { w.uint32(34).fork(); SkMember.encodeTo(v, w); w.ldelim() }
+    for (const v of m.removed) { w.uint32(42); w.string($rt.str(v, 'talos.v1.SkCommit.removed')) }
+    {
+      const v = $rt.bytes(m.signature, 'talos.v1.SkCommit.signature')
+      if (!(v.length === 0)) { w.uint32(50); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkCommit {
+    const m = SkCommit.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkCommit.group_id')
+          m.groupId = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.SkCommit.epoch')
+          m.epoch = $rt.readUint64(r)
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.SkCommit.committer')
+          m.committer = $rt.readString(r)
+          break
+        case 4:
+          $rt.wire(tag, 2, 'talos.v1.SkCommit.added')
+          m.added.push($rt.readMessage(r, SkMember, depth))
+          break
+        case 5:
+          $rt.wire(tag, 2, 'talos.v1.SkCommit.removed')
+          m.removed.push($rt.readString(r))
+          break
+        case 6:
+          $rt.wire(tag, 2, 'talos.v1.SkCommit.signature')
+          m.signature = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/**
+ * The invitation body for a sender-keys group: the members (in join order)
+ * and epoch after the commit that added the invitee, signed by the inviter.
+ */
+export interface SkInvite {
+  groupId: Uint8Array
+  epoch: bigint
+  members: SkMember[]
+  inviter: string
+  signature: Uint8Array
+}
+
+export const SkInvite: $rt.MessageType<SkInvite> = {
+  typeName: 'talos.v1.SkInvite',
+  create(init?: Partial<SkInvite>): SkInvite {
+    return {
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
+      epoch: init?.epoch ?? 0n,
+      members: init?.members ?? [],
+      inviter: init?.inviter ?? '',
+      signature: init?.signature ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkInvite, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.groupId, 'talos.v1.SkInvite.group_id')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.epoch, 'talos.v1.SkInvite.epoch')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+    for (const v of m.members) { w.uint32(26).fork(); SkMember.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.str(m.inviter, 'talos.v1.SkInvite.inviter')
+      if (!(v.length === 0)) { w.uint32(34); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.signature, 'talos.v1.SkInvite.signature')
+      if (!(v.length === 0)) { w.uint32(42); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkInvite {
+    const m = SkInvite.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkInvite.group_id')
+          m.groupId = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.SkInvite.epoch')
+          m.epoch = $rt.readUint64(r)
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.SkInvite.members')
+          m.members.push($rt.readMessage(r, SkMember, depth))
+          break
+        case 4:
+          $rt.wire(tag, 2, 'talos.v1.SkInvite.inviter')
+          m.inviter = $rt.readString(r)
+          break
+        case 5:
+          $rt.wire(tag, 2, 'talos.v1.SkInvite.signature')
+          m.signature = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** A member's sender key for some recipients, one two-party SessionMessage each. */
+export interface SkDistribution {
+  entries: SkDistributionEntry[]
+}
+
+export const SkDistribution: $rt.MessageType<SkDistribution> = {
+  typeName: 'talos.v1.SkDistribution',
+  create(init?: Partial<SkDistribution>): SkDistribution {
+    return {
+      entries: init?.entries ?? [],
+    }
+  },
+  encodeTo(m: SkDistribution, w: $rt.ProtoWriter): void {
+    for (const v of m.entries) { w.uint32(10).fork(); SkDistributionEntry.encodeTo(v, w); w.ldelim() }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkDistribution {
+    const m = SkDistribution.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkDistribution.entries')
+          m.entries.push($rt.readMessage(r, SkDistributionEntry, depth))
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+export interface SkDistributionEntry {
+  recipient: string
+  sessionMessage: Uint8Array
+}
+
+export const SkDistributionEntry: $rt.MessageType<SkDistributionEntry> = {
+  typeName: 'talos.v1.SkDistributionEntry',
+  create(init?: Partial<SkDistributionEntry>): SkDistributionEntry {
+    return {
+      recipient: init?.recipient ?? '',
+      sessionMessage: init?.sessionMessage ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkDistributionEntry, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.recipient, 'talos.v1.SkDistributionEntry.recipient')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.sessionMessage, 'talos.v1.SkDistributionEntry.session_message')
+      if (!(v.length === 0)) { w.uint32(18); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkDistributionEntry {
+    const m = SkDistributionEntry.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkDistributionEntry.recipient')
+          m.recipient = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkDistributionEntry.session_message')
+          m.sessionMessage = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** A member asks to leave (signed like a commit); the first remaining member removes it. */
+export interface SkLeave {
+  groupId: Uint8Array
+  epoch: bigint
+  did: string
+  signature: Uint8Array
+}
+
+export const SkLeave: $rt.MessageType<SkLeave> = {
+  typeName: 'talos.v1.SkLeave',
+  create(init?: Partial<SkLeave>): SkLeave {
+    return {
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
+      epoch: init?.epoch ?? 0n,
+      did: init?.did ?? '',
+      signature: init?.signature ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkLeave, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.groupId, 'talos.v1.SkLeave.group_id')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.epoch, 'talos.v1.SkLeave.epoch')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+    {
+      const v = $rt.str(m.did, 'talos.v1.SkLeave.did')
+      if (!(v.length === 0)) { w.uint32(26); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.signature, 'talos.v1.SkLeave.signature')
+      if (!(v.length === 0)) { w.uint32(34); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkLeave {
+    const m = SkLeave.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkLeave.group_id')
+          m.groupId = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.SkLeave.epoch')
+          m.epoch = $rt.readUint64(r)
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.SkLeave.did')
+          m.did = $rt.readString(r)
+          break
+        case 4:
+          $rt.wire(tag, 2, 'talos.v1.SkLeave.signature')
+          m.signature = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** The envelope payload of a sender-keys group message entry. */
+export interface SkPayload {
+  body?: { case: 'message'; value: Uint8Array } | { case: 'distribution'; value: SkDistribution } | { case: 'leave'; value: SkLeave } | undefined
+}
+
+export const SkPayload: $rt.MessageType<SkPayload> = {
+  typeName: 'talos.v1.SkPayload',
+  create(init?: Partial<SkPayload>): SkPayload {
+    return {
+      body: init?.body,
+    }
+  },
+  encodeTo(m: SkPayload, w: $rt.ProtoWriter): void {
+    {
+      const o = m.body
+      if (o !== undefined) {
+        switch (o.case) {
+          case 'message': { w.uint32(10); w.bytes($rt.bytes(o.value, 'talos.v1.SkPayload.message')) } break
+          case 'distribution': { w.uint32(18).fork(); SkDistribution.encodeTo(o.value, w); w.ldelim() } break
+          case 'leave': { w.uint32(26).fork(); SkLeave.encodeTo(o.value, w); w.ldelim() } break
+          default: $rt.badCase('talos.v1.SkPayload.body', (o as { case: unknown }).case)
+        }
+      }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkPayload {
+    const m = SkPayload.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkPayload.message')
+          m.body = { case: 'message', value: $rt.readBytes(r) }
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkPayload.distribution')
+          m.body = { case: 'distribution', value: $rt.readMessage(r, SkDistribution, depth) }
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.SkPayload.leave')
+          m.body = { case: 'leave', value: $rt.readMessage(r, SkLeave, depth) }
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** Our own commit written ahead, with the prekey bundles we claimed for the added members. */
+export interface SkAdopt {
+  commit: Uint8Array
+  bundles: SkSession[]
+}
+
+export const SkAdopt: $rt.MessageType<SkAdopt> = {
+  typeName: 'talos.v1.SkAdopt',
+  create(init?: Partial<SkAdopt>): SkAdopt {
+    return {
+      commit: init?.commit ?? $rt.EMPTY_BYTES,
+      bundles: init?.bundles ?? [],
+    }
+  },
+  encodeTo(m: SkAdopt, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.commit, 'talos.v1.SkAdopt.commit')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    for (const v of m.bundles) { w.uint32(18).fork(); SkSession.encodeTo(v, w); w.ldelim() }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkAdopt {
+    const m = SkAdopt.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkAdopt.commit')
+          m.commit = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkAdopt.bundles')
+          m.bundles.push($rt.readMessage(r, SkSession, depth))
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+export interface SkSession {
+  peer: string
+  record: Uint8Array
+}
+
+export const SkSession: $rt.MessageType<SkSession> = {
+  typeName: 'talos.v1.SkSession',
+  create(init?: Partial<SkSession>): SkSession {
+    return {
+      peer: init?.peer ?? '',
+      record: init?.record ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkSession, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.peer, 'talos.v1.SkSession.peer')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.record, 'talos.v1.SkSession.record')
+      if (!(v.length === 0)) { w.uint32(18); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkSession {
+    const m = SkSession.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkSession.peer')
+          m.peer = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkSession.record')
+          m.record = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+export interface SkBuffered {
+  sender: string
+  message: Uint8Array
+}
+
+export const SkBuffered: $rt.MessageType<SkBuffered> = {
+  typeName: 'talos.v1.SkBuffered',
+  create(init?: Partial<SkBuffered>): SkBuffered {
+    return {
+      sender: init?.sender ?? '',
+      message: init?.message ?? $rt.EMPTY_BYTES,
+    }
+  },
+  encodeTo(m: SkBuffered, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.sender, 'talos.v1.SkBuffered.sender')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    {
+      const v = $rt.bytes(m.message, 'talos.v1.SkBuffered.message')
+      if (!(v.length === 0)) { w.uint32(18); w.bytes(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkBuffered {
+    const m = SkBuffered.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkBuffered.sender')
+          m.sender = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.SkBuffered.message')
+          m.message = $rt.readBytes(r)
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** One member's sender-keys state of one group (the engine part of its GroupRecord). */
+export interface SkState {
+  groupId: Uint8Array
+  epoch: bigint
+  members: SkMember[]
+  /** SenderKeyRecord (src/senderkeys). */
+  senderKeys: Uint8Array
+  /** Our two-party sessions in this group, by peer DID. */
+  sessions: SkSession[]
+  /** Members we still owe our current key (they open the session to us first). */
+  owed: string[]
+  /** Messages waiting for their sender's key (bounded). */
+  buffered: SkBuffered[]
+  active: boolean
+}
+
+export const SkState: $rt.MessageType<SkState> = {
+  typeName: 'talos.v1.SkState',
+  create(init?: Partial<SkState>): SkState {
+    return {
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
+      epoch: init?.epoch ?? 0n,
+      members: init?.members ?? [],
+      senderKeys: init?.senderKeys ?? $rt.EMPTY_BYTES,
+      sessions: init?.sessions ?? [],
+      owed: init?.owed ?? [],
+      buffered: init?.buffered ?? [],
+      active: init?.active ?? false,
+    }
+  },
+  encodeTo(m: SkState, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.groupId, 'talos.v1.SkState.group_id')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.epoch, 'talos.v1.SkState.epoch')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+    for (const v of m.members) { w.uint32(26).fork(); SkMember.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.bytes(m.senderKeys, 'talos.v1.SkState.sender_keys')
+      if (!(v.length === 0)) { w.uint32(34); w.bytes(v) }
+    }
+    for (const v of m.sessions) { w.uint32(42).fork(); SkSession.encodeTo(v, w); w.ldelim() }
+    for (const v of m.owed) { w.uint32(50); w.string($rt.str(v, 'talos.v1.SkState.owed')) }
+    for (const v of m.buffered) { w.uint32(58).fork(); SkBuffered.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.bool(m.active, 'talos.v1.SkState.active')
+      if (!(v === false)) { w.uint32(64); w.bool(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): SkState {
+    const m = SkState.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.SkState.group_id')
+          m.groupId = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.SkState.epoch')
+          m.epoch = $rt.readUint64(r)
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.SkState.members')
+          m.members.push($rt.readMessage(r, SkMember, depth))
+          break
+        case 4:
+          $rt.wire(tag, 2, 'talos.v1.SkState.sender_keys')
+          m.senderKeys = $rt.readBytes(r)
+          break
+        case 5:
+          $rt.wire(tag, 2, 'talos.v1.SkState.sessions')
+          m.sessions.push($rt.readMessage(r, SkSession, depth))
+          break
+        case 6:
+          $rt.wire(tag, 2, 'talos.v1.SkState.owed')
+          m.owed.push($rt.readString(r))
+          break
+        case 7:
+          $rt.wire(tag, 2, 'talos.v1.SkState.buffered')
+          m.buffered.push($rt.readMessage(r, SkBuffered, depth))
+          break
+        case 8:
+          $rt.wire(tag, 0, 'talos.v1.SkState.active')
+          m.active = r.bool()
           break
         default:
           $rt.skipField(r, tag)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { agents, closeAll, dec, did, enc, take } from './helpers.js'
 
-for (const protocol of ['mls', 'hybrid'] as const) {
+for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
   describe(`Client/Group over MemoryDelivery: ${protocol}`, () => {
     it('creates a group, exchanges messages, adds and removes members, all agree on the epoch', async () => {
       const { agents: a } = await agents(['alice', 'bob', 'carol', 'dave'])

@@ -20,7 +20,7 @@ async function agree(groups: Group[]): Promise<void> {
   }
 }
 
-for (const protocol of ['mls', 'hybrid'] as const) {
+for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
   describe(`concurrent commits (${protocol})`, () => {
     it('two members add different agents at once: one lands, the loser retries on the new epoch, both end up added', async () => {
       const race = commitBarrier(new MemoryDelivery())

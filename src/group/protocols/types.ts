@@ -65,6 +65,8 @@ export interface ProtocolEngine {
   /** Members whose removal is proposed and waits for a commit. */
   pendingRemovals(): string[]
 
+  /** False while sending now would leave some member unable to read it (a sender key not yet handed over). */
+  readyToSend?(): boolean
   encrypt(payload: Uint8Array): Promise<Uint8Array>
   /** Stages, checks `envelopeSender` against the authenticated sender, then accepts. */
   receive(kind: 'message' | 'commit', payload: Uint8Array, envelopeSender: string): Promise<Received>
