@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { verifyGroupCapability } from '../../src/capabilities/index.js'
-import type { CapabilityPolicy } from '../../src/group/index.js'
+import type { CapabilityPolicy, GroupProtocol } from '../../src/group/index.js'
 import { agents, closeAll, did } from './helpers.js'
 
 const policy: Record<string, CapabilityPolicy> = {
@@ -15,7 +15,7 @@ const policy: Record<string, CapabilityPolicy> = {
   dave: () => undefined, // decides by hand
 }
 
-async function setup(protocol: 'mls' | 'hybrid') {
+async function setup(protocol: GroupProtocol) {
   const names = ['alice', 'bob', 'carol', 'dave', 'erin']
   const out = await agents(['alice', 'erin'])
   for (const n of ['bob', 'carol', 'dave']) {
