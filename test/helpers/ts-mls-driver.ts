@@ -34,9 +34,11 @@ import {
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   joinGroup,
+  makePskIndex,
   mlsExporter,
   nobleCryptoProvider,
   processMessage,
+  processPrivateMessage,
   type Capabilities,
   type CiphersuiteImpl,
   type CiphersuiteName,
@@ -165,6 +167,9 @@ export interface Received {
 
 /** One ts-mls group member: the current ClientState plus the suite it runs. */
 export class TsMlsMember {
+  /** External PSKs this member knows, by base64 of the psk_id (ts-mls's PskIndex convention). */
+  readonly externalPsks: Record<string, Uint8Array> = {}
+
   constructor(
     public state: ClientState,
     readonly impl: CiphersuiteImpl,
@@ -173,7 +178,48 @@ export class TsMlsMember {
 
   /** A second member over the same immutable state: both can advance independently. */
   fork(): TsMlsMember {
-    return new TsMlsMember(this.state, this.impl, this.suite)
+    const f = new TsMlsMember(this.state, this.impl, this.suite)
+    Object.assign(f.externalPsks, this.externalPsks)
+    return f
+  }
+
+  /** Makes an external PSK known to this member (for commits that name it). */
+  addExternalPsk(pskId: Uint8Array, psk: Uint8Array): void {
+    this.externalPsks[Buffer.from(pskId).toString('base64')] = psk
+  }
+
+  /** Our external PSKs and this group's resumption PSKs (current and retained epochs). */
+  private pskIndex() {
+    return makePskIndex(this.state, this.externalPsks)
+  }
+
+  /** Commits a PreSharedKey proposal for an external PSK (known to every member) by value. */
+  commitExternalPsk(pskId: Uint8Array, opts: CommitOptions = {}): Promise<CommitOutput> {
+    return this.commit(
+      [{ proposalType: 'psk', psk: { preSharedKeyId: { psktype: 'external', pskId, pskNonce: crypto.getRandomValues(new Uint8Array(this.impl.kdf.size)) } } }],
+      opts,
+    )
+  }
+
+  /** Commits a PreSharedKey proposal for this group's resumption PSK of `epoch` (usage application) by value. */
+  commitResumptionPsk(epoch: bigint, opts: CommitOptions = {}): Promise<CommitOutput> {
+    return this.commit(
+      [
+        {
+          proposalType: 'psk',
+          psk: {
+            preSharedKeyId: {
+              psktype: 'resumption',
+              usage: 'application',
+              pskGroupId: this.state.groupContext.groupId,
+              pskEpoch: epoch,
+              pskNonce: crypto.getRandomValues(new Uint8Array(this.impl.kdf.size)),
+            },
+          },
+        },
+      ],
+      opts,
+    )
   }
 
   get epoch(): bigint {
@@ -313,7 +359,7 @@ export class TsMlsMember {
   /** Commits `proposals` (plus any pending ones received by reference) and moves to the new epoch. */
   async commit(proposals: Proposal[], opts: CommitOptions = {}): Promise<CommitOutput> {
     const r = await createCommit(
-      { state: this.state, cipherSuite: this.impl },
+      { state: this.state, cipherSuite: this.impl, pskIndex: this.pskIndex() },
       {
         extraProposals: proposals,
         wireAsPublicMessage: opts.publicMessage ?? false,
@@ -342,7 +388,12 @@ export class TsMlsMember {
       throw new Error(`ts-mls driver: cannot process a ${m.wireformat} as a group message`)
     }
     const contentType = m.wireformat === 'mls_private_message' ? m.privateMessage.contentType : m.publicMessage.content.contentType
-    const r = await processMessage(m, this.state, emptyPskIndex, acceptAll, this.impl)
+    // ts-mls 1.6.4's processMessage drops the PskIndex for PrivateMessages (it passes emptyPskIndex),
+    // so a PrivateMessage goes to processPrivateMessage directly.
+    const r =
+      m.wireformat === 'mls_private_message'
+        ? await processPrivateMessage(this.state, m.privateMessage, this.pskIndex(), this.impl, acceptAll)
+        : await processMessage(m, this.state, this.pskIndex(), acceptAll, this.impl)
     this.state = r.newState
     if (r.kind === 'applicationMessage') return { kind: 'application', data: r.message }
     // A commit that removes us leaves ts-mls at the old epoch (inactive): the content type tells.

@@ -6,6 +6,7 @@
  * authenticators and exporters agreeing after every step, for suites 1 and 3.
  */
 import { describe, expect, it } from 'vitest'
+import { acceptAll, decodeMlsMessage, makePskIndex, processMessage } from 'ts-mls'
 import { createGroup, createKeyPackage, joinExternal, joinFromWelcome, type TsMlsMember } from '../helpers/ts-mls-driver.js'
 
 const utf8 = new TextEncoder()
@@ -136,6 +137,27 @@ for (const suite of [1, 3]) {
       const dave = await joinFromWelcome(c.welcome!, daveKp)
       await expectAgree([alice, bob!, dave])
       expect(alice.members().filter((m) => m !== undefined)).toHaveLength(3)
+    })
+
+    it('external and resumption PSK commits (PrivateMessage), and the ts-mls processMessage defect the driver avoids', async () => {
+      const alice = await createGroup(suite, 'alice')
+      const bobKp = await createKeyPackage(suite, 'bob')
+      const { welcome } = await alice.add([bobKp.bytes])
+      const bob = await joinFromWelcome(welcome!, bobKp)
+      const pskId = utf8.encode('psk')
+      const psk = crypto.getRandomValues(new Uint8Array(32))
+      alice.addExternalPsk(pskId, psk)
+      bob.addExternalPsk(pskId, psk)
+      const c1 = await alice.commitExternalPsk(pskId)
+      // ts-mls 1.6.4: processMessage passes emptyPskIndex for a PrivateMessage, whatever index it is given
+      const decoded = decodeMlsMessage(c1.commit, 0)![0]
+      if (decoded.wireformat !== 'mls_private_message') throw new Error('expected a PrivateMessage')
+      await expect(processMessage(decoded, bob.state, makePskIndex(bob.state, bob.externalPsks), acceptAll, bob.impl)).rejects.toThrow(/pskId/)
+      // the driver calls processPrivateMessage with the index
+      expect((await bob.receive(c1.commit)).kind).toBe('commit')
+      await expectAgree([alice, bob])
+      await alice.receive((await bob.commitResumptionPsk(bob.epoch)).commit)
+      await expectAgree([alice, bob])
     })
 
     it("external join from ts-mls's own GroupInfo", async () => {

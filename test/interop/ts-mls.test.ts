@@ -10,6 +10,8 @@
  *    member processes (handshake as PrivateMessage and as PublicMessage).
  *  - Proposals by reference both ways (Remove, Add, Update proposals of one
  *    implementation committed by the other).
+ *  - Pre-shared keys: external and resumption PSK commits by each
+ *    implementation, processed by the other.
  *  - Delivery order: reversed within an epoch, a late message after the next
  *    epoch, replays refused; authenticated_data both ways.
  *  - External Commit: ours joins a ts-mls group from a ts-mls GroupInfo.
@@ -22,7 +24,9 @@
  * of unmerged_leaves is stricter than RFC 9420 §12.4.3.1 and refuses valid
  * trees; it writes and reads external_pub as a bare key instead of
  * `opaque HPKEPublicKey<V>`; and a removed ts-mls member fails on a Commit
- * that removes it and also adds someone (ts-mls on both sides too).
+ * that removes it and also adds someone (ts-mls on both sides too). A fourth,
+ * ts-mls's processMessage ignoring the PskIndex for PrivateMessages, is
+ * avoided by the driver and pinned in ts-mls-driver.test.ts.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -31,10 +35,14 @@ import {
   decodeMLSMessage,
   generateKeyPackage,
   keyPackageMessage,
+  externalPskProposal,
+  MemoryPskStore,
   MlsGroup,
   removeProposal,
+  resumptionPskProposal,
   type HandshakeFraming,
 } from '../../src/mls/index.js'
+import { getCipherSuite } from '../../src/crypto/index.js'
 import { WireFormat } from '../../src/mls/wire/framing.js'
 import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import { joinExternal as tsJoinExternal } from '../helpers/ts-mls-driver.js'
@@ -468,6 +476,42 @@ for (const suite of [1, 3]) {
       // ours -> ts-mls: authenticated_data is part of the AEAD input, so decryption proves both agree on it
       const got = await ts.ts.receive(g.send(utf8.encode('ours with aad'), aad))
       expect(text.decode(got.data)).toBe('ours with aad')
+    })
+  })
+
+  describe(`interop with ts-mls, suite ${suite}: pre-shared keys`, () => {
+    it('external and resumption PSKs committed by each implementation, processed by the other', async () => {
+      const members = await mixedGroup(suite, 'private', 'ts-mls')
+      const pskId = utf8.encode('talos-interop-psk')
+      const psk = crypto.getRandomValues(new Uint8Array(32))
+      const store = new MemoryPskStore().set(pskId, psk)
+      for (const m of members) {
+        if (m.impl === 'ours') (m as Member & { group: MlsGroup }).group.setPskSources(store)
+        else (m as Member & { ts: TsMlsMember }).ts.addExternalPsk(pskId, psk)
+      }
+      const ours = members.find((m) => m.impl === 'ours') as Member & { group: MlsGroup }
+      const ts = members.find((m) => m.impl === 'ts-mls') as Member & { ts: TsMlsMember }
+
+      // ours commits an external PSK
+      let c = await ours.group.commit({ proposals: [externalPskProposal(getCipherSuite(suite), pskId)] })
+      ours.group.mergePendingCommit()
+      await deliverCommit(ours, c.commit, members)
+      await expectAgreement(members, 'after ours committed an external PSK')
+
+      // ts-mls commits the same external PSK
+      await deliverCommit(ts, (await ts.ts.commitExternalPsk(pskId)).commit, members)
+      await expectAgreement(members, 'after ts-mls committed an external PSK')
+
+      // ours commits this epoch's resumption PSK
+      c = await ours.group.commit({ proposals: [resumptionPskProposal(ours.group.currentState, ours.group.epoch)] })
+      ours.group.mergePendingCommit()
+      await deliverCommit(ours, c.commit, members)
+      await expectAgreement(members, 'after ours committed a resumption PSK')
+
+      // ts-mls commits this epoch's resumption PSK
+      await deliverCommit(ts, (await ts.ts.commitResumptionPsk(ts.epoch())).commit, members)
+      await expectAgreement(members, 'after ts-mls committed a resumption PSK')
+      for (const m of members) await broadcast(m, members)
     })
   })
 
