@@ -155,20 +155,3 @@ function writeU32(out: Uint8Array, pos: number, v: number): void {
 export function encodeAad(a: AadFields): Uint8Array {
   return encodeAadFrom(aadPrefix(a.groupId, a.epoch, a.senderLeaf), a)
 }
-
-/** The same bytes through the generic TLS writer (long group ids). */
-export function encodeAadSlow(a: AadFields): Uint8Array {
-  return new Writer(a.groupId.length + 96)
-    .bytes(MSG_LABEL)
-    .opaque(a.groupId)
-    .u64(a.epoch)
-    .u32(a.senderLeaf)
-    .u8(a.version)
-    .u8(a.type)
-    .u32(a.step)
-    .u32(a.n)
-    .u32(a.pn)
-    .bytes(a.reuseGuard)
-    .bytes(a.rekeyHash)
-    .finish()
-}

@@ -12,43 +12,19 @@
  * this three times.
  */
 import type { CipherSuite } from '../crypto/suite.js'
+import { Writer } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
 
 const PREFIX = 'HYB1 '
 const utf8 = new TextEncoder()
 const heads = new Map<string, Uint8Array>()
 
-function varintSize(n: number): number {
-  return n < 0x40 ? 1 : n < 0x4000 ? 2 : 4
-}
-
-function putVarint(out: Uint8Array, pos: number, n: number): number {
-  if (n < 0x40) {
-    out[pos] = n
-    return pos + 1
-  }
-  if (n < 0x4000) {
-    out[pos] = 0x40 | (n >>> 8)
-    out[pos + 1] = n & 0xff
-    return pos + 2
-  }
-  out[pos] = 0x80 | (n >>> 24)
-  out[pos + 1] = (n >>> 16) & 0xff
-  out[pos + 2] = (n >>> 8) & 0xff
-  out[pos + 3] = n & 0xff
-  return pos + 4
-}
-
 /** uint16 length || opaque label<V>, cached per (label, length). */
 function head(label: string, length: number): Uint8Array {
   const key = `${length}/${label}`
   let h = heads.get(key)
   if (h === undefined) {
-    const body = utf8.encode(PREFIX + label)
-    h = new Uint8Array(2 + varintSize(body.length) + body.length)
-    h[0] = length >>> 8
-    h[1] = length & 0xff
-    h.set(body, putVarint(h, 2, body.length))
+    h = new Writer(16 + label.length).u16(length).opaque(utf8.encode(PREFIX + label)).finish()
     if (heads.size < 64) heads.set(key, h)
   }
   return h
@@ -59,12 +35,8 @@ export function hybLabel(label: string, context: Uint8Array, length: number): Ui
   if (!Number.isInteger(length) || length < 1 || length > 0xffff) {
     throw new TalosError('HYBRID_MALFORMED', `HybExpand length ${length} does not fit uint16`)
   }
-  if (context.length > 0x3fffffff) throw new TalosError('HYBRID_MALFORMED', 'HybExpand context too long')
   const h = head(label, length)
-  const out = new Uint8Array(h.length + varintSize(context.length) + context.length)
-  out.set(h, 0)
-  out.set(context, putVarint(out, h.length, context.length))
-  return out
+  return new Writer(h.length + 4 + context.length).bytes(h).opaque(context).finish()
 }
 
 /** HybExpand(Secret, Label, Context, L). */

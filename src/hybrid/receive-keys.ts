@@ -12,6 +12,7 @@
  * Peers track the latest version each member announced; a pairwise rekey
  * seals to that one (version 0 if none was announced this epoch).
  */
+import { forgetPrivateKey } from '../crypto/index.js'
 import { memzero } from '../crypto/sodium.js'
 import type { HybridKeyAnnouncement } from '../proto/hybrid.js'
 import type { HybridDeps } from './deps.js'
@@ -72,7 +73,7 @@ export function pruneOwnKeys(s: EpochState, policy: HybridPolicy, now: number): 
   const keep: OwnReceiveKey[] = []
   for (const k of s.ownKeys) {
     if (alive(s, k.version, k.createdMs, policy, now)) keep.push(k)
-    else memzero(k.privateKey)
+    else deleteOwnKey(k)
   }
   s.ownKeys = keep
 }
@@ -81,4 +82,10 @@ export function pruneOwnKeys(s: EpochState, policy: HybridPolicy, now: number): 
 export function peerKey(s: EpochState, leaf: number): { version: number; publicKey: Uint8Array } {
   const k = s.peerKeys.get(leaf)
   return k !== undefined ? k : { version: 0, publicKey: s.view.encryptionKey(2 * leaf) }
+}
+
+/** Deletes HRK[own, v]: the HPKE layer's parsed copy first, then the bytes (§7). */
+export function deleteOwnKey(k: OwnReceiveKey): void {
+  forgetPrivateKey(k.privateKey)
+  memzero(k.privateKey)
 }

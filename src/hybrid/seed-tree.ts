@@ -13,6 +13,10 @@
  * parent, so a node never outlives the derivation of both its children (§7).
  * A base costs 2·depth HybExpand calls and nothing is O(n) per epoch.
  *
+ * The same shape as src/mls/schedule/lazy-tree.ts (LazyTreeSecrets), which
+ * derives with RFC 9420's ExpandWithLabel ("MLS 1.0 tree"); the seed tree
+ * must use HybExpand ("HYB1 tree"), so that no seed can equal an MLS secret.
+ *
  * Staged: `stage(leaf)` changes nothing; `apply()` commits, `discard()` zeroes
  * what was derived. The receive path relies on that (a rejected first message
  * from a sender leaves the tree as it was).

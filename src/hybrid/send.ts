@@ -17,7 +17,7 @@ import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame 
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
 import { chainFromBase, applyReuseGuard, messageKey, nextChainKey, rootStep } from './ratchet.js'
-import { announceDue, announcementOf, newOwnKey, pruneOwnKeys } from './receive-keys.js'
+import { announceDue, announcementOf, deleteOwnKey, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
 import { senderAadPrefix, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
 import { hybridError } from './errors.js'
@@ -140,8 +140,10 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
         if (done) throw hybridError('HYBRID_INVALID_STATE', 'send stage applied twice')
         done = true
         seed?.apply()
+        // What this message consumed (§7): CK[k,n] (the chain key it was sealed under); on a rekey
+        // also the whole old chain (RK[k], CK[k,*]). Its key/nonce were zeroed right after sealing.
+        memzero(stagedChain.chainKey)
         if (rekey) {
-          // RK[k], CK[k,*] of the old chain (also when chain 0 was derived just now).
           zeroChain(chain)
           s.send.lastRekeyMs = now
           s.send.chainStartedMs = now
@@ -152,9 +154,6 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
         } else if (oldChain === undefined) {
           s.send.chainStartedMs = now
         }
-        if (!rekey && oldChain !== undefined) memzero(oldChain.chainKey)
-        if (!rekey && oldChain === undefined) memzero(stagedChain.chainKey)
-        if (rekey) memzero(stagedChain.chainKey)
         s.send.chain = { step: stagedChain.step, n: n + 1, rootKey: stagedChain.rootKey, chainKey: nextCk }
         s.send.sentTotal++
         s.sentSinceAnnounce++
@@ -170,13 +169,13 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
         done = true
         seed?.discard()
         for (const b of fresh) memzero(b)
-        if (newKey !== undefined) memzero(newKey.privateKey)
+        if (newKey !== undefined) deleteOwnKey(newKey)
       },
     }
   } catch (e) {
     seed?.discard()
     for (const b of fresh) memzero(b)
-    if (newKey !== undefined) memzero(newKey.privateKey)
+    if (newKey !== undefined) deleteOwnKey(newKey)
     throw e
   }
 }

@@ -10,6 +10,7 @@
  * messages per sender, receive-key versions).
  */
 import type { CipherSuite } from '../crypto/suite.js'
+import { forgetPrivateKey } from '../crypto/index.js'
 import { memzero } from '../crypto/sodium.js'
 import { aadPrefix } from './encoding.js'
 import { hybridError } from './errors.js'
@@ -167,7 +168,10 @@ export function zeroEpochState(s: EpochState): void {
     memzero(k.nonce)
   }
   s.skipped.clear()
-  for (const k of s.ownKeys) memzero(k.privateKey)
+  for (const k of s.ownKeys) {
+    forgetPrivateKey(k.privateKey)
+    memzero(k.privateKey)
+  }
   s.ownKeys = []
   s.buffered = []
   s.sentRekeys = []
