@@ -41,6 +41,10 @@ export interface Incoming {
   reject(): void
 }
 
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
 function epochMismatch(state: GroupState, epoch: bigint): TalosError {
   return new TalosError('MLS_WRONG_EPOCH', `message for epoch ${epoch}, the group is at ${contextOf(state).epoch}`)
 }
@@ -129,6 +133,10 @@ export function checkReceivedProposal(state: GroupState, sender: Sender, p: Prop
       throw new TalosError('MLS_INVALID_PROPOSAL', 'ExternalInit is only valid inside an external Commit')
     case ProposalType.update: {
       if (sender.senderType !== SenderType.member) throw new TalosError('MLS_INVALID_SENDER', 'only a member can propose an Update')
+      const current = state.tree.leaf(sender.leafIndex)
+      if (current !== undefined && bytesEqual(current.encryptionKey, p.update.leafNode.encryptionKey)) {
+        throw new TalosError('MLS_UPDATE_SAME_ENCRYPTION_KEY', 'an Update must change the encryption key')
+      }
       validateLeafNode(p.update.leafNode, {
         suite: state.suite,
         authService: state.config.authService,

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { encode } from '../../../src/codec/tls.js'
 import { isTalosError } from '../../../src/errors.js'
 import { addProposal, MlsGroup, reinitProposal, groupContextExtensionsProposal } from '../../../src/mls/group/index.js'
+import { updateProposal } from '../../../src/mls/group/proposals.js'
+import { externalPskProposal } from '../../../src/mls/group/index.js'
 import { encodeMLSMessage, WireFormat, ExtensionType, ProposalOrRefType, ProposalType, requiredCapabilitiesCodec, type Commit, type Proposal } from '../../../src/mls/wire/index.js'
 import { toHex } from '../../helpers/vectors.js'
 import { forgeCommit, publicMessageOf, resign, retag } from './forge.js'
@@ -77,6 +79,8 @@ describe('rejected messages leave the state byte-identical', () => {
     const kp = await keyPackageFor('did:talos:dup', 1)
     const add = addProposal(kp.message)
     const remove = (leaf: number): Proposal => ({ proposalType: ProposalType.remove, remove: { removed: leaf } })
+    const pskA = externalPskProposal(a!.currentState.suite, new Uint8Array([1]))
+    const ownUpdate = (await updateProposal(a!.currentState)).proposal
     const cases: [Commit, string][] = [
       [{ proposals: byValue(add, add) }, 'MLS_DUPLICATE_ADD'],
       [{ proposals: byValue(remove(7)) }, 'MLS_REMOVE_BLANK_LEAF'],
@@ -86,6 +90,8 @@ describe('rejected messages leave the state byte-identical', () => {
       [{ proposals: byValue({ proposalType: ProposalType.external_init, externalInit: { kemOutput: new Uint8Array(32) } }) }, 'MLS_EXTERNAL_INIT_IN_MEMBER_COMMIT'],
       [{ proposals: byValue(groupContextExtensionsProposal([]), groupContextExtensionsProposal([])) }, 'MLS_MULTIPLE_GROUP_CONTEXT_EXTENSIONS'],
       [{ proposals: byValue(remove(2)) }, 'MLS_MISSING_PATH'],
+      [{ proposals: byValue(pskA, pskA) }, 'MLS_DUPLICATE_PSK'],
+      [{ proposals: byValue(ownUpdate) }, 'MLS_COMMITTER_UPDATE'],
       [{ proposals: [] }, 'MLS_MISSING_PATH'],
       [{ proposals: [{ type: ProposalOrRefType.reference, reference: new Uint8Array(32) }] }, 'MLS_UNKNOWN_PROPOSAL_REF'],
     ]
@@ -141,6 +147,20 @@ describe('rejected messages leave the state byte-identical', () => {
     await c!.processMessage(out.commit)
     expect(() => c!.send(enc.encode('x'))).toThrow(expect.objectContaining({ code: 'MLS_GROUP_INACTIVE' }))
     await expect(c!.commit()).rejects.toMatchObject({ code: 'MLS_GROUP_INACTIVE' })
+  })
+
+  it('an Update that keeps the encryption key is refused at receipt (MLS_UPDATE_SAME_ENCRYPTION_KEY)', async () => {
+    const [a, b] = await makeGroup(2, 1, { handshake: 'public' })
+    const s = b!.currentState
+    const leaf = s.tree.leaf(s.ownLeaf)!
+    const { buildLeafNode } = await import('../../../src/mls/keys/index.js')
+    const same = buildLeafNode(s.suite, s.signaturePriv, leaf, { leafNodeSource: 2 }, { groupId: b!.groupId, leafIndex: s.ownLeaf })
+    // Build the message without b's own receipt check, as a hostile b would.
+    const { signContent } = await import('../../../src/mls/framing/authentication.js')
+    const { protectPublicMessage } = await import('../../../src/mls/framing/public-message.js')
+    const ac = signContent(s.epoch.framing, WireFormat.mls_public_message, { sender: { senderType: 1, leafIndex: s.ownLeaf }, contentType: 2, proposal: { proposalType: ProposalType.update, update: { leafNode: same } } }, s.signaturePriv)
+    const msg = encodeMLSMessage({ version: 1, wireFormat: WireFormat.mls_public_message, publicMessage: protectPublicMessage(s.epoch.framing, ac, s.epoch.keys.membershipKey) })
+    await expectRejected(a!, msg, 'MLS_UPDATE_SAME_ENCRYPTION_KEY')
   })
 
   it('application data is refused while proposals are pending (§12.4)', async () => {
