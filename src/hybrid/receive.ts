@@ -41,8 +41,8 @@ export type StagedReceive =
     }
   | { readonly kind: 'buffered'; readonly request: HybridRekeyMissing; apply(): void; discard(): void }
 
+/** What a receive derived, zeroed as a whole if the message is rejected. */
 interface Derived {
-  chain: Chain | undefined
   seed: StagedSeed | undefined
   skipped: { n: number; key: Uint8Array; nonce: Uint8Array }[]
   fresh: Uint8Array[]
@@ -164,7 +164,7 @@ export async function stageReceive(
     context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
   }
 
-  const d: Derived = { chain: existing, seed: undefined, skipped: [], fresh: [] }
+  const d: Derived = { seed: undefined, skipped: [], fresh: [] }
   try {
     let r: Uint8Array | undefined
     if (entry !== undefined && context !== undefined) {
