@@ -12,6 +12,8 @@
  *    implementation committed by the other).
  *  - Pre-shared keys: external and resumption PSK commits by each
  *    implementation, processed by the other.
+ *  - GroupContextExtensions (required_capabilities) set and replaced by ours and
+ *    applied by ts-mls members, with joiners of both in between.
  *  - Delivery order: reversed within an epoch, a late message after the next
  *    epoch, replays refused; authenticated_data both ways.
  *  - External Commit: ours joins a ts-mls group from a ts-mls GroupInfo.
@@ -26,7 +28,12 @@
  * `opaque HPKEPublicKey<V>`; and a removed ts-mls member fails on a Commit
  * that removes it and also adds someone (ts-mls on both sides too). A fourth,
  * ts-mls's processMessage ignoring the PskIndex for PrivateMessages, is
- * avoided by the driver and pinned in ts-mls-driver.test.ts.
+ * avoided by the driver and pinned in ts-mls-driver.test.ts. Then ts-mls's
+ * GroupContextExtensions handling: a GCE-only Commit has no path (RFC 9420
+ * requires one); with a path its secrets are encrypted under the old
+ * extensions; and a GCE with an empty list is treated as no change. Ours
+ * refuses those Commits with typed errors (pinned); ours' GCE Commits with a
+ * non-empty list are applied by ts-mls.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -36,6 +43,7 @@ import {
   generateKeyPackage,
   keyPackageMessage,
   externalPskProposal,
+  groupContextExtensionsProposal,
   MemoryPskStore,
   MlsGroup,
   removeProposal,
@@ -512,6 +520,63 @@ for (const suite of [1, 3]) {
       await deliverCommit(ts, (await ts.ts.commitResumptionPsk(ts.epoch())).commit, members)
       await expectAgreement(members, 'after ts-mls committed a resumption PSK')
       for (const m of members) await broadcast(m, members)
+    })
+  })
+
+  describe(`interop with ts-mls, suite ${suite}: GroupContextExtensions`, () => {
+    it('GroupContextExtensions (required_capabilities) from ours applied by ts-mls, joiners of both get it; the ts-mls GCE commits refused', async () => {
+      const members = await mixedGroup(suite, 'private', 'ours')
+      const ours = members.find((m) => m.impl === 'ours') as Member & { group: MlsGroup }
+      const ts = members.find((m) => m.impl === 'ts-mls') as Member & { ts: TsMlsMember }
+      // RequiredCapabilities { extension_types<V> = [], proposal_types<V> = [], credential_types<V> = [basic] }
+      const requiredBasic = Uint8Array.from([0x00, 0x00, 0x02, 0x00, 0x01])
+      const c = await ours.group.commit({ proposals: [groupContextExtensionsProposal([{ extensionType: 3, extensionData: requiredBasic }])] })
+      ours.group.mergePendingCommit()
+      await deliverCommit(ours, c.commit, members)
+      await expectAgreement(members, 'after ours committed GroupContextExtensions')
+      expect(ts.ts.state.groupContext.extensions.map((e) => e.extensionType)).toEqual(['required_capabilities'])
+      // joiners of both implementations take the extension from the Welcome's GroupContext
+      const joiners = [await oursJoiner(suite, 'erin', 'private'), await tsJoiner(suite, 'frank', 'private')]
+      const added = await ts.add(joiners.map((j) => j.keyPackage))
+      await deliverCommit(ts, added.commit, members)
+      for (const j of joiners) members.push(await j.join(added.welcome!))
+      await expectAgreement(members, 'after joins under required_capabilities')
+      // ts-mls 1.6.4 commits a GroupContextExtensions proposal alone without a path, where RFC 9420
+      // §12.4 (and the Proposal Types registry, "Path Required: Y") requires one: ours refuses it,
+      // typed, and stays where it was. (Made on a fork so the ts-mls member does not move on.)
+      const clear = { proposalType: 'group_context_extensions' as const, groupContextExtensions: { extensions: [] } }
+      const pathless = await ts.ts.fork().commit([clear])
+      await expect(ours.group.processMessage(pathless.commit)).rejects.toMatchObject({ code: 'MLS_MISSING_PATH' })
+      await expectAgreement(members, 'after ours refused a pathless GroupContextExtensions commit')
+      // With a Remove beside it ts-mls adds a path, but encrypts the path secrets under a provisional
+      // GroupContext that keeps the old extensions (RFC 9420 §12.4.1: the new ones). Its own members
+      // decrypt under the new ones when the list is non-empty (so they fail too), and treat an empty
+      // list as "no change" (so a clear goes through there, as a no-op). Pinned; ours refuses both, typed.
+      const frank = members.find((m) => m.name === 'frank')!
+      const otherTs = members.find((m) => m.impl === 'ts-mls' && m !== ts && m !== frank) as Member & { ts: TsMlsMember }
+      const removeFrank = { proposalType: 'remove' as const, remove: { removed: frank.leaf() } }
+      const requiredNone = Uint8Array.from([0x00, 0x00, 0x00])
+      const replace = { proposalType: 'group_context_extensions' as const, groupContextExtensions: { extensions: [{ extensionType: 'required_capabilities' as const, extensionData: requiredNone }] } }
+      const replaced = await ts.ts.fork().commit([replace, removeFrank])
+      await expect(ours.group.processMessage(replaced.commit)).rejects.toMatchObject({ code: 'MLS_PATH_DECRYPT_FAILED' })
+      await expect(otherTs.ts.fork().receive(replaced.commit)).rejects.toThrow()
+      const cleared = await ts.ts.fork().commit([clear, removeFrank])
+      await expect(ours.group.processMessage(cleared.commit)).rejects.toMatchObject({ code: 'MLS_PATH_DECRYPT_FAILED' })
+      const tsView = otherTs.ts.fork()
+      await tsView.receive(cleared.commit)
+      expect(tsView.state.groupContext.extensions.map((e) => e.extensionType)).toEqual(['required_capabilities']) // the clear was dropped
+      await expectAgreement(members, 'after the ts-mls GroupContextExtensions commits were refused')
+      // ours replaces the extensions (a non-empty list, which ts-mls applies) and removes frank
+      const c2 = await ours.group.commit({
+        proposals: [groupContextExtensionsProposal([{ extensionType: 3, extensionData: requiredNone }])],
+        remove: [frank.leaf()],
+      })
+      ours.group.mergePendingCommit()
+      await deliverCommit(ours, c2.commit, members)
+      expect(frank.active()).toBe(false)
+      await expectAgreement(members, 'after ours replaced the GroupContextExtensions')
+      expect(Buffer.from(ts.ts.state.groupContext.extensions[0]!.extensionData).equals(Buffer.from(requiredNone))).toBe(true)
+      for (const m of members) if (m.active()) await broadcast(m, members)
     })
   })
 
