@@ -72,6 +72,7 @@ import { Checkpoint } from './checkpoint.js'
 import { Group, MAX_NAME_BYTES, checkDid, type CapabilityPolicy, type GroupCapability, type GroupDeps, type RejectedEntry } from './group.js'
 import { HybridEngine } from './protocols/hybrid.js'
 import { SenderKeysEngine, type SenderKeysDeps, type SkTicket } from './protocols/sender-keys.js'
+import { CoordinatorEngine } from './protocols/coordinator.js'
 import { ClientPreKeys, PREKEY_BUNDLE_KIND } from './prekeys.js'
 import { decodePreKeyBundle, encodePreKeyBundle, type PreKeyBundle } from '../ratchet/prekeys.js'
 import { randomBytes } from '../crypto/sodium.js'
@@ -102,7 +103,7 @@ export interface CreateGroupOptions {
 }
 
 /** The protocols createGroup accepts (GROUP_PROTOCOLS names all four). */
-export const SUPPORTED_PROTOCOLS: readonly GroupProtocol[] = ['mls', 'hybrid', 'sender-keys']
+export const SUPPORTED_PROTOCOLS: readonly GroupProtocol[] = ['mls', 'hybrid', 'sender-keys', 'coordinator']
 export const KEY_PACKAGE_KIND = 'mls-keypackage'
 export const IDENTITY_KIND = 'identity'
 /** Members named in one createGroup. */
@@ -115,6 +116,7 @@ const WIRE_PROTOCOL = new Map<Protocol, GroupProtocol>([
   [Protocol.MLS, 'mls'],
   [Protocol.HYBRID, 'hybrid'],
   [Protocol.SENDER_KEYS, 'sender-keys'],
+  [Protocol.COORDINATOR, 'coordinator'],
 ])
 
 interface HeldKeyPackage {
@@ -299,7 +301,7 @@ export class Client {
   /** What adding `did` to a `protocol` group takes from the directory, verified. */
   private async claim(did: string, protocol: GroupProtocol): Promise<AddTicket> {
     checkDid(did)
-    if (protocol !== 'sender-keys') return { did, material: await this.claimKeyPackage(did) }
+    if (protocol === 'mls' || protocol === 'hybrid') return { did, material: await this.claimKeyPackage(did) }
     const claimed = await this.delivery.directory.claim(did, PREKEY_BUNDLE_KIND)
     if (claimed === undefined) throw new TalosError('GROUP_UNKNOWN_DID', `${did} has published no prekey bundle`)
     let bundle: PreKeyBundle
@@ -363,6 +365,8 @@ export class Client {
     let engine: ProtocolEngine
     if (protocol === 'sender-keys') {
       engine = SenderKeysEngine.create(this.skDeps(), randomBytes(16))
+    } else if (protocol === 'coordinator') {
+      engine = CoordinatorEngine.create(this.skDeps(), randomBytes(16))
     } else {
       const mls = await MlsEngine.createGroup({
         ...this.engineOptions(),
@@ -427,7 +431,9 @@ export class Client {
       const engine =
         protocol === 'sender-keys'
           ? SenderKeysEngine.restore(this.skDeps(), state)
-          : protocol === 'hybrid'
+          : protocol === 'coordinator'
+            ? CoordinatorEngine.restore(this.skDeps(), state)
+            : protocol === 'hybrid'
             ? HybridEngine.restore(state, this.engineOptions())
             : MlsEngine.restore(state, this.engineOptions())
       const caps = new Map(r.capabilities.filter((c) => c.grant !== undefined).map((c) => [toHex(grantHash(c.grant!)), c]))
@@ -535,13 +541,15 @@ export class Client {
     if (!isDid(inv.inviter)) throw new TalosError('GROUP_MALFORMED_INVITE', 'inviter is not a DID')
     const id = toHex(inv.groupId)
     if (this.groupsById.has(id) || (await this.store.get(this.groupKey(inv.groupId))) !== undefined) return
-    if (protocol === 'sender-keys') {
-      const { engine, replies } = await SenderKeysEngine.join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
-      const group = await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, (g) =>
-        this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did })).then(() => undefined),
-      )
+    if (protocol === 'sender-keys' || protocol === 'coordinator') {
+      const join = protocol === 'sender-keys' ? SenderKeysEngine.join : CoordinatorEngine.join
+      const { engine, replies } = await join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
+      // Our first protocol messages go out before the application can send anything in the group.
+      await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, async (g) => {
+        await this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did }))
+        await g.publishReplies(replies)
+      })
       await this.flushPreKeys()
-      await group.publishReplies(replies)
       return
     }
     let welcome

@@ -1409,3 +1409,191 @@ export const SkState: $rt.MessageType<SkState> = {
     return m
   },
 }
+
+/** The envelope payload of a coordinator group message entry. */
+export interface CoPayload {
+  body?: { case: 'submit'; value: Uint8Array } | { case: 'relay'; value: SkDistribution } | { case: 'leave'; value: SkLeave } | undefined
+}
+
+export const CoPayload: $rt.MessageType<CoPayload> = {
+  typeName: 'talos.v1.CoPayload',
+  create(init?: Partial<CoPayload>): CoPayload {
+    return {
+      body: init?.body,
+    }
+  },
+  encodeTo(m: CoPayload, w: $rt.ProtoWriter): void {
+    {
+      const o = m.body
+      if (o !== undefined) {
+        switch (o.case) {
+          case 'submit': { w.uint32(10); w.bytes($rt.bytes(o.value, 'talos.v1.CoPayload.submit')) } break
+          case 'relay': { w.uint32(18).fork(); SkDistribution.encodeTo(o.value, w); w.ldelim() } break
+          case 'leave': { w.uint32(26).fork(); SkLeave.encodeTo(o.value, w); w.ldelim() } break
+          default: $rt.badCase('talos.v1.CoPayload.body', (o as { case: unknown }).case)
+        }
+      }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): CoPayload {
+    const m = CoPayload.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.CoPayload.submit')
+          m.body = { case: 'submit', value: $rt.readBytes(r) }
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.CoPayload.relay')
+          m.body = { case: 'relay', value: $rt.readMessage(r, SkDistribution, depth) }
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.CoPayload.leave')
+          m.body = { case: 'leave', value: $rt.readMessage(r, SkLeave, depth) }
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** Deliveries the hub holds for a member that has not connected yet. */
+export interface CoQueued {
+  member: string
+  deliveries: Uint8Array[]
+}
+
+export const CoQueued: $rt.MessageType<CoQueued> = {
+  typeName: 'talos.v1.CoQueued',
+  create(init?: Partial<CoQueued>): CoQueued {
+    return {
+      member: init?.member ?? '',
+      deliveries: init?.deliveries ?? [],
+    }
+  },
+  encodeTo(m: CoQueued, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.member, 'talos.v1.CoQueued.member')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    for (const v of m.deliveries) { w.uint32(18); w.bytes($rt.bytes(v, 'talos.v1.CoQueued.deliveries')) }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): CoQueued {
+    const m = CoQueued.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.CoQueued.member')
+          m.member = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 2, 'talos.v1.CoQueued.deliveries')
+          m.deliveries.push($rt.readBytes(r))
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/** One member's coordinator state of one group (the engine part of its GroupRecord). */
+export interface CoState {
+  groupId: Uint8Array
+  epoch: bigint
+  /** Members in join order; the first is the hub. */
+  members: SkMember[]
+  sessions: SkSession[]
+  /** Hub: last sequence number relayed. Member: last sequence number received. */
+  seq: bigint
+  /** Hub: members whose join message arrived. */
+  connected: string[]
+  queued: CoQueued[]
+  active: boolean
+}
+
+export const CoState: $rt.MessageType<CoState> = {
+  typeName: 'talos.v1.CoState',
+  create(init?: Partial<CoState>): CoState {
+    return {
+      groupId: init?.groupId ?? $rt.EMPTY_BYTES,
+      epoch: init?.epoch ?? 0n,
+      members: init?.members ?? [],
+      sessions: init?.sessions ?? [],
+      seq: init?.seq ?? 0n,
+      connected: init?.connected ?? [],
+      queued: init?.queued ?? [],
+      active: init?.active ?? false,
+    }
+  },
+  encodeTo(m: CoState, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.bytes(m.groupId, 'talos.v1.CoState.group_id')
+      if (!(v.length === 0)) { w.uint32(10); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.epoch, 'talos.v1.CoState.epoch')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+    for (const v of m.members) { w.uint32(26).fork(); SkMember.encodeTo(v, w); w.ldelim() }
+    for (const v of m.sessions) { w.uint32(34).fork(); SkSession.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.u64(m.seq, 'talos.v1.CoState.seq')
+      if (!(v === 0n)) { w.uint32(40); $rt.writeVarint64(w, v) }
+    }
+    for (const v of m.connected) { w.uint32(50); w.string($rt.str(v, 'talos.v1.CoState.connected')) }
+    for (const v of m.queued) { w.uint32(58).fork(); CoQueued.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.bool(m.active, 'talos.v1.CoState.active')
+      if (!(v === false)) { w.uint32(64); w.bool(v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): CoState {
+    const m = CoState.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.CoState.group_id')
+          m.groupId = $rt.readBytes(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.CoState.epoch')
+          m.epoch = $rt.readUint64(r)
+          break
+        case 3:
+          $rt.wire(tag, 2, 'talos.v1.CoState.members')
+          m.members.push($rt.readMessage(r, SkMember, depth))
+          break
+        case 4:
+          $rt.wire(tag, 2, 'talos.v1.CoState.sessions')
+          m.sessions.push($rt.readMessage(r, SkSession, depth))
+          break
+        case 5:
+          $rt.wire(tag, 0, 'talos.v1.CoState.seq')
+          m.seq = $rt.readUint64(r)
+          break
+        case 6:
+          $rt.wire(tag, 2, 'talos.v1.CoState.connected')
+          m.connected.push($rt.readString(r))
+          break
+        case 7:
+          $rt.wire(tag, 2, 'talos.v1.CoState.queued')
+          m.queued.push($rt.readMessage(r, CoQueued, depth))
+          break
+        case 8:
+          $rt.wire(tag, 0, 'talos.v1.CoState.active')
+          m.active = r.bool()
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}

@@ -60,7 +60,7 @@ describe('bad input at the Client/Group API', () => {
     await closeAll(Object.values(a))
   })
 
-  for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
+  for (const protocol of ['mls', 'hybrid', 'sender-keys', 'coordinator'] as const) {
     it(`${protocol}: malformed entries from the delivery service are rejected with a typed error, state unchanged, the log goes on`, async () => {
       const delivery = new MemoryDelivery()
       const { agents: a } = await agents(['alice', 'bob'], delivery)
@@ -70,11 +70,11 @@ describe('bad input at the Client/Group API', () => {
       gb.on('rejected', (r) => rejected.push(r))
       const before = { epoch: gb.epoch, auth: gb.epochAuthenticator() }
       const env = (over: Partial<Envelope>) =>
-        encodeProto(Envelope, Envelope.create({ protocol: { mls: Protocol.MLS, hybrid: Protocol.HYBRID, 'sender-keys': Protocol.SENDER_KEYS }[protocol], groupId: g.idBytes, senderDid: did('alice'), payload: enc('junk'), ...over }))
+        encodeProto(Envelope, Envelope.create({ protocol: { mls: Protocol.MLS, hybrid: Protocol.HYBRID, 'sender-keys': Protocol.SENDER_KEYS, coordinator: Protocol.COORDINATOR }[protocol], groupId: g.idBytes, senderDid: did('alice'), payload: enc('junk'), ...over }))
       const hostile: [Uint8Array, 'message' | 'commit'][] = [
         [new Uint8Array([0xff, 0xff, 0xff]), 'message'],
         [env({ groupId: new Uint8Array(16) }), 'message'],
-        [env({ protocol: Protocol.COORDINATOR }), 'message'],
+        [env({ protocol: protocol === 'mls' ? Protocol.HYBRID : Protocol.MLS }), 'message'],
         [env({ senderDid: 'not a did' }), 'message'],
         [env({}), 'message'],
         [env({ payload: new Uint8Array(0) }), 'message'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { agents, closeAll, dec, did, enc, take } from './helpers.js'
 
-for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
+for (const protocol of ['mls', 'hybrid', 'sender-keys', 'coordinator'] as const) {
   describe(`Client/Group over MemoryDelivery: ${protocol}`, () => {
     it('creates a group, exchanges messages, adds and removes members, all agree on the epoch', async () => {
       const { agents: a } = await agents(['alice', 'bob', 'carol', 'dave'])
@@ -28,7 +28,13 @@ for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
       await gd.send(enc('dave here'))
       for (const x of [g, gb, gc]) expect(dec((await take(x, 1))[0]!.plaintext)).toBe('dave here')
 
-      await gb.removeMember(did('carol'))
+      if (protocol === 'coordinator') {
+        // Only the hub (the creator) changes a coordinator group's membership.
+        await expect(gb.removeMember(did('carol'))).rejects.toMatchObject({ code: 'GROUP_NOT_COORDINATOR' })
+        await g.removeMember(did('carol'))
+      } else {
+        await gb.removeMember(did('carol'))
+      }
       await g.sync()
       await gd.sync()
       for (const x of [g, gb, gd]) {

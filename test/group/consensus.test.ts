@@ -30,7 +30,7 @@ async function setup(protocol: GroupProtocol) {
   return { a, g, gb, gc }
 }
 
-for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
+for (const protocol of ['mls', 'hybrid', 'sender-keys', 'coordinator'] as const) {
   describe(`capabilities with consensus (${protocol})`, () => {
     it('becomes valid once every member approved; every member and an outsider verify it the same', async () => {
       const { a, g, gb, gc } = await setup(protocol)

@@ -15,7 +15,7 @@ import { agents, closeAll, dec, did, enc, take } from './helpers.js'
 import { crashBeforeAck, failingStore } from './wrappers.js'
 import { token } from '../../src/group/util.js'
 
-for (const protocol of ['mls', 'hybrid', 'sender-keys'] as const) {
+for (const protocol of ['mls', 'hybrid', 'sender-keys', 'coordinator'] as const) {
   describe(`restart and crash recovery (${protocol})`, () => {
     it('a client restarted from a FileStore continues: unread messages are there once, sending works', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'talos-group-'))

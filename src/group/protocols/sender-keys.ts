@@ -70,12 +70,12 @@ function malformed(what: string): TalosError {
   return new TalosError('GROUP_MALFORMED_ENVELOPE', what)
 }
 
-function writeMembers(w: Writer, list: readonly SkMember[]): void {
+export function writeMembers(w: Writer, list: readonly SkMember[]): void {
   w.u32(list.length)
   for (const m of list) w.opaque(new TextEncoder().encode(m.did)).opaque(m.identityKey)
 }
 
-function commitTbs(c: SkCommit): Uint8Array {
+export function commitTbs(c: SkCommit): Uint8Array {
   const w = new Writer(256).opaque(new TextEncoder().encode(LABEL_COMMIT)).opaque(c.groupId).u64(c.epoch)
   w.opaque(new TextEncoder().encode(c.committer))
   writeMembers(w, c.added)
@@ -84,14 +84,14 @@ function commitTbs(c: SkCommit): Uint8Array {
   return w.finish()
 }
 
-function inviteTbs(i: SkInvite): Uint8Array {
+export function inviteTbs(i: SkInvite): Uint8Array {
   const w = new Writer(256).opaque(new TextEncoder().encode(LABEL_INVITE)).opaque(i.groupId).u64(i.epoch)
   w.opaque(new TextEncoder().encode(i.inviter))
   writeMembers(w, i.members)
   return w.finish()
 }
 
-function leaveTbs(l: { groupId: Uint8Array; epoch: bigint; did: string }): Uint8Array {
+export function leaveTbs(l: { groupId: Uint8Array; epoch: bigint; did: string }): Uint8Array {
   return new Writer(128)
     .opaque(new TextEncoder().encode(LABEL_LEAVE))
     .opaque(l.groupId)
@@ -100,7 +100,7 @@ function leaveTbs(l: { groupId: Uint8Array; epoch: bigint; did: string }): Uint8
     .finish()
 }
 
-function checkMembers(list: readonly SkMember[]): void {
+export function checkMembers(list: readonly SkMember[]): void {
   if (list.length > MAX_SK_MEMBERS) throw malformed('too many members')
   const seen = new Set<string>()
   for (const m of list) {
@@ -432,6 +432,6 @@ export class SenderKeysEngine implements ProtocolEngine {
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
+export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
