@@ -33,7 +33,7 @@
  * requires one); with a path its secrets are encrypted under the old
  * extensions; and a GCE with an empty list is treated as no change. Ours
  * refuses those Commits with typed errors (pinned); ours' GCE Commits with a
- * non-empty list are applied by ts-mls.
+ * non-empty list are applied by ts-mls, ours' clearing one is not (pinned).
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -566,6 +566,11 @@ for (const suite of [1, 3]) {
       await tsView.receive(cleared.commit)
       expect(tsView.state.groupContext.extensions.map((e) => e.extensionType)).toEqual(['required_capabilities']) // the clear was dropped
       await expectAgreement(members, 'after the ts-mls GroupContextExtensions commits were refused')
+      // the other way round, the same ts-mls rule makes ours' clearing Commit (GCE with an empty list,
+      // path secrets under the new, empty extensions) undecryptable for ts-mls members: pinned, discarded
+      const oursClear = await ours.group.commit({ proposals: [groupContextExtensionsProposal([])] })
+      ours.group.discardPendingCommit()
+      await expect(otherTs.ts.fork().receive(oursClear.commit)).rejects.toThrow()
       // ours replaces the extensions (a non-empty list, which ts-mls applies) and removes frank
       const c2 = await ours.group.commit({
         proposals: [groupContextExtensionsProposal([{ extensionType: 3, extensionData: requiredNone }])],
