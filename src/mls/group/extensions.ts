@@ -20,16 +20,10 @@ import {
 } from '../wire/group-info.js'
 import { decodeRatchetTree, type RatchetTree } from '../wire/ratchet-tree.js'
 import { supportsExtension } from '../keys/capabilities.js'
+import { checkDistinctExtensionTypes } from '../keys/leaf-node.js'
 
-export function checkUniqueExtensions(list: readonly Extension[], where: string): void {
-  const seen = new Set<number>()
-  for (const e of list) {
-    if (seen.has(e.extensionType)) {
-      throw new TalosError('MLS_DUPLICATE_EXTENSION', `${where} lists extension ${e.extensionType} twice`)
-    }
-    seen.add(e.extensionType)
-  }
-}
+/** §13.4 (shared with the leaf and KeyPackage checks of src/mls/keys). */
+export const checkUniqueExtensions = checkDistinctExtensionTypes
 
 export function findExtension(list: readonly Extension[], type: number): Extension | undefined {
   return list.find((e) => e.extensionType === type)

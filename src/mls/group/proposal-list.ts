@@ -25,7 +25,9 @@ import {
   type ReInit,
 } from '../wire/proposal.js'
 import type { PreSharedKeyID, ResumptionPSKUsage } from '../wire/psk.js'
-import { checkPskProposal, samePskId } from './psk.js'
+import { checkPskProposal } from './psk.js'
+import { encode } from '../../codec/tls.js'
+import { preSharedKeyIdCodec } from '../wire/psk.js'
 
 /** A proposal as committed: the proposal and who proposed it. */
 export interface CommittedProposal {
@@ -62,6 +64,9 @@ export interface ProposalListContext {
 
 export type Committer = { kind: 'member'; leaf: number } | { kind: 'external' }
 
+/** Upper bound on proposals in one Commit: the §12.2 checks stay linear, and a peer cannot make us loop. */
+export const MAX_COMMIT_PROPOSALS = 4096
+
 const PATH_FREE: ReadonlySet<number> = new Set([ProposalType.add, ProposalType.psk, ProposalType.reinit])
 
 function fail(code: `MLS_${string}`, message: string): never {
@@ -78,6 +83,9 @@ export function validateProposalList(
   committer: Committer,
   proposals: readonly CommittedProposal[],
 ): SortedProposals {
+  if (proposals.length > MAX_COMMIT_PROPOSALS) {
+    fail('MLS_TOO_MANY_PROPOSALS', `a Commit may cover at most ${MAX_COMMIT_PROPOSALS} proposals`)
+  }
   if (committer.kind === 'external') checkExternalCommitShape(proposals)
   let gce: GroupContextExtensions | undefined
   let externalInit: ExternalInit | undefined
@@ -87,6 +95,7 @@ export function validateProposalList(
   const adds: { keyPackage: KeyPackage; sender: Sender }[] = []
   const psks: PreSharedKeyID[] = []
   const touched = new Set<number>()
+  const pskIds = new Set<string>()
   let pathRequired = proposals.length === 0
 
   for (const { proposal: p, sender } of proposals) {
@@ -127,7 +136,12 @@ export function validateProposalList(
       }
       case ProposalType.psk:
         checkPskProposal(ctx.suite, p.psk.psk, ctx.resumptionUsage)
-        if (psks.some((q) => samePskId(q, p.psk.psk))) fail('MLS_DUPLICATE_PSK', 'the same PreSharedKeyID is proposed twice')
+        {
+          // The canonical encoding identifies a PreSharedKeyID: one Set lookup instead of pairwise compares.
+          const id = Buffer.from(encode(preSharedKeyIdCodec, p.psk.psk)).toString('hex')
+          if (pskIds.has(id)) fail('MLS_DUPLICATE_PSK', 'the same PreSharedKeyID is proposed twice')
+          pskIds.add(id)
+        }
         psks.push(p.psk.psk)
         break
       case ProposalType.reinit:

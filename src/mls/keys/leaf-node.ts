@@ -112,12 +112,10 @@ export function validateLeafNode(leaf: LeafNode, check: LeafNodeCheck): void {
 
 /** §13.4: a list of extensions never holds two of one type (MLS_DUPLICATE_EXTENSION). */
 export function checkDistinctExtensionTypes(list: readonly Extension[], where: string): void {
-  for (let i = 1; i < list.length; i++) {
-    for (let j = 0; j < i; j++) {
-      if (list[i]!.extensionType === list[j]!.extensionType) {
-        throw new TalosError('MLS_DUPLICATE_EXTENSION', `${where} lists extension ${list[i]!.extensionType} twice`)
-      }
-    }
+  const seen = new Set<number>()
+  for (const e of list) {
+    if (seen.has(e.extensionType)) throw new TalosError('MLS_DUPLICATE_EXTENSION', `${where} lists extension ${e.extensionType} twice`)
+    seen.add(e.extensionType)
   }
 }
 
