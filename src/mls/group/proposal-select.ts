@@ -9,11 +9,14 @@
  *   - Adds of a client already added in the list, or already a member, are
  *     left out; repeated PreSharedKeyIDs count once;
  *   - of several GroupContextExtensions the most recent wins;
- *   - a ReInit is left out when anything else is pending (it can be resent).
+ *   - a ReInit is left out when anything else is pending (it can be resent);
+ *   - an Add whose KeyPackage lifetime no longer contains the current time.
  * Proposals for leaves that are no longer members are dropped. The result is
  * then validated like any Commit (proposal-list.ts).
  */
+import { nowSeconds } from '../keys/leaf-node.js'
 import { SenderType } from '../wire/framing.js'
+import { LeafNodeSource } from '../wire/leaf-node.js'
 import { ProposalType } from '../wire/proposal.js'
 import type { CachedProposal } from './proposal-cache.js'
 import { samePskId } from './psk.js'
@@ -23,6 +26,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 export function selectPending(state: GroupState, cached: readonly CachedProposal[]): CachedProposal[] {
   const tree = state.tree
+  const now = nowSeconds()
   const isMember = (leaf: number) => leaf < tree.leafCount && tree.leaf(leaf) !== undefined
   const removed = new Set<number>()
   const lastUpdate = new Map<number, CachedProposal>()
@@ -53,6 +57,9 @@ export function selectPending(state: GroupState, cached: readonly CachedProposal
         break
       }
       case ProposalType.add: {
+        // An Add whose KeyPackage expired since it was proposed cannot be committed by us (§7.3 MUST).
+        const leaf = p.add.keyPackage.leafNode
+        if (leaf.leafNodeSource === LeafNodeSource.key_package && (now < leaf.lifetime.notBefore || now > leaf.lifetime.notAfter)) break
         const k = hex(p.add.keyPackage.leafNode.signatureKey)
         const existing = tree.findSignatureKey(p.add.keyPackage.leafNode.signatureKey)
         if (addKeys.has(k) || (existing !== undefined && !removed.has(existing))) break
