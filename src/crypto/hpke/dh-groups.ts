@@ -7,7 +7,7 @@
  * the top of hpke.ts (OpenSSL's native X25519 is ~3x faster than libsodium's
  * WASM scalar multiplication here, and HPKE is all DH).
  */
-import { diffieHellman, type KeyObject } from 'node:crypto'
+import { diffieHellman, randomFillSync, type KeyObject } from 'node:crypto'
 import { TalosError } from '../../errors.js'
 import type { HashName } from '../sodium.js'
 import {
@@ -15,7 +15,6 @@ import {
   ecPrivateKey,
   ecPublicKey,
   ecScalarInRange,
-  okpGenerate,
   okpPrivateKey,
   okpPublicKey,
   type NistCurve,
@@ -75,9 +74,13 @@ function montgomery(crv: 'X25519' | 'X448'): DhGroup<KeyObject, KeyObject> {
     Nsk: x25519 ? 32 : 56,
     bitmask: null,
     isValidScalar: (sk) => sk.length === (x25519 ? 32 : 56),
+    // Every Nsk-byte string is a valid X25519/X448 private key (RFC 7748 §5 clamps it), so a fresh key is
+    // imported from random bytes: as fast as generateKeyPairSync + JWK export, and without that pair's
+    // Node 20 deadlock (see ../dh.ts).
     generate: () => {
-      const kp = okpGenerate(crv)
-      return { privateKey: kp.privateKey, publicKey: kp.publicKey, handle: kp.key }
+      const privateKey = randomFillSync(new Uint8Array(x25519 ? 32 : 56))
+      const p = okpPrivateKey(crv, privateKey)
+      return { privateKey, publicKey: p.publicKey, handle: p.key }
     },
     importPrivate: (sk) => {
       const p = okpPrivateKey(crv, sk)
