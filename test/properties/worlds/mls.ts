@@ -1,0 +1,272 @@
+/**
+ * MLS and hybrid worlds over real MlsGroups (src/mls, suite 0x0003), the
+ * hybrid one through the MLS adapter the group layer uses
+ * (src/group/hybrid-adapter.ts mlsHybridView): a HybridMessage travels as the
+ * application_data of an MLS PrivateMessage, with the sender leaf and epoch of
+ * the authenticated outer layer (HYBRID.md §2).
+ *
+ * Members m0..m(n-1) sit at leaves 0..n-1: m0 creates the group, one Commit
+ * adds the others, who join from the Welcome.
+ *   snapshot(X)  X's serialized MLS state (and hybrid state)
+ *   commit(X)    X commits an empty Commit with a path; everyone processes it
+ *                (and enters the new epoch's hybrid state)
+ *   rekey(X)     hybrid only: another member's message reaches X, then X sends;
+ *                the ping-pong rule (§6) makes that send a DATA_REKEY
+ *   remove(X)    a Commit removing X's leaf
+ * Attacker: the clone (MlsGroup.deserialize, HybridSession.restore over the
+ * clone's view) fed every later record; an MLS member's state opens its own
+ * later messages too (the secret tree holds its own ratchet). For the hybrid
+ * inner layer of X's own messages, and for FS, the key scan tries every
+ * Nh-byte bytes field of the hybrid state as a chain key CK[k, c] run forward
+ * to the message's n, with the message's real AAD and reuse guard.
+ */
+import { getCipherSuite } from '../../../src/crypto/index.js'
+import { mlsHybridView } from '../../../src/group/hybrid-adapter.js'
+import {
+  HybridSession,
+  applyReuseGuard,
+  decodeFrame,
+  encodeAad,
+  encodeRekeyBlob,
+  messageKey,
+  nextChainKey,
+  rekeyHash,
+  type RekeyMode,
+} from '../../../src/hybrid/index.js'
+import { HybridMessageType } from '../../../src/proto/hybrid.js'
+import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup } from '../../../src/mls/index.js'
+import { attempt, dec, enc, type Rec, type Snap, type World } from '../world.js'
+
+export const SUITE = 3
+const suite = getCipherSuite(SUITE)
+
+interface Member {
+  mls: MlsGroup
+  hyb: HybridSession | undefined
+}
+
+interface MlsSnapData {
+  readonly mls: Uint8Array
+  readonly hyb: Uint8Array | undefined
+}
+
+export function welcomeOf(bytes: Uint8Array) {
+  const m = decodeMLSMessage(bytes) as { welcome?: unknown }
+  if (m.welcome === undefined) throw new Error('not a Welcome')
+  return m.welcome as Parameters<typeof MlsGroup.join>[0]['welcome']
+}
+
+export async function newKeyPackage(name: string) {
+  const bundle = await generateKeyPackage({ cipherSuite: SUITE, credential: basicCredential(`did:talos:${name}`) })
+  return { bundle, message: keyPackageMessage(bundle.keyPackage) }
+}
+
+export async function joinFrom(welcome: ReturnType<typeof welcomeOf>, kp: Awaited<ReturnType<typeof newKeyPackage>>): Promise<MlsGroup> {
+  return MlsGroup.join({ welcome, keyPackage: { value: kp.bundle.keyPackage, bytes: kp.bundle.bytes }, secrets: kp.bundle })
+}
+
+/** The inner frame's plaintext under chain key CK[k, c] run forward, for every Nh-byte bytes field of `state`. */
+export function hybridScan(state: Uint8Array, frame: Uint8Array, groupId: Uint8Array, epoch: bigint, senderLeaf: number): Uint8Array | undefined {
+  let m
+  try {
+    const f = decodeFrame(frame, 1 << 20)
+    if (f.kind !== 'message') return undefined
+    m = f.message
+  } catch {
+    return undefined
+  }
+  const aad = encodeAad({
+    groupId,
+    epoch,
+    senderLeaf,
+    version: 1,
+    type: m.type,
+    step: m.step,
+    n: m.n,
+    pn: m.pn,
+    reuseGuard: m.reuseGuard,
+    rekeyHash: rekeyHash(suite, encodeRekeyBlob(m.rekey, m.announcement)),
+  })
+  const Nh = suite.Nh
+  for (let i = 1; i + Nh <= state.length; i++) {
+    if (state[i - 1] !== Nh) continue
+    const w = state.slice(i, i + Nh)
+    if (new Set(w).size < Nh / 2) continue
+    for (let c = 0; c <= m.n; c++) {
+      let ck: Uint8Array = w
+      for (let j = c; j < m.n; j++) ck = nextChainKey(suite, ck, j)
+      const mk = messageKey(suite, ck, m.n)
+      try {
+        return suite.open(mk.key, applyReuseGuard(mk.nonce, m.reuseGuard), aad, m.ciphertext)
+      } catch {
+        // not this one
+      }
+    }
+  }
+  return undefined
+}
+
+export class MlsWorld implements World {
+  readonly wire: Rec[] = []
+  members: string[]
+  /** Members removed, with their final state (for the confidentiality row). */
+  readonly removed = new Map<string, Member>()
+
+  protected constructor(
+    protected readonly state: Map<string, Member>,
+    readonly hybridMode: RekeyMode | undefined,
+  ) {
+    this.members = [...state.keys()]
+  }
+
+  static async create(n = 4, hybridMode?: RekeyMode): Promise<MlsWorld> {
+    const creator = await MlsGroup.create({ cipherSuite: SUITE, credential: basicCredential('did:talos:m0') })
+    const kps = []
+    for (let i = 1; i < n; i++) kps.push(await newKeyPackage(`m${i}`))
+    const c = await creator.commit({ add: kps.map((k) => k.message) })
+    creator.mergePendingCommit()
+    const welcome = welcomeOf(c.welcome!)
+    const state = new Map<string, Member>([['m0', { mls: creator, hyb: undefined }]])
+    for (let i = 1; i < n; i++) state.set(`m${i}`, { mls: await joinFrom(welcome, kps[i - 1]!), hyb: undefined })
+    const w = new MlsWorld(state, hybridMode)
+    if (hybridMode !== undefined) for (const m of state.values()) m.hyb = HybridSession.create(mlsHybridView(m.mls), w.hybridOptions)
+    // Every member commits once, so every parent node is set (the steady state of an active group).
+    for (let i = 1; i < n; i++) await w.commit(`m${i}`)
+    return w
+  }
+
+  get hybridOptions() {
+    // minRekeyIntervalMs 0: the scenarios run within one second; the 1 s rate limit (§6) would hold back rekeys.
+    return { policy: { rekeyMode: this.hybridMode ?? 'auto', minRekeyIntervalMs: 0 } }
+  }
+
+  leafOf(member: string): number {
+    return (this.state.get(member) ?? this.removed.get(member))!.mls.ownLeafIndex
+  }
+
+  member(id: string): Member {
+    return this.state.get(id)!
+  }
+
+  /** Processes an MLS message as member `m` (state threaded); the plaintext for application messages. */
+  protected async receiveAs(m: Member, bytes: Uint8Array): Promise<string | undefined> {
+    const r = await m.mls.processMessage(bytes)
+    if (r.content.kind === 'commit') {
+      if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+      return undefined
+    }
+    if (r.content.kind !== 'application') return undefined
+    if (m.hyb === undefined) return dec(r.content.data)
+    const h = await m.hyb.receive(r.content.sender, r.content.epoch, r.content.data)
+    if (h.kind !== 'messages') return undefined
+    return dec(h.messages[0]!.plaintext)
+  }
+
+  async send(from: string, text: string): Promise<Rec> {
+    const m = this.state.get(from)!
+    const inner = m.hyb === undefined ? enc(text) : await m.hyb.encrypt(enc(text))
+    const bytes = m.mls.send(inner)
+    const rec: Rec = { index: this.wire.length, kind: 'app', from, to: 'all', bytes, text, extra: { inner, epoch: m.mls.epoch, leaf: m.mls.ownLeafIndex } }
+    this.wire.push(rec)
+    for (const [id, other] of this.state) {
+      if (id !== from && (await this.receiveAs(other, bytes)) !== text) throw new Error(`mls world: ${id} did not read ${text}`)
+    }
+    return rec
+  }
+
+  /** Whether the frame of record r is a hybrid DATA_REKEY. */
+  isRekey(r: Rec): boolean {
+    const inner = (r.extra as { inner: Uint8Array }).inner
+    const f = decodeFrame(inner, 1 << 20)
+    return f.kind === 'message' && f.message.type === HybridMessageType.DATA_REKEY
+  }
+
+  async snapshot(member: string): Promise<Snap> {
+    const m = this.state.get(member)!
+    const data: MlsSnapData = { mls: m.mls.serialize(), hyb: m.hyb?.serialize() }
+    return { member, pos: this.wire.length, data }
+  }
+
+  private clone(snap: Snap): Member {
+    const d = snap.data as MlsSnapData
+    const mls = MlsGroup.deserialize(d.mls)
+    return { mls, hyb: d.hyb === undefined ? undefined : HybridSession.restore(d.hyb, { current: mlsHybridView(mls) }, this.hybridOptions) }
+  }
+
+  /** The attacker's reading of r given its (possibly followed) clone and the snapshot. */
+  private async readWith(c: Member, snap: Snap, r: Rec): Promise<boolean> {
+    const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
+    if (c.hyb === undefined || r.from !== snap.member) return (await attempt(() => this.receiveAs(c, r.bytes))) === r.text
+    // Hybrid, the member's own message: the outer layer must open, then the inner frame by key scan.
+    const outer = await attempt(() => c.mls.processMessage(r.bytes))
+    if (outer?.content.kind !== 'application') return false
+    const gid = c.mls.groupId
+    for (const state of [c.hyb.serialize(), (snap.data as MlsSnapData).hyb!]) {
+      const pt = hybridScan(state, x.inner, gid, x.epoch, x.leaf)
+      if (pt !== undefined && dec(pt) === r.text) return true
+    }
+    return false
+  }
+
+  async reads(snap: Snap, r: Rec): Promise<boolean> {
+    if (r.index < snap.pos) {
+      if (await this.readWith(this.clone(snap), snap, r)) return true
+      const hyb = (snap.data as MlsSnapData).hyb
+      if (hyb === undefined || r.kind !== 'app') return false
+      const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
+      const pt = hybridScan(hyb, x.inner, this.state.get(snap.member)!.mls.groupId, x.epoch, x.leaf)
+      return pt !== undefined && dec(pt) === r.text
+    }
+    const c = this.clone(snap)
+    for (const w of this.wire) {
+      if (w.index < snap.pos || w.index > r.index) continue
+      if (w === r) return this.readWith(c, snap, r)
+      if (w.from === snap.member && w.kind === 'app') {
+        await attempt(() => c.mls.processMessage(w.bytes)) // its own messages: the outer layer only
+        continue
+      }
+      await attempt(() => this.receiveAs(c, w.bytes))
+    }
+    return false
+  }
+
+  async commit(member: string): Promise<string> {
+    const m = this.state.get(member)!
+    const c = await m.mls.commit({})
+    m.mls.mergePendingCommit()
+    if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+    this.wire.push({ index: this.wire.length, kind: 'control', from: member, to: 'all', bytes: c.commit })
+    for (const [id, other] of this.state) if (id !== member) await this.receiveAs(other, c.commit)
+    return `${member} commits an empty Commit with a path (epoch ${m.mls.epoch})`
+  }
+
+  async rekey(member: string): Promise<string> {
+    if (this.hybridMode === undefined) throw new Error('MLS has no in-epoch rekey')
+    const other = this.members.find((m) => m !== member)!
+    await this.send(other, `from ${other} before ${member}'s rekey`)
+    const r = await this.send(member, `${member} rekeys`)
+    if (!this.isRekey(r)) throw new Error('hybrid world: expected a DATA_REKEY')
+    return `a message from ${other} reaches ${member}, then ${member} sends: a DATA_REKEY (ping-pong rule)`
+  }
+
+  async remove(member: string, by: string): Promise<string> {
+    const m = this.state.get(by)!
+    const gone = this.state.get(member)!
+    const c = await m.mls.commit({ remove: [gone.mls.ownLeafIndex] })
+    m.mls.mergePendingCommit()
+    if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+    this.wire.push({ index: this.wire.length, kind: 'control', from: by, to: 'all', bytes: c.commit })
+    this.state.delete(member)
+    this.removed.set(member, gone)
+    this.members = this.members.filter((x) => x !== member)
+    for (const other of this.state.values()) if (other !== m) await this.receiveAs(other, c.commit)
+    await attempt(() => gone.mls.processMessage(c.commit)) // the removed member sees its removal
+    return `${by} commits the removal of ${member}'s leaf; every remaining member processes it`
+  }
+
+  /** What a removed member's final state reads of record r (following every later record). */
+  async removedReads(member: string, r: Rec): Promise<boolean> {
+    const gone = this.removed.get(member)!
+    return (await attempt(() => this.receiveAs(gone, r.bytes))) === r.text
+  }
+}
