@@ -375,7 +375,7 @@ export class Client {
       })
       engine = protocol === 'hybrid' ? await HybridEngine.open(mls, this.engineOptions()) : await MlsEngine.open(mls, this.engineOptions())
     }
-    const group = await this.register(engine, name, 0, engine.epoch)
+    const group = await this.register(engine, name, 0, engine.epoch, 0n)
     await group.addInitial(claimed)
     return group
   }
@@ -385,6 +385,7 @@ export class Client {
     name: string,
     lastSeq: number,
     membershipEpoch: bigint,
+    nextCommitEpoch: bigint,
     beforeStart?: (g: Group) => Promise<void>,
   ): Promise<Group> {
     const fields = {
@@ -398,9 +399,10 @@ export class Client {
       capabilities: new Map(),
       consumedSeq: 0,
       leaving: new Set<string>(),
+      nextCommitEpoch,
     }
     const cp = await Checkpoint.create(this.store, this.groupKey(engine.groupId), lastSeq, Group.encodeRecordOf(fields))
-    const group = new Group(this.deps(), engine, cp, name, membershipEpoch, undefined, [], [], new Map(), 0, new Set())
+    const group = new Group(this.deps(), engine, cp, name, membershipEpoch, undefined, [], [], new Map(), 0, new Set(), nextCommitEpoch)
     await beforeStart?.(group)
     this.adopt(group)
     return group
@@ -449,6 +451,7 @@ export class Client {
         caps,
         Number(r.consumedSeq),
         new Set(r.leaving),
+        r.nextCommitEpoch,
       )
       this.adopt(group)
     }
@@ -545,7 +548,7 @@ export class Client {
       const join = protocol === 'sender-keys' ? SenderKeysEngine.join : CoordinatorEngine.join
       const { engine, replies } = await join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
       // Our first protocol messages go out before the application can send anything in the group.
-      await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, async (g) => {
+      await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, inv.nextCommitEpoch, async (g) => {
         await this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did }))
         await g.publishReplies(replies)
       })
@@ -588,7 +591,7 @@ export class Client {
       throw new TalosError('GROUP_MALFORMED_INVITE', 'the inviter is not a member of the group')
     }
     // Our join is the first entry this group adds to our audit log (before anything we send in it).
-    await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, (g) =>
+    await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, inv.nextCommitEpoch, (g) =>
       this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did })).then(() => undefined),
     )
     if (!held.secret.lastResort) {

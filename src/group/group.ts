@@ -184,6 +184,7 @@ export class Group {
     private readonly capabilities: Map<string, CapabilityRecord>,
     private consumedSeq: number,
     private readonly leaving: Set<string>,
+    private nextCommitEpoch: bigint,
   ) {
     this.id = toHex(engine.groupId)
     this.progress.advance(checkpoint.lastSeq)
@@ -252,6 +253,7 @@ export class Group {
     capabilities: Map<string, CapabilityRecord>
     consumedSeq: number
     leaving: Set<string>
+    nextCommitEpoch: bigint
   }): Uint8Array {
     const s = g.engine.serialize()
     return encodeProto(
@@ -269,6 +271,7 @@ export class Group {
         capabilities: [...g.capabilities.values()],
         consumedSeq: BigInt(g.consumedSeq),
         leaving: [...g.leaving],
+        nextCommitEpoch: g.nextCommitEpoch,
       }),
     )
   }
@@ -285,6 +288,7 @@ export class Group {
       capabilities: this.capabilities,
       consumedSeq: this.consumedSeq,
       leaving: this.leaving,
+      nextCommitEpoch: this.nextCommitEpoch,
     })
   }
 
@@ -346,6 +350,8 @@ export class Group {
     }
     const effects: (() => Promise<void>)[] = []
     let rejected: TalosError | undefined
+    // Every commit entry took one delivery-service epoch, whether or not it turns out valid.
+    if (d.kind === 'commit') this.nextCommitEpoch++
     try {
       await this.apply(d, effects)
     } catch (e) {
@@ -390,7 +396,7 @@ export class Group {
       let r: Received & { kind: 'commit' }
       if (p !== undefined && env.senderDid === this.deps.did && bytesEqual(p.commit, env.payload)) {
         r = await this.engine.adoptCommit(p.mergedState, this.deps.did)
-        this.outbox.push(...p.invites.map((i) => withCommitSeq(i, d.seq)))
+        this.outbox.push(...p.invites.map((i) => withCommitSeq(i, d.seq, this.nextCommitEpoch)))
         this.pending = undefined
         this.lastAdopted = d.seq
       } else {
@@ -637,12 +643,13 @@ export class Group {
         if (isNoop) return 'done'
         const prepared = await this.engine.prepareCommit({ add: addNow, remove: removeNow })
         const invites = prepared.welcome === undefined ? [] : addNow.map((a) => this.invite(a.did, prepared.welcome!))
-        this.pending = { epoch: prepared.epoch, commit: prepared.commit, mergedState: prepared.merged, invites }
+        const dsEpoch = this.nextCommitEpoch
+        this.pending = { epoch: dsEpoch, commit: prepared.commit, mergedState: prepared.merged, invites }
         await this.checkpoint.save(this.record())
         try {
           const { seq } = await this.deps.delivery.publish(this.engine.groupId, this.envelope(prepared.commit), {
             kind: 'commit',
-            epoch: Number(prepared.epoch),
+            epoch: Number(dsEpoch),
           })
           return { wait: seq, ours: true }
         } catch (e) {
@@ -674,6 +681,7 @@ export class Group {
           inviter: this.deps.did,
           commitSeq: 0n,
           welcome,
+          nextCommitEpoch: 0n,
         },
       },
     })
@@ -924,10 +932,10 @@ export class Group {
   }
 }
 
-function withCommitSeq(item: OutboxItem, seq: number): OutboxItem {
+function withCommitSeq(item: OutboxItem, seq: number, nextCommitEpoch: bigint): OutboxItem {
   const m = decodeProto(DirectMessage, item.envelope)
   if (m.body?.case !== 'invite') return item
-  const invite = { ...m.body.value, commitSeq: BigInt(seq) }
+  const invite = { ...m.body.value, commitSeq: BigInt(seq), nextCommitEpoch }
   return { recipient: item.recipient, envelope: encodeProto(DirectMessage, DirectMessage.create({ body: { case: 'invite', value: invite } })) }
 }
 

@@ -71,8 +71,10 @@ export interface GroupInvite {
    * the invitee reads the log after it.
    */
   commitSeq: bigint
-  /** MLSMessage(Welcome) for 'mls' and 'hybrid'. */
+  /** MLSMessage(Welcome) for 'mls' and 'hybrid'; SkInvite for 'sender-keys' and 'coordinator'. */
   welcome: Uint8Array
+  /** The delivery-service epoch the next commit is published for (commit entries seen so far). */
+  nextCommitEpoch: bigint
 }
 
 export const GroupInvite: $rt.MessageType<GroupInvite> = {
@@ -85,6 +87,7 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
       inviter: init?.inviter ?? '',
       commitSeq: init?.commitSeq ?? 0n,
       welcome: init?.welcome ?? $rt.EMPTY_BYTES,
+      nextCommitEpoch: init?.nextCommitEpoch ?? 0n,
     }
   },
   encodeTo(m: GroupInvite, w: $rt.ProtoWriter): void {
@@ -111,6 +114,10 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
     {
       const v = $rt.bytes(m.welcome, 'talos.v1.GroupInvite.welcome')
       if (!(v.length === 0)) { w.uint32(50); w.bytes(v) }
+    }
+    {
+      const v = $rt.u64(m.nextCommitEpoch, 'talos.v1.GroupInvite.next_commit_epoch')
+      if (!(v === 0n)) { w.uint32(56); $rt.writeVarint64(w, v) }
     }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): GroupInvite {
@@ -141,6 +148,10 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
         case 6:
           $rt.wire(tag, 2, 'talos.v1.GroupInvite.welcome')
           m.welcome = $rt.readBytes(r)
+          break
+        case 7:
+          $rt.wire(tag, 0, 'talos.v1.GroupInvite.next_commit_epoch')
+          m.nextCommitEpoch = $rt.readUint64(r)
           break
         default:
           $rt.skipField(r, tag)
@@ -321,7 +332,7 @@ export const OutboxItem: $rt.MessageType<OutboxItem> = {
  * log and adopts `merged_state` instead of failing to process its own commit.
  */
 export interface PendingCommit {
-  /** The epoch the commit was built in. */
+  /** The delivery-service epoch it was published for. */
   epoch: bigint
   /** The commit as published (the envelope payload). */
   commit: Uint8Array
@@ -443,6 +454,13 @@ export interface GroupRecord {
   consumedSeq: bigint
   /** Members that proposed their own removal (leave) and are still in the group. */
   leaving: string[]
+  /**
+   * The delivery-service epoch of our next commit: the number of commit
+   * entries in the log so far, valid or not. Counting entries rather than
+   * protocol epochs means a junk commit that took a slot cannot block the
+   * group: every member skips it and the next commit takes the next slot.
+   */
+  nextCommitEpoch: bigint
 }
 
 export const GroupRecord: $rt.MessageType<GroupRecord> = {
@@ -461,6 +479,7 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       capabilities: init?.capabilities ?? [],
       consumedSeq: init?.consumedSeq ?? 0n,
       leaving: init?.leaving ?? [],
+      nextCommitEpoch: init?.nextCommitEpoch ?? 0n,
     }
   },
   encodeTo(m: GroupRecord, w: $rt.ProtoWriter): void {
@@ -497,6 +516,10 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       if (!(v === 0n)) { w.uint32(88); $rt.writeVarint64(w, v) }
     }
     for (const v of m.leaving) { w.uint32(98); w.string($rt.str(v, 'talos.v1.GroupRecord.leaving')) }
+    {
+      const v = $rt.u64(m.nextCommitEpoch, 'talos.v1.GroupRecord.next_commit_epoch')
+      if (!(v === 0n)) { w.uint32(104); $rt.writeVarint64(w, v) }
+    }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): GroupRecord {
     const m = GroupRecord.create()
@@ -550,6 +573,10 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
         case 12:
           $rt.wire(tag, 2, 'talos.v1.GroupRecord.leaving')
           m.leaving.push($rt.readString(r))
+          break
+        case 13:
+          $rt.wire(tag, 0, 'talos.v1.GroupRecord.next_commit_epoch')
+          m.nextCommitEpoch = $rt.readUint64(r)
           break
         default:
           $rt.skipField(r, tag)

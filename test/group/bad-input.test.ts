@@ -92,6 +92,11 @@ describe('bad input at the Client/Group API', () => {
       expect(gb.epoch).toBe(before.epoch)
       expect(gb.epochAuthenticator()).toEqual(before.auth)
       expect(gb.state).toBe('active')
+      // The junk commit took a slot in the log, yet the group can still change: the next commit takes the next slot.
+      await (protocol === 'coordinator' ? g : gb).update()
+      await g.sync()
+      expect(g.epoch).toBe(before.epoch + 1n)
+      expect(g.epochAuthenticator()).toEqual(gb.epochAuthenticator())
       await closeAll(Object.values(a))
     })
   }

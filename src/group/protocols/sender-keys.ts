@@ -357,8 +357,10 @@ export class SenderKeysEngine implements ProtocolEngine {
     }
     this.buffered = this.buffered.filter((b) => !removed.has(b.sender))
     const entries: { recipient: string; sessionMessage: Uint8Array }[] = []
-    if (removed.size > 0) {
-      // Everyone still here rotates: the removed member held our old chain.
+    // After a removal everyone still here rotates (the removed member held our old chain);
+    // a commit that changes nobody is its committer's key update (update()).
+    const selfUpdate = removed.size === 0 && c.added.length === 0 && c.committer === this.deps.did
+    if (removed.size > 0 || selfUpdate) {
       const own = this.freshOwnKey()
       this.rebuild((r) => {
         r.members = this.members()
