@@ -48,8 +48,12 @@ export interface World {
   commit?(member: string): Promise<string>
   /** `by` removes `member`; afterwards `member` is no longer in `members`. */
   remove?(member: string, by: string): Promise<string>
-  /** Tear down. */
-  close?(): void
+  /** The bytes of r that reach `member` (the coordinator's delivery; elsewhere r itself). */
+  bytesFor(r: Rec, member: string): Uint8Array
+  /** A clone from `snap` processes `bytes` as if delivered to its member: who sent what, or undefined if refused. */
+  tryReceive(snap: Snap, bytes: Uint8Array): Promise<{ sender: string; text: string } | undefined>
+  /** Bytes for member `to`, made by member `by` with everything it holds, that claim to come from `victim`. */
+  forgeAs?(by: string, victim: string, text: string, to: string): Promise<Uint8Array>
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s)

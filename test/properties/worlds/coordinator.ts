@@ -114,6 +114,21 @@ export class CoordinatorWorld implements World {
     return false
   }
 
+  bytesFor(r: Rec, member: string): Uint8Array {
+    return this.wire.find((w) => w.to === member && (w.extra as { of?: number } | undefined)?.of === r.index)!.bytes
+  }
+
+  async tryReceive(snap: Snap, bytes: Uint8Array): Promise<{ sender: string; text: string } | undefined> {
+    const got = await attempt(() => this.clone(snap).member.receive(bytes))
+    return got === undefined ? undefined : { sender: got.sender, text: dec(got.plaintext) }
+  }
+
+  /** A member has no field to forge: it submits, over its own session, a payload claiming another sender. */
+  async forgeAs(by: string, victim: string, text: string, to: string): Promise<Uint8Array> {
+    const rec = await this.send(by, `${victim}: ${text}`)
+    return this.bytesFor(rec, to)
+  }
+
   async rekey(member: string): Promise<string> {
     const other = this.members.find((m) => m !== member)!
     await this.send(other, `to ${member} before its ratchet step`)

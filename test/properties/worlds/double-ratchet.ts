@@ -69,6 +69,15 @@ export class DoubleRatchetWorld implements World {
     return false
   }
 
+  bytesFor(r: Rec): Uint8Array {
+    return r.bytes
+  }
+
+  async tryReceive(snap: Snap, bytes: Uint8Array): Promise<{ sender: string; text: string } | undefined> {
+    const text = await attempt(() => dec(Session.deserialize(snap.data as Uint8Array).decrypt(bytes)))
+    return text === undefined ? undefined : { sender: this.peer(snap.member), text }
+  }
+
   async rekey(member: string): Promise<string> {
     await this.send(this.peer(member), `to ${member} before its ratchet step`)
     await this.send(member, `${member} ratchet step`)

@@ -264,6 +264,35 @@ export class MlsWorld implements World {
     return `${by} commits the removal of ${member}'s leaf; every remaining member processes it`
   }
 
+  bytesFor(r: Rec): Uint8Array {
+    return r.bytes
+  }
+
+  async tryReceive(snap: Snap, bytes: Uint8Array): Promise<{ sender: string; text: string } | undefined> {
+    const c = this.clone(snap)
+    const r = await attempt(() => c.mls.processMessage(bytes))
+    if (r?.content.kind !== 'application') return undefined
+    const sender = [...this.state.keys(), ...this.removed.keys()].find((id) => this.leafOf(id) === (r.content as { sender: number }).sender) ?? `leaf ${r.content.sender}`
+    if (c.hyb === undefined) return { sender, text: dec(r.content.data) }
+    const h = await attempt(() => c.hyb!.receive(r.content.kind === 'application' ? r.content.sender : -1, c.mls.epoch, r.content.kind === 'application' ? r.content.data : new Uint8Array(0)))
+    return h?.kind === 'messages' ? { sender, text: dec(h.messages[0]!.plaintext) } : undefined
+  }
+
+  /**
+   * `by` sends as `victim`: a copy of by's MLS state with its own leaf index set to
+   * the victim's (by holds the epoch's secret tree, so it derives the victim's
+   * ratchet; it signs with its own signature key). Hybrid: the inner frame is
+   * by's own hybrid encryption.
+   */
+  async forgeAs(by: string, victim: string, text: string): Promise<Uint8Array> {
+    const m = this.state.get(by)!
+    const copy = MlsGroup.deserialize(m.mls.serialize())
+    const inner = m.hyb === undefined ? enc(text) : await HybridSession.restore(m.hyb.serialize(), { current: mlsHybridView(copy) }, this.hybridOptions).encrypt(enc(text))
+    const st = copy as unknown as { state: { ownLeaf: number } }
+    st.state = { ...st.state, ownLeaf: this.leafOf(victim) }
+    return copy.send(inner)
+  }
+
   /** What a removed member's final state reads of record r (following every later record). */
   async removedReads(member: string, r: Rec): Promise<boolean> {
     const gone = this.removed.get(member)!

@@ -17,8 +17,8 @@ import { MemoryPreKeyStore } from '../../../src/ratchet/prekeys.js'
 import { PairwiseSessions } from '../../../src/ratchet/sessions.js'
 import { senderChainStep, senderMessageKeys } from '../../../src/senderkeys/chain.js'
 import { SenderKeyGroup } from '../../../src/senderkeys/group.js'
-import { decodeDistribution, decodeSenderKeyMessage, messageAd } from '../../../src/senderkeys/message.js'
-import type { SenderKeyState } from '../../../src/senderkeys/state.js'
+import { decodeDistribution, decodeSenderKeyMessage, encodeSenderKeyMessage, messageAd } from '../../../src/senderkeys/message.js'
+import { senderKeyEncrypt, type SenderKeyState } from '../../../src/senderkeys/state.js'
 import { attempt, dec, enc, type Rec, type Snap, type World } from '../world.js'
 import { drReadOutgoing, sessionState } from './dr-attack.js'
 
@@ -185,6 +185,24 @@ export class SenderKeysWorld implements World {
       }
     }
     return false
+  }
+
+  bytesFor(r: Rec): Uint8Array {
+    return r.bytes
+  }
+
+  async tryReceive(snap: Snap, bytes: Uint8Array): Promise<{ sender: string; text: string } | undefined> {
+    const got = await attempt(() => this.clone(snap).group.decrypt(bytes))
+    return got === undefined ? undefined : { sender: got.sender, text: dec(got.plaintext) }
+  }
+
+  /** `by` encrypts on the victim's chain (it holds the chain key) and signs with its own signing key. */
+  async forgeAs(by: string, victim: string, text: string): Promise<Uint8Array> {
+    const g = this.groups.get(by)!
+    const own = (g as unknown as { own: SenderKeyState }).own
+    const theirs = victim === by ? own : (g as unknown as { received: Map<string, SenderKeyState[]> }).received.get(victim)!.at(-1)!
+    const forged: SenderKeyState = { ...theirs, chainKey: theirs.chainKey.slice(), skipped: new Map(), signingPrivate: own.signingPrivate!.slice() }
+    return encodeSenderKeyMessage(senderKeyEncrypt(SK_GROUP_ID, forged, enc(text)))
   }
 
   async rekey(member: string): Promise<string> {
