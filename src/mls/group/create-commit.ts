@@ -77,8 +77,29 @@ export interface CreatedCommit {
 
 export interface PendingCommit {
   readonly epoch: bigint
+  /** The staged next state (persisted with the group so a restart can still merge it). */
+  readonly next: StagedState
   merge(): GroupState
   discard(): void
+}
+
+/** A PendingCommit that adopts `next` over `state` (also used when restoring a persisted pending commit). */
+export function pendingCommit(state: GroupState, next: StagedState): PendingCommit {
+  let done = false
+  return {
+    epoch: next.epoch.framing.groupContext.epoch,
+    next,
+    merge() {
+      if (done) throw new TalosError('MLS_STALE_STAGE', 'this commit was already merged or discarded')
+      done = true
+      return adopt(state, next)
+    },
+    discard() {
+      if (done) return
+      done = true
+      discard(state, next)
+    },
+  }
 }
 
 export async function createCommit(state: GroupState, opts: CommitOptions, psks: PskSources): Promise<CreatedCommit> {
@@ -195,25 +216,11 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
       welcome = encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_welcome, welcome: w })
     }
     const message = encodeMLSMessage(protectHandshake(state, withConfirmationTag(ac, advanced.confirmationTag)))
-    const staged = next
-    let done = false
     return {
       commit: message,
       welcome,
       groupInfo: gi && encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value }),
-      pending: {
-        epoch: advanced.groupContext.epoch,
-        merge() {
-          if (done) throw new TalosError('MLS_STALE_STAGE', 'this commit was already merged or discarded')
-          done = true
-          return adopt(state, staged)
-        },
-        discard() {
-          if (done) return
-          done = true
-          discard(state, staged)
-        },
-      },
+      pending: pendingCommit(state, next),
     }
   } catch (e) {
     if (next !== undefined) discard(state, next)

@@ -28,12 +28,12 @@ import type { Proposal } from '../wire/proposal.js'
 import { PSKType, ResumptionPSKUsage } from '../wire/psk.js'
 import type { GroupConfig } from './config.js'
 import { createGroup, type CreateGroupOptions } from './create.js'
-import { createCommit, type CommitOptions, type CreatedCommit, type PendingCommit } from './create-commit.js'
+import { createCommit, pendingCommit, type CommitOptions, type CreatedCommit, type PendingCommit } from './create-commit.js'
 import { zeroEpoch, zeroRetired } from './epoch.js'
 import { joinByExternalCommit, type ExternalJoinOptions } from './external-join.js'
 import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
 import { joinFromWelcome, type JoinOptions } from './join.js'
-import { deserializeGroupState, serializeGroupState } from './persist.js'
+import { deserializeGroupHandle, serializeGroupHandle } from './persist.js'
 import type { PskSources } from './process-commit.js'
 import { addProposal, removeProposal, updateProposal } from './proposals.js'
 import type { ExternalPskStore, ForeignResumptionPsks } from './psk.js'
@@ -149,19 +149,29 @@ export class MlsGroup {
 
   /**
    * Restores a handle from serialize() output. `config` supplies what is not
-   * stored (the AuthenticationService) and may change policy; a pending
-   * Commit is not part of the record (re-create it after a restart).
+   * stored (the AuthenticationService) and may change policy. A pending
+   * Commit of ours is restored too: merge or discard it as usual.
    */
   static deserialize(
     bytes: Uint8Array,
     opts: { config?: Partial<GroupConfig>; externalPsks?: ExternalPskStore; resumptionPsks?: ForeignResumptionPsks } = {},
   ): MlsGroup {
-    return new MlsGroup(deserializeGroupState(bytes, opts.config), { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks })
+    const { state, pending } = deserializeGroupHandle(bytes, opts.config)
+    const group = new MlsGroup(state, { externalPsks: opts.externalPsks, resumptionPsks: opts.resumptionPsks })
+    if (pending !== undefined) {
+      group.pending = pendingCommit(state, pending.next)
+      group.pendingBytes = pending.commit
+    }
+    return group
   }
 
-  /** The canonical state record (secret: encrypt it at rest). Equal states give equal bytes. */
+  /**
+   * The canonical record of this handle: the state and any pending Commit of
+   * ours (secret: encrypt it at rest). Equal states give equal bytes.
+   */
   serialize(): Uint8Array {
-    return serializeGroupState(this.state)
+    const pending = this.pending && this.pendingBytes && { next: this.pending.next, commit: this.pendingBytes }
+    return serializeGroupHandle(this.state, pending)
   }
 
   /** Where PSKs named by future Commits are looked up. */

@@ -21,7 +21,9 @@
  *     optional<ReInit> reinit; uint8 removed;
  *   } GroupStateRecord;
  *
- * The record holds secret keys: the store must encrypt it at rest. Loading
+ * MlsGroup.serialize() wraps it in a GroupHandleRecord (below) that also
+ * carries a pending Commit of ours. The record holds secret keys: the store
+ * must encrypt it at rest. Loading
  * checks every length, bound and the tree hash against the GroupContext,
  * and raises only TalosError.
  */
@@ -41,6 +43,7 @@ import { MAX_PAST_EPOCHS, MAX_RESUMPTION_PSKS, resolveConfig, type GroupConfig }
 import type { EpochKeys, RetiredEpoch } from './epoch.js'
 import { ProposalCache, type CachedProposal } from './proposal-cache.js'
 import type { GroupState } from './state.js'
+import type { StagedState } from './merge.js'
 
 const FORMAT = 1
 const KEY_NAMES = [
@@ -199,5 +202,53 @@ export function deserializeGroupState(bytes: Uint8Array, overrides: Partial<Grou
       reinit,
       removed,
     }
+  })
+}
+
+/**
+ * The record of a group handle: the live state and, when a Commit of ours
+ * awaits the Delivery Service, its staged next state and bytes, so a member
+ * that restarts in between can still merge it (or discard it).
+ *
+ *   struct {
+ *     uint8 format = 1;
+ *     opaque state<V>;                                             // GroupStateRecord
+ *     optional<struct { opaque next<V>; opaque commit<V>; }> pending;
+ *   } GroupHandleRecord;
+ */
+export interface PersistedPending {
+  readonly next: StagedState
+  readonly commit: Uint8Array
+}
+
+const HANDLE_FORMAT = 1
+
+export function serializeGroupHandle(state: GroupState, pending?: PersistedPending): Uint8Array {
+  const w = new Writer(8192)
+  w.u8(HANDLE_FORMAT).opaque(serializeGroupState(state))
+  w.optional(pending, (pw, p) => {
+    pw.opaque(serializeGroupState({ ...p.next, retired: [], resumptionPsks: new Map() })).opaque(p.commit)
+  })
+  return w.finish()
+}
+
+export function deserializeGroupHandle(
+  bytes: Uint8Array,
+  overrides: Partial<GroupConfig> = {},
+): { state: GroupState; pending?: PersistedPending | undefined } {
+  return wrapErrors('DECODE_INVALID', 'group record', () => {
+    const r = new Reader(bytes)
+    const format = r.u8()
+    if (format !== HANDLE_FORMAT) throw new TalosError('MLS_INVALID_STATE', `unknown group record format ${format}`)
+    const state = deserializeGroupState(r.opaque(), overrides)
+    const pending = r.optional((pr) => {
+      const { retired: _r, resumptionPsks: _p, ...next } = deserializeGroupState(pr.opaque(), overrides)
+      return { next, commit: pr.opaque() }
+    })
+    r.assertDone('group record')
+    if (pending !== undefined && pending.next.epoch.framing.groupContext.epoch !== state.epoch.framing.groupContext.epoch + 1n) {
+      throw new TalosError('MLS_INVALID_STATE', 'the pending commit is not for the next epoch')
+    }
+    return { state, pending }
   })
 }

@@ -40,6 +40,28 @@ describe('group state persistence', () => {
     })
   }
 
+  it('a pending Commit survives a restart and merges when the Delivery Service echoes it', async () => {
+    const [a, b] = await makeGroup(2, 1)
+    const out = await a!.commit()
+    const restored = MlsGroup.deserialize(a!.serialize())
+    a!.destroy()
+    expect(restored.hasPendingCommit).toBe(true)
+    await restored.processMessage(out.commit) // our own Commit, echoed: merges the restored pending commit
+    await b!.processMessage(out.commit)
+    expectInSync([restored, b!])
+  })
+
+  it('a restored pending Commit can be discarded when another Commit wins', async () => {
+    const [a, b] = await makeGroup(2, 1)
+    await a!.commit()
+    const restored = MlsGroup.deserialize(a!.serialize())
+    const theirs = await b!.commit()
+    b!.mergePendingCommit()
+    await restored.processMessage(theirs.commit)
+    expect(restored.hasPendingCommit).toBe(false)
+    expectInSync([restored, b!])
+  })
+
   it('a consumed message key is not in the record; the epoch secrets of a dropped epoch are not either', async () => {
     const [a, b] = await makeGroup(2, 1)
     const m = a!.send(enc.encode('x'))
