@@ -127,8 +127,7 @@ export function aadPrefix(groupId: Uint8Array, epoch: bigint, senderLeaf: number
 
 /** The AEAD associated data (§4) from a cached prefix: one allocation per message. */
 export function encodeAadFrom(prefix: Uint8Array, a: Omit<AadFields, 'groupId' | 'epoch' | 'senderLeaf'>): Uint8Array {
-  const u32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff
-  if (!(u32(a.step) && u32(a.n) && u32(a.pn) && a.version >= 0 && a.version <= 0xff && a.type >= 0 && a.type <= 0xff)) {
+  if (!(isU32(a.step) && isU32(a.n) && isU32(a.pn) && isU8(a.version) && isU8(a.type))) {
     throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
   }
   const p = prefix.length
@@ -142,6 +141,14 @@ export function encodeAadFrom(prefix: Uint8Array, a: Omit<AadFields, 'groupId' |
   out.set(a.reuseGuard, p + 14)
   out.set(a.rekeyHash, p + 14 + a.reuseGuard.length)
   return out
+}
+
+function isU32(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0xffffffff
+}
+
+function isU8(v: number): boolean {
+  return v >= 0 && v <= 0xff
 }
 
 function writeU32(out: Uint8Array, pos: number, v: number): void {

@@ -12,31 +12,77 @@
  * this three times.
  */
 import type { CipherSuite } from '../crypto/suite.js'
-import { Writer } from '../codec/tls.js'
+import { MAX_VARINT, Writer } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
 
 const PREFIX = 'HYB1 '
 const utf8 = new TextEncoder()
-const heads = new Map<string, Uint8Array>()
+const heads = new Map<string, Map<number, Uint8Array>>()
 
 /** uint16 length || opaque label<V>, cached per (label, length). */
 function head(label: string, length: number): Uint8Array {
-  const key = `${length}/${label}`
-  let h = heads.get(key)
+  let byLength = heads.get(label)
+  if (byLength === undefined) {
+    byLength = new Map()
+    if (heads.size < 64) heads.set(label, byLength)
+  }
+  let h = byLength.get(length)
   if (h === undefined) {
     h = new Writer(16 + label.length).u16(length).opaque(utf8.encode(PREFIX + label)).finish()
-    if (heads.size < 64) heads.set(key, h)
+    if (byLength.size < 8) byLength.set(length, h)
   }
   return h
 }
 
-/** The TLS encoding of HybLabel (exported for the vectors and for other implementations' debugging). */
-export function hybLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+function checkLength(length: number): void {
   if (!Number.isInteger(length) || length < 1 || length > 0xffff) {
     throw new TalosError('HYBRID_MALFORMED', `HybExpand length ${length} does not fit uint16`)
   }
+}
+
+/** The TLS encoding of HybLabel (exported for the vectors and for other implementations' debugging). */
+export function hybLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  checkLength(length)
   const h = head(label, length)
-  return new Writer(h.length + 4 + context.length).bytes(h).opaque(context).finish()
+  const c = context.length
+  // opaque context<V>: the RFC 9420 §2.1.2 varint (1, 2 or 4 bytes), as Writer.opaque writes it.
+  if (c > MAX_VARINT) throw new TalosError('DECODE_VARINT_TOO_LARGE', `length ${c} does not fit an MLS varint`)
+  const v = c < 0x40 ? 1 : c < 0x4000 ? 2 : 4
+  const out = new Uint8Array(h.length + v + c)
+  out.set(h, 0)
+  let p = h.length
+  if (v === 1) out[p++] = c
+  else if (v === 2) {
+    out[p++] = 0x40 | (c >>> 8)
+    out[p++] = c & 0xff
+  } else {
+    out[p++] = 0x80 | (c >>> 24)
+    out[p++] = (c >>> 16) & 0xff
+    out[p++] = (c >>> 8) & 0xff
+    out[p++] = c & 0xff
+  }
+  out.set(context, p)
+  return out
+}
+
+/**
+ * HybLabel with context uint32(n): head || 0x04 || uint32(n), equal to
+ * hybLabel(label, uint32Bytes(n), length) in one allocation (the symmetric
+ * ratchet calls it three times per message).
+ */
+export function hybLabelU32(label: string, n: number, length: number): Uint8Array {
+  checkLength(length)
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TalosError('HYBRID_MALFORMED', `${n} does not fit uint32`)
+  const h = head(label, length)
+  const p = h.length
+  const out = new Uint8Array(p + 5)
+  out.set(h, 0)
+  out[p] = 4
+  out[p + 1] = n >>> 24
+  out[p + 2] = (n >>> 16) & 0xff
+  out[p + 3] = (n >>> 8) & 0xff
+  out[p + 4] = n & 0xff
+  return out
 }
 
 /** HybExpand(Secret, Label, Context, L). */

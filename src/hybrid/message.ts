@@ -25,6 +25,10 @@ export type DecodedFrame =
   | { readonly kind: 'rekey-missing'; readonly request: HybridRekeyMissing }
 
 export function decodeFrame(bytes: Uint8Array, maxBytes: number): DecodedFrame {
+  if (bytes instanceof Uint8Array && bytes.length <= maxBytes) {
+    const fast = decodeDataFrame(bytes)
+    if (fast !== undefined) return { kind: 'message', message: fast }
+  }
   let f: HybridFrame
   try {
     f = decodeProto(HybridFrame, bytes, { maxBytes, maxDepth: 8 })
@@ -134,4 +138,64 @@ export function encodeDataFrame(step: number, n: number, reuseGuard: Uint8Array,
   p = putVarint(out, p, ciphertext.length)
   out.set(ciphertext, p)
   return out
+}
+
+/** A minimal (canonical) varint at `pos` of at most uint32 range: [value, next pos], or undefined. */
+function readVarint32(b: Uint8Array, pos: number, end: number): [number, number] | undefined {
+  let v = 0
+  let mul = 1
+  for (let i = 0; i < 5; i++) {
+    if (pos >= end) return undefined
+    const x = b[pos++]!
+    v += (x & 0x7f) * mul
+    if ((x & 0x80) === 0) {
+      // Not minimal (a trailing zero group), or beyond uint32: left to the generic decoder.
+      if ((x === 0 && i > 0) || v > 0xffffffff) return undefined
+      return [v, pos]
+    }
+    mul *= 128
+  }
+  return undefined
+}
+
+/**
+ * The inverse of encodeDataFrame, for the per-message hot path: accepts
+ * exactly the canonical bytes of a HybridFrame holding a DATA message with
+ * version 1, no pn, rekey or announcement, and non-empty reuse_guard and
+ * ciphertext; returns undefined for anything else, which then goes to the
+ * generic Protobuf decoder. The result equals that decoder's (fresh copies
+ * of the byte fields, absent fields at their proto3 defaults).
+ */
+export function decodeDataFrame(b: Uint8Array): HybridMessage | undefined {
+  const end = b.length
+  if (end < 12 || b[0] !== 0x0a) return undefined
+  let r = readVarint32(b, 1, end)
+  if (r === undefined || r[1] + r[0] !== end) return undefined
+  let p = r[1]
+  if (b[p] !== 0x08 || b[p + 1] !== HYBRID_VERSION || b[p + 2] !== 0x10 || b[p + 3] !== HybridMessageType.DATA) return undefined
+  p += 4
+  let step = 0
+  let n = 0
+  if (b[p] === 0x18) {
+    r = readVarint32(b, p + 1, end)
+    if (r === undefined || r[0] === 0) return undefined
+    step = r[0]
+    p = r[1]
+  }
+  if (b[p] === 0x20) {
+    r = readVarint32(b, p + 1, end)
+    if (r === undefined || r[0] === 0) return undefined
+    n = r[0]
+    p = r[1]
+  }
+  if (b[p] !== 0x32) return undefined
+  r = readVarint32(b, p + 1, end)
+  if (r === undefined || r[0] === 0 || r[1] + r[0] > end) return undefined
+  const reuseGuard = b.slice(r[1], r[1] + r[0])
+  p = r[1] + r[0]
+  if (b[p] !== 0x4a) return undefined
+  r = readVarint32(b, p + 1, end)
+  if (r === undefined || r[0] === 0 || r[1] + r[0] !== end) return undefined
+  const ciphertext = b.slice(r[1], end)
+  return { version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, rekey: undefined, announcement: undefined, ciphertext }
 }

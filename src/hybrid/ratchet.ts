@@ -18,7 +18,7 @@
  */
 import type { CipherSuite } from '../crypto/suite.js'
 import { memzero } from '../crypto/sodium.js'
-import { hybExpand, uint32Bytes } from './kdf.js'
+import { hybExpand, hybLabelU32 } from './kdf.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -43,13 +43,15 @@ export interface MessageKey {
 
 /** key[k,n] and nonce[k,n] of CK[k,n]. */
 export function messageKey(suite: CipherSuite, chainKey: Uint8Array, n: number): MessageKey {
-  const ctx = uint32Bytes(n)
-  return { key: hybExpand(suite, chainKey, 'key', ctx, suite.Nk), nonce: hybExpand(suite, chainKey, 'nonce', ctx, suite.Nn) }
+  return {
+    key: suite.expand(chainKey, hybLabelU32('key', n, suite.Nk), suite.Nk),
+    nonce: suite.expand(chainKey, hybLabelU32('nonce', n, suite.Nn), suite.Nn),
+  }
 }
 
 /** CK[k,n+1] from CK[k,n]. */
 export function nextChainKey(suite: CipherSuite, chainKey: Uint8Array, n: number): Uint8Array {
-  return hybExpand(suite, chainKey, 'secret', uint32Bytes(n), suite.Nh)
+  return suite.expand(chainKey, hybLabelU32('secret', n, suite.Nh), suite.Nh)
 }
 
 /** nonce XOR (reuse_guard || zeros): a fresh array. */

@@ -93,14 +93,18 @@ function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Arr
   }
 }
 
-export async function stageReceive(
+/**
+ * Stages one received message. Synchronous (errors thrown, no microtask hop)
+ * unless it is a rekey whose entry must be opened with HPKE: then a Promise.
+ */
+export function stageReceive(
   s: EpochState,
   policy: HybridPolicy,
   sender: number,
   m: HybridMessage,
   raw: Uint8Array,
   now: number,
-): Promise<StagedReceive> {
+): StagedReceive | Promise<StagedReceive> {
   checkMessage(m, s.view.memberCount)
   if (!Number.isInteger(sender) || sender < 0 || sender >= s.leafWidth || sender === s.ownLeaf || !s.view.isMember(sender)) {
     throw hybridError('HYBRID_UNKNOWN_SENDER', `leaf ${sender} is not another member of epoch ${s.epoch}`)
@@ -164,24 +168,65 @@ export async function stageReceive(
     context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
   }
 
+  if (entry !== undefined && context !== undefined) return openRekeyThenStage(s, policy, sender, m, now, existing, next, skipTo, distance, entry, context)
+  return stageDerived(s, policy, sender, m, now, existing, next, skipTo, distance, undefined, undefined, { seed: undefined, skipped: [], fresh: [] })
+}
+
+async function openRekeyThenStage(
+  s: EpochState,
+  policy: HybridPolicy,
+  sender: number,
+  m: HybridMessage,
+  now: number,
+  existing: Chain | undefined,
+  next: number,
+  skipTo: number,
+  distance: number,
+  entry: FoundEntry & { version?: number },
+  context: Uint8Array,
+): Promise<StagedReceive> {
   const d: Derived = { seed: undefined, skipped: [], fresh: [] }
+  let r: Uint8Array
   try {
-    let r: Uint8Array | undefined
-    if (entry !== undefined && context !== undefined) {
-      const t = m.rekey!.targets!
-      const [label, ctx] =
-        t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
-      try {
-        r = await s.suite.decryptWithLabel(entry.privateKey, label, ctx, entry.kemOutput, entry.ciphertext)
-      } catch (e) {
-        throw hybridError('HYBRID_REKEY_DECRYPT', `our rekey entry from leaf ${sender} does not open`, e instanceof TalosError ? e : undefined)
-      }
-      if (r.length !== s.suite.Nh) {
-        memzero(r)
-        throw hybridError('HYBRID_REKEY_DECRYPT', 'rekey secret has the wrong length')
-      }
-      d.fresh.push(r)
+    const t = m.rekey!.targets!
+    const [label, ctx] =
+      t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
+    try {
+      r = await s.suite.decryptWithLabel(entry.privateKey, label, ctx, entry.kemOutput, entry.ciphertext)
+    } catch (e) {
+      throw hybridError('HYBRID_REKEY_DECRYPT', `our rekey entry from leaf ${sender} does not open`, e instanceof TalosError ? e : undefined)
     }
+    if (r.length !== s.suite.Nh) {
+      memzero(r)
+      throw hybridError('HYBRID_REKEY_DECRYPT', 'rekey secret has the wrong length')
+    }
+    d.fresh.push(r)
+  } catch (e) {
+    zeroDerived(d)
+    throw e
+  }
+  return stageDerived(s, policy, sender, m, now, existing, next, skipTo, distance, entry, { r, context }, d)
+}
+
+/** Derivations and the AEAD open; `rekey` holds the opened r. Zeroes `d` on failure. */
+function stageDerived(
+  s: EpochState,
+  policy: HybridPolicy,
+  sender: number,
+  m: HybridMessage,
+  now: number,
+  existing: Chain | undefined,
+  next: number,
+  skipTo: number,
+  distance: number,
+  entry: (FoundEntry & { version?: number }) | undefined,
+  rekey: { r: Uint8Array; context: Uint8Array } | undefined,
+  d: Derived,
+): StagedReceive {
+  const isRekey = m.type === HybridMessageType.DATA_REKEY
+  try {
+    const r = rekey?.r
+    const context = rekey?.context
     let chain = existing
     if (chain === undefined) {
       d.seed = s.seeds.stage(sender)

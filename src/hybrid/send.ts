@@ -9,7 +9,7 @@
  * public key in the tree) leaves the state as it was.
  */
 import { memzero } from '../crypto/sodium.js'
-import { HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../proto/hybrid.js'
+import { HybridMessageType, type HybridKeyAnnouncement, type HybridRekey } from '../proto/hybrid.js'
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
 import { encodeAadFrom, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
@@ -44,26 +44,54 @@ export function rekeyDue(s: EpochState, policy: HybridPolicy, now: number): bool
   return pingPong || n >= policy.rekeyAfterMessages || now - st.chainStartedMs >= policy.rekeyAfterMs
 }
 
-export async function stageSend(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array): Promise<StagedSend> {
-  const suite = s.suite
+/**
+ * Stages one send. Synchronous (no await, no microtask hop) for the common
+ * DATA message of an existing or first chain with nothing to announce; a
+ * Promise only when the message rekeys or announces a receive key (HPKE).
+ */
+export function stageSend(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array): StagedSend | Promise<StagedSend> {
   const now = deps.now()
+  const pairwise = effectiveMode(policy, s.view.memberCount) === 'pairwise'
+  if (!rekeyDue(s, policy, now) && !(pairwise && announceDue(s, policy, now))) return stageSendWith(s, policy, deps, plaintext, now, undefined)
+  return stageSendAsync(s, policy, deps, plaintext, now)
+}
+
+/** What the asynchronous part of a send prepared: the rekey (r already consumed) and/or a new receive key. */
+interface Prepared {
+  readonly chain: Chain
+  readonly seed: StagedSeed | undefined
+  readonly fresh: Uint8Array[]
+  readonly msgChain: Chain
+  readonly rekey: boolean
+  readonly pn: number
+  readonly rekeyBlob: HybridRekey | undefined
+  readonly newKey: OwnReceiveKey | undefined
+}
+
+/** Chain 0 from the seed tree on first use (base[L] is deleted right after, §7). */
+function currentChain(s: EpochState, fresh: Uint8Array[]): { chain: Chain; seed: StagedSeed | undefined } {
+  const chain = s.send.chain
+  if (chain !== undefined) return { chain, seed: undefined }
+  const seed = s.seeds.stage(s.ownLeaf)
+  if (seed === undefined) throw hybridError('HYBRID_INVALID_STATE', 'our base secret was consumed but we have no send chain')
+  const c0 = chainFromBase(s.suite, seed.base)
+  memzero(seed.base) // §7: base[L] is deleted at the first use of L's chain
+  fresh.push(c0.rootKey, c0.chainKey)
+  return { chain: { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }, seed }
+}
+
+async function stageSendAsync(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array, now: number): Promise<StagedSend> {
+  const suite = s.suite
   const fresh: Uint8Array[] = [] // new secrets: zeroed on discard
   let seed: StagedSeed | undefined
   let newKey: OwnReceiveKey | undefined
+  let prepared: Prepared
   try {
-    // Chain 0 comes from the seed tree on first use (base[L] is deleted right after, §7).
-    let chain: Chain | undefined = s.send.chain
-    if (chain === undefined) {
-      seed = s.seeds.stage(s.ownLeaf)
-      if (seed === undefined) throw hybridError('HYBRID_INVALID_STATE', 'our base secret was consumed but we have no send chain')
-      const c0 = chainFromBase(suite, seed.base)
-      memzero(seed.base) // §7: base[L] is deleted at the first use of L's chain
-      fresh.push(c0.rootKey, c0.chainKey)
-      chain = { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }
-    }
+    const cur = currentChain(s, fresh)
+    seed = cur.seed
+    const chain = cur.chain
     const rekey = rekeyDue(s, policy, now)
     let msgChain = chain
-    let type = HybridMessageType.DATA
     let pn = 0
     let rekeyBlob: HybridRekey | undefined
     if (rekey) {
@@ -81,14 +109,47 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
       memzero(r) // §7: r is deleted right after RK[k+1], CK[k+1,0] exist
       fresh.push(next.rootKey, next.chainKey)
       msgChain = { step, n: 0, rootKey: next.rootKey, chainKey: next.chainKey }
-      type = HybridMessageType.DATA_REKEY
     }
-    let announcement: HybridKeyAnnouncement | undefined
     if (effectiveMode(policy, s.view.memberCount) === 'pairwise' && announceDue(s, policy, now)) {
       newKey = await newOwnKey(s, deps, now)
-      announcement = announcementOf(newKey)
     }
+    prepared = { chain, seed, fresh, msgChain, rekey, pn, rekeyBlob, newKey }
+  } catch (e) {
+    seed?.discard()
+    for (const b of fresh) memzero(b)
+    if (newKey !== undefined) deleteOwnKey(newKey)
+    throw e
+  }
+  // From here stageSendWith owns (and on failure zeroes) what was prepared.
+  return stageSendWith(s, policy, deps, plaintext, now, prepared)
+}
 
+/** Seals and frames the message; `prep` is undefined for a plain DATA message (then chain 0 may be derived here). */
+function stageSendWith(
+  s: EpochState,
+  policy: HybridPolicy,
+  deps: HybridDeps,
+  plaintext: Uint8Array,
+  now: number,
+  prep: Prepared | undefined,
+): StagedSend {
+  const suite = s.suite
+  const fresh: Uint8Array[] = prep?.fresh ?? [] // new secrets: zeroed on discard
+  let seed: StagedSeed | undefined = prep?.seed
+  const newKey = prep?.newKey
+  try {
+    let chain: Chain
+    if (prep === undefined) {
+      const cur = currentChain(s, fresh)
+      seed = cur.seed
+      chain = cur.chain
+    } else chain = prep.chain
+    const rekey = prep?.rekey ?? false
+    const msgChain = prep?.msgChain ?? chain
+    const type = rekey ? HybridMessageType.DATA_REKEY : HybridMessageType.DATA
+    const pn = prep?.pn ?? 0
+    const rekeyBlob = prep?.rekeyBlob
+    const announcement: HybridKeyAnnouncement | undefined = newKey === undefined ? undefined : announcementOf(newKey)
     const n = msgChain.n
     const mk = messageKey(suite, msgChain.chainKey, n)
     const nextCk = nextChainKey(suite, msgChain.chainKey, n)
@@ -113,21 +174,10 @@ export async function stageSend(s: EpochState, policy: HybridPolicy, deps: Hybri
       memzero(mk.nonce)
       memzero(nonce)
     }
-    const message: HybridMessage = {
-      version: HYBRID_VERSION,
-      type,
-      step: msgChain.step,
-      n,
-      pn,
-      reuseGuard,
-      rekey: rekeyBlob,
-      announcement,
-      ciphertext,
-    }
     const frame =
       type === HybridMessageType.DATA && announcement === undefined
-        ? encodeDataFrame(message.step, n, reuseGuard, ciphertext)
-        : encodeMessageFrame(message)
+        ? encodeDataFrame(msgChain.step, n, reuseGuard, ciphertext)
+        : encodeMessageFrame({ version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement, ciphertext })
     const oldChain = s.send.chain
     const stagedChain = msgChain
     let done = false

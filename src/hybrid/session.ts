@@ -19,7 +19,7 @@ import { hybridError } from './errors.js'
 import type { HybridGroupView } from './group-view.js'
 import { decodeFrame, encodeRekeyMissingFrame } from './message.js'
 import { resolvePolicy, type HybridPolicy } from './policy.js'
-import { stageReceive } from './receive.js'
+import { stageReceive, type StagedReceive } from './receive.js'
 import { stageSend } from './send.js'
 import { expireSkipped } from './skipped.js'
 import { decodeStateRecord, encodeState, epochFromRecord } from './state-codec.js'
@@ -49,6 +49,8 @@ export type ReceiveResult =
 
 export class HybridSession {
   private queue: Promise<unknown> = Promise.resolve()
+  /** Operations queued and not yet settled. */
+  private busy = 0
   private lastExpiryMs = -Infinity
 
   private constructor(
@@ -90,10 +92,39 @@ export class HybridSession {
     return encodeState(this.current, this.previous, this.previousRetiredMs)
   }
 
-  private run<T>(fn: () => Promise<T>): Promise<T> {
+  private run<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.busy++
     const p = this.queue.then(fn, fn)
-    this.queue = p.catch(() => undefined)
+    this.queue = p.then(
+      () => {
+        this.busy--
+      },
+      () => {
+        this.busy--
+      },
+    )
     return p
+  }
+
+  /**
+   * Runs `fn` now when nothing is queued (the common case: a plain DATA
+   * message, done without a microtask hop), else after what is queued. If
+   * `fn` goes asynchronous (HPKE for a rekey), the rest of it is queued, so
+   * operations called meanwhile still wait for it.
+   */
+  private runNow<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.busy > 0) return this.run(fn)
+    let r: T | Promise<T>
+    try {
+      r = fn()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (r instanceof Promise) {
+      const pending = r
+      return this.run(() => pending)
+    }
+    return Promise.resolve(r)
   }
 
   /** A new epoch: the current one becomes the previous (kept for the grace), the older one is zeroed. */
@@ -115,9 +146,15 @@ export class HybridSession {
   }
 
   encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
-    return this.run(async () => {
+    return this.runNow(() => {
       this.housekeeping()
-      const staged = await stageSend(this.current, this.policy, this.deps, plaintext)
+      const staged = stageSend(this.current, this.policy, this.deps, plaintext)
+      if (staged instanceof Promise) {
+        return staged.then((st) => {
+          st.apply()
+          return st.frame
+        })
+      }
       staged.apply()
       return staged.frame
     })
@@ -125,7 +162,7 @@ export class HybridSession {
 
   /** Processes a frame from `senderLeaf` in `epoch` (both from the authenticated MLS layer). */
   receive(senderLeaf: number, epoch: bigint, frame: Uint8Array): Promise<ReceiveResult> {
-    return this.run(async () => {
+    return this.runNow(() => {
       const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes)
       if (decoded.kind === 'rekey-missing') {
         const req = decoded.request
@@ -135,16 +172,26 @@ export class HybridSession {
       }
       const s = this.epochState(epoch)
       const now = this.deps.now()
-      const staged = await stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
-      if (staged.kind === 'buffered') {
-        staged.apply()
-        return { kind: 'buffered', request: encodeRekeyMissingFrame(staged.request) }
-      }
+      const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
+      if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st))
+      return this.received(s, senderLeaf, epoch, staged)
+    })
+  }
+
+  private received(s: EpochState, senderLeaf: number, epoch: bigint, staged: StagedReceive): ReceiveResult | Promise<ReceiveResult> {
+    if (staged.kind === 'buffered') {
       staged.apply()
-      const messages: ReceivedMessage[] = [
-        { epoch, sender: senderLeaf, step: staged.step, n: staged.n, rekeyed: staged.rekeyed, plaintext: staged.plaintext },
-      ]
-      const dropped = staged.rekeyed ? await this.drain(s, senderLeaf, messages) : 0
+      return { kind: 'buffered', request: encodeRekeyMissingFrame(staged.request) }
+    }
+    staged.apply()
+    const messages: ReceivedMessage[] = [
+      { epoch, sender: senderLeaf, step: staged.step, n: staged.n, rekeyed: staged.rekeyed, plaintext: staged.plaintext },
+    ]
+    if (!staged.rekeyed) {
+      this.housekeeping()
+      return { kind: 'messages', messages, dropped: 0 }
+    }
+    return this.drain(s, senderLeaf, messages).then((dropped) => {
       this.housekeeping()
       return { kind: 'messages', messages, dropped }
     })
