@@ -96,10 +96,24 @@ export class AgentProcess {
     })
   }
 
-  request<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+  /** Sends a request; rejects if the agent exits or does not answer within `ms`. */
+  request<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}, ms = 60_000): Promise<T> {
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new Error(`${this.did}: no answer to ${op} within ${ms} ms`))
+      }, ms)
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer)
+          ;(resolve as (v: unknown) => void)(v)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
+      })
       if (!this.child.connected) {
         this.pending.delete(id)
         reject(new Error(`${this.did} is not running`))

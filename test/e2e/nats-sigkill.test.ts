@@ -1,6 +1,8 @@
 /**
  * Multi-process evidence over NATS JetStream: three agent processes
- * (examples/agent.ts) in a hybrid group; bob is killed with SIGKILL while
+ * (examples/agent.ts) in a hybrid group, then in a sender-keys group (the
+ * two persistence paths: MLS + hybrid state, and two-party sessions + sender
+ * keys + prekeys); bob is killed with SIGKILL while
  * alice and carol are sending, alice commits a key update while he is down,
  * and bob is restarted from his FileStore.
  *
@@ -19,9 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentProcess, type ReceivedEvent } from '../../examples/driver.js'
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats.js'
 
-const ALICE = 'did:talos:alice'
-const BOB = 'did:talos:bob'
-const CAROL = 'did:talos:carol'
 
 let nats: NatsServerHandle | undefined
 const procs: AgentProcess[] = []
@@ -39,14 +38,18 @@ afterAll(async () => {
 
 const texts = (list: ReceivedEvent[], sender?: string): string[] => list.filter((m) => sender === undefined || m.sender === sender).map((m) => m.text)
 
-describe('SIGKILL and restart over NATS', () => {
+describe.each(['hybrid', 'sender-keys'] as const)('SIGKILL and restart over NATS (%s)', (protocol) => {
   it('a member killed mid-conversation and restarted from its store loses nothing, repeats nothing, and agrees on the epoch', async () => {
+    // Fresh DIDs per run: the NATS directory outlives the agents of the previous run.
+    const [ALICE, BOB, CAROL] = ['alice', 'bob', 'carol'].map((n) => `did:talos:${n}-${protocol}`) as [string, string, string]
     const url = nats!.url
-    for (const n of ['alice', 'bob', 'carol']) dirs.push(await mkdtemp(join(tmpdir(), `talos-e2e-${n}-`)))
-    const [alice, bob1, carol] = await Promise.all([ALICE, BOB, CAROL].map((d, i) => AgentProcess.start(d, url, dirs[i]!)))
+    const mine: string[] = []
+    for (const n of ['alice', 'bob', 'carol']) mine.push(await mkdtemp(join(tmpdir(), `talos-e2e-${n}-`)))
+    dirs.push(...mine)
+    const [alice, bob1, carol] = await Promise.all([ALICE, BOB, CAROL].map((d, i) => AgentProcess.start(d, url, mine[i]!)))
     procs.push(alice!, bob1!, carol!)
 
-    const { group } = await alice!.request<{ group: string }>('create', { name: 'e2e', members: [BOB, CAROL], protocol: 'hybrid' })
+    const { group } = await alice!.request<{ group: string }>('create', { name: 'e2e', members: [BOB, CAROL], protocol })
     await Promise.all([bob1!.request('wait', { group }), carol!.request('wait', { group })])
 
     const N = 25
@@ -71,7 +74,7 @@ describe('SIGKILL and restart over NATS', () => {
     await alice!.request('update', { group })
     await sending
 
-    const bob2 = await AgentProcess.start(BOB, url, dirs[1]!)
+    const bob2 = await AgentProcess.start(BOB, url, mine[1]!)
     procs.push(bob2)
     expect(bob2.events.find((e) => e.type === 'ready')!['groups']).toEqual([group])
     await bob2.request('wait', { group, after: resumeAfter })

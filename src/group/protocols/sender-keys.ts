@@ -48,6 +48,8 @@ export const MAX_SK_MEMBERS = 1000
 export const MAX_SK_BUFFERED = 256
 const MAX_STATE_BYTES = 64 * 1024 * 1024
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+ /** Bundles claimed for one member before giving up on finding one with its identity key. */
+const MAX_BUNDLE_CLAIMS = 8
 const LABEL_COMMIT = 'talos sender-keys commit v1'
 const LABEL_INVITE = 'talos sender-keys invite v1'
 const LABEL_LEAVE = 'talos sender-keys leave v1'
@@ -224,8 +226,12 @@ export class SenderKeysEngine implements ProtocolEngine {
     for (const t of targets) {
       if (t.did === this.deps.did) continue
       try {
-        const bundle = bundles.get(t.did) ?? (await this.deps.claimBundle(t.did))
-        if (bundle.identity === undefined || !equal(bundle.identity.signingKey, t.identityKey)) {
+        let bundle = bundles.get(t.did)
+        // A one-time bundle left from an earlier identity of that DID is skipped: claim the next one.
+        for (let i = 0; i < MAX_BUNDLE_CLAIMS && (bundle === undefined || !sameIdentity(bundle, t.identityKey)); i++) {
+          bundle = await this.deps.claimBundle(t.did)
+        }
+        if (bundle === undefined || !sameIdentity(bundle, t.identityKey)) {
           throw new TalosError('GROUP_INVALID_KEY_PACKAGE', `the bundle of ${t.did} names another identity key than the group's`)
         }
         this.sessions.connect(t.did, bundle)
@@ -432,6 +438,10 @@ export class SenderKeysEngine implements ProtocolEngine {
     this.skg.destroy()
     this.sessions.destroy()
   }
+}
+
+function sameIdentity(bundle: PreKeyBundle, identityKey: Uint8Array): boolean {
+  return bundle.identity !== undefined && equal(bundle.identity.signingKey, identityKey)
 }
 
 export function equal(a: Uint8Array, b: Uint8Array): boolean {
