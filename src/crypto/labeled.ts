@@ -54,62 +54,97 @@ function checkOpaque(b: Uint8Array, what: string): void {
 /**
  * Encoded labels, length prefix included, memoised: labels are a small fixed
  * set chosen by code (the cap keeps an application-chosen label set bounded).
+ * One map per prefix mode, keyed on the label itself (no string built per call).
  */
-const labelCache = new Map<string, Uint8Array>()
+const prefixedLabels = new Map<string, Uint8Array>()
+const plainLabels = new Map<string, Uint8Array>()
 const LABEL_CACHE_MAX = 256
 
 /** opaque label<V> holding `prefix + label`, varint prefix included. */
 function encodedLabel(label: string, prefixed: boolean): Uint8Array {
-  const key = prefixed ? MLS_PREFIX + label : label
-  const hit = labelCache.get(key)
+  const cache = prefixed ? prefixedLabels : plainLabels
+  const hit = cache.get(label)
   if (hit !== undefined) return hit
-  const body = utf8.encode(key)
+  const body = utf8.encode(prefixed ? MLS_PREFIX + label : label)
   checkOpaque(body, 'label')
   const out = new Uint8Array(varintSize(body.length) + body.length)
   out.set(body, writeVarint(out, 0, body.length))
-  if (labelCache.size < LABEL_CACHE_MAX) labelCache.set(key, out)
+  if (cache.size < LABEL_CACHE_MAX) cache.set(label, out)
   return out
 }
 
-/** struct { [head]; opaque label<V>; opaque second<V>; } */
-function labelAndOpaque(head: Uint8Array | null, label: Uint8Array, second: Uint8Array, what: string): Uint8Array {
+/** struct { opaque label<V>; opaque second<V>; } */
+function labelAndOpaque(label: Uint8Array, second: Uint8Array, what: string): Uint8Array {
   checkOpaque(second, what)
-  const headLen = head === null ? 0 : head.length
-  const out = new Uint8Array(headLen + label.length + varintSize(second.length) + second.length)
-  if (head !== null) out.set(head, 0)
-  out.set(label, headLen)
-  out.set(second, writeVarint(out, headLen + label.length, second.length))
+  const out = new Uint8Array(label.length + varintSize(second.length) + second.length)
+  out.set(label, 0)
+  out.set(second, writeVarint(out, label.length, second.length))
   return out
 }
 
-/** KDFLabel (RFC 9420 §8). Length must fit uint16. */
-export function kdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+function checkLength(length: number): void {
   if (!Number.isInteger(length) || length < 0 || length > 0xffff) {
     throw new TalosError('CRYPTO_INVALID_LENGTH', `ExpandWithLabel length ${length} does not fit uint16`)
   }
-  const head = new Uint8Array([length >>> 8, length & 0xff])
-  return labelAndOpaque(head, encodedLabel(label, true), context, 'ExpandWithLabel context')
+}
+
+/** KDFLabel (RFC 9420 §8), built in one buffer. Length must fit uint16. */
+export function kdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  checkLength(length)
+  checkOpaque(context, 'ExpandWithLabel context')
+  const l = encodedLabel(label, true)
+  const out = new Uint8Array(2 + l.length + varintSize(context.length) + context.length)
+  out[0] = length >>> 8
+  out[1] = length & 0xff
+  out.set(l, 2)
+  out.set(context, writeVarint(out, 2 + l.length, context.length))
+  return out
+}
+
+/**
+ * The KDFLabel of DeriveTreeSecret (RFC 9420 §9.1): context = uint32
+ * Generation, written in place (same bytes as kdfLabel(label, generationContext(generation), length)).
+ */
+export function treeSecretLabel(label: string, generation: number, length: number): Uint8Array {
+  checkLength(length)
+  checkGeneration(generation)
+  const l = encodedLabel(label, true)
+  const out = new Uint8Array(2 + l.length + 1 + 4)
+  out[0] = length >>> 8
+  out[1] = length & 0xff
+  out.set(l, 2)
+  let p = 2 + l.length
+  out[p++] = 4 // varint length of the 4-byte context
+  out[p++] = generation >>> 24
+  out[p++] = (generation >>> 16) & 0xff
+  out[p++] = (generation >>> 8) & 0xff
+  out[p] = generation & 0xff
+  return out
+}
+
+function checkGeneration(generation: number): void {
+  if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
+    throw new TalosError('CRYPTO_INVALID_LENGTH', `generation ${generation} does not fit uint32`)
+  }
 }
 
 /** The uint32 Generation context of DeriveTreeSecret (RFC 9420 §9.1). */
 export function generationContext(generation: number): Uint8Array {
-  if (!Number.isInteger(generation) || generation < 0 || generation > 0xffffffff) {
-    throw new TalosError('CRYPTO_INVALID_LENGTH', `generation ${generation} does not fit uint32`)
-  }
+  checkGeneration(generation)
   return new Uint8Array([generation >>> 24, (generation >>> 16) & 0xff, (generation >>> 8) & 0xff, generation & 0xff])
 }
 
 /** RefHashInput (RFC 9420 §5.2): the label is used as given, without the "MLS 1.0 " prefix. */
 export function refHashInput(label: string, value: Uint8Array): Uint8Array {
-  return labelAndOpaque(null, encodedLabel(label, false), value, 'RefHash value')
+  return labelAndOpaque(encodedLabel(label, false), value, 'RefHash value')
 }
 
 /** SignContent (RFC 9420 §5.1.2). */
 export function signContent(label: string, content: Uint8Array): Uint8Array {
-  return labelAndOpaque(null, encodedLabel(label, true), content, 'SignWithLabel content')
+  return labelAndOpaque(encodedLabel(label, true), content, 'SignWithLabel content')
 }
 
 /** EncryptContext (RFC 9420 §5.1.3). */
 export function encryptContext(label: string, context: Uint8Array): Uint8Array {
-  return labelAndOpaque(null, encodedLabel(label, true), context, 'EncryptWithLabel context')
+  return labelAndOpaque(encodedLabel(label, true), context, 'EncryptWithLabel context')
 }

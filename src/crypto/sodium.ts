@@ -8,10 +8,19 @@
  * buffers from the module's own heap. Every scratch buffer that held key
  * material is zeroed before it is freed.
  *
+ * Long inputs go to node:crypto (OpenSSL, native SHA-2) instead: the WASM
+ * SHA-2 costs ~4 ns a byte, OpenSSL's well under 1, against a fixed ~1 µs
+ * more per call. Measured CPU time per call here (SHA-256):
+ *   hash  100 B: WASM 0.9 µs, node 1.05 µs;  256 B: 1.6 / 1.1;  2 KiB: 8.5 / 2.0;  200 KB: ~2200 / ~290
+ *   HMAC  256 B: 2.5 / 2.5;                  512 B: 3.6 / 2.9;  2 KiB: 9.8 / 3.4
+ * so hashes of NATIVE_HASH_MIN bytes and more, and HMACs (HKDF included) over
+ * NATIVE_MAC_MIN bytes and more, run on OpenSSL. Small inputs, the per-message
+ * and per-node case, stay on libsodium. Both compute the same function.
+ *
  * This module (with the rest of src/crypto) is the only place that touches
  * libsodium.
  */
-import { randomFillSync } from 'node:crypto'
+import { createHmac, hash as nodeHash, randomFillSync } from 'node:crypto'
 import _sodium from 'libsodium-wrappers-sumo'
 import { TalosError } from '../errors.js'
 
@@ -33,6 +42,46 @@ interface WasmModule {
 const wasm = (_sodium as unknown as { libsodium: WasmModule }).libsodium
 
 export type HashName = 'SHA256' | 'SHA384' | 'SHA512'
+
+/** Hash inputs from this size on go to OpenSSL (see the header). */
+export const NATIVE_HASH_MIN = 256
+/** HMAC / HKDF inputs (data, IKM, info) from this size on go to OpenSSL. */
+export const NATIVE_MAC_MIN = 512
+
+const nodeName = (hash: 'SHA256' | 'SHA512'): 'sha256' | 'sha512' => (hash === 'SHA256' ? 'sha256' : 'sha512')
+
+/** A plain Uint8Array copy of a node Buffer (possibly a view into a shared pool), the Buffer then zeroed. */
+function takeBuffer(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.byteLength)
+  out.set(b)
+  b.fill(0)
+  return out
+}
+
+function nodeHmac(hash: 'SHA256' | 'SHA512', key: Uint8Array, data: Uint8Array): Uint8Array {
+  return takeBuffer(createHmac(nodeName(hash), key).update(data).digest())
+}
+
+/** HKDF-Expand (RFC 5869 §2.3) over OpenSSL's HMAC, for long info strings. */
+function nodeHkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const nh = hash === 'SHA256' ? 32 : 64
+  const out = new Uint8Array(length)
+  const counter = new Uint8Array(1)
+  let t: Buffer | undefined
+  for (let i = 1, filled = 0; filled < length; i++) {
+    counter[0] = i
+    const h = createHmac(nodeName(hash), prk)
+    if (t !== undefined) h.update(t)
+    const next = h.update(info).update(counter).digest()
+    t?.fill(0)
+    t = next
+    const n = Math.min(nh, length - filled)
+    out.set(t.subarray(0, n), filled)
+    filled += n
+  }
+  t?.fill(0)
+  return out
+}
 
 /**
  * A scratch arena on the WASM heap, grown on demand and reused across calls
@@ -61,6 +110,8 @@ function heap(): Uint8Array {
 
 /** HKDF-Extract via libsodium's WASM export. SHA-256 and SHA-512 only. */
 export function hkdfExtract(hash: 'SHA256' | 'SHA512', salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  // PRK = HMAC(salt, IKM); an empty salt is HashLen zeros, which HMAC pads exactly as it pads an empty key.
+  if (ikm.length >= NATIVE_MAC_MIN) return nodeHmac(hash, salt, ikm)
   const nh = hash === 'SHA256' ? 32 : 64
   const base = arena(nh + salt.length + ikm.length)
   const pOut = base
@@ -92,6 +143,7 @@ export function hkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uin
   }
   if (prk.length !== nh) return hkdfExpandHmac(hash, prk, info, length)
   if (length === 0) return new Uint8Array(0)
+  if (info.length >= NATIVE_MAC_MIN) return nodeHkdfExpand(hash, prk, info, length)
   const total = length + info.length + nh
   const base = arena(total)
   const pOut = base
@@ -135,15 +187,18 @@ function hkdfExpandHmac(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8A
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
+  if (data.length >= NATIVE_HASH_MIN) return takeBuffer(nodeHash('sha256', data, 'buffer'))
   return sodium.crypto_hash_sha256(data)
 }
 
 export function sha512(data: Uint8Array): Uint8Array {
+  if (data.length >= NATIVE_HASH_MIN) return takeBuffer(nodeHash('sha512', data, 'buffer'))
   return sodium.crypto_hash_sha512(data)
 }
 
 /** HMAC with any key length (libsodium's HMAC takes arbitrary key sizes). */
 export function hmac(hash: 'SHA256' | 'SHA512', key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.length >= NATIVE_MAC_MIN) return nodeHmac(hash, key, data)
   if (hash === 'SHA256') {
     const st = sodium.crypto_auth_hmacsha256_init(key)
     sodium.crypto_auth_hmacsha256_update(st, data)

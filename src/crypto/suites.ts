@@ -18,7 +18,7 @@ import { aead as getAead, type AeadName } from './aead.js'
 import { P256_GROUP, P384_GROUP, P521_GROUP, X25519_GROUP, X448_GROUP, type DhGroup } from './hpke/dh-groups.js'
 import { Hpke } from './hpke/hpke.js'
 import { hashKdf } from './kdf.js'
-import { encryptContext, generationContext, kdfLabel, refHashInput, signContent } from './labeled.js'
+import { encryptContext, kdfLabel, refHashInput, signContent, treeSecretLabel } from './labeled.js'
 import { ed25519 } from './signature/ed25519.js'
 import { ecdsaP256, ecdsaP384, ecdsaP521, ed448 } from './signature/node-signature.js'
 import type { SignatureScheme } from './signature/scheme.js'
@@ -67,8 +67,7 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
     expand: (prk, info, length) => kdf.expand(prk, info, length),
     expandWithLabel,
     deriveSecret: (secret, label) => expandWithLabel(secret, label, EMPTY, kdf.Nh),
-    deriveTreeSecret: (secret, label, generation, length) =>
-      expandWithLabel(secret, label, generationContext(generation), length),
+    deriveTreeSecret: (secret, label, generation, length) => kdf.expand(secret, treeSecretLabel(label, generation, length), length),
     refHash: (label, value) => kdf.hash(refHashInput(label, value)),
 
     seal: (key, nonce, aad, plaintext) => aead.seal(key, nonce, aad, plaintext),
