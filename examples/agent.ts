@@ -11,8 +11,9 @@
  *
  * Requests (parent -> agent): { id, op, ...args }; replies: { type: 'reply', id, ok, result | error }.
  * Events (agent -> parent): { type: 'ready' | 'message' | 'joined' | 'rejected' | 'log' }.
- * Received messages are reported before the next one is taken from the
- * group, so a message counts as consumed only once the parent has it.
+ * Received messages are reported (written to the IPC channel) before the
+ * next one is taken from the group, so a message counts as consumed only
+ * once the parent has it: the parent plays the application's durable record.
  */
 import { Client, type Group } from '../src/group/index.js'
 import { connectDelivery, NatsDelivery, type DeliveryService } from '../src/delivery/index.js'
@@ -28,6 +29,12 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
 const send = (m: object): void => {
   process.send?.(m)
 }
+/** Resolves once `m` is written to the IPC channel (the parent reads it even if we die right after). */
+const sendDurably = (m: object): Promise<void> =>
+  new Promise((resolve) => {
+    if (process.send === undefined) resolve()
+    else process.send(m, undefined, {}, () => resolve())
+  })
 
 const delivery: DeliveryService = url.startsWith('nats://') ? await NatsDelivery.connect({ servers: url }) : await connectDelivery(url)
 const store = await FileStore.open(dir)
@@ -42,7 +49,9 @@ function read(g: Group, after: number | undefined): void {
   reading.add(g.id)
   void (async () => {
     for await (const m of g.messages(after === undefined ? {} : { after })) {
-      send({ type: 'message', group: g.id, sender: m.sender, text: dec(m.plaintext), epoch: String(m.epoch), seq: m.seq, index: m.index })
+      // The parent is this agent's durable record: the message counts as handled (and the
+      // next one is taken, which consumes it) only once the parent has it.
+      await sendDurably({ type: 'message', group: g.id, sender: m.sender, text: dec(m.plaintext), epoch: String(m.epoch), seq: m.seq, index: m.index })
     }
     send({ type: 'ended', group: g.id, state: g.state })
   })()
