@@ -47,8 +47,15 @@ import { Dhkem } from './dhkem.js'
 import type { DhGroup } from './dh-groups.js'
 import { HpkeKdf } from './kdf.js'
 
-/** RFC 9180 §7.2.1 leaves input limits to the implementation; MLS contexts are far below this. */
-const MAX_INFO = 1 << 20
+/**
+ * RFC 9180 §7.2.1 leaves input limits to the implementation. MLS's largest
+ * info is the EncryptWithLabel context of a Welcome's GroupSecrets: the
+ * encrypted GroupInfo, which carries the ratchet_tree extension, ~200 B a
+ * member (about 2 MB at n = 10,000; the earlier 1 MiB bound refused Welcomes
+ * from about n = 5,000 on). The info is hashed once (LabeledExtract, on
+ * OpenSSL at this size), so the bound only caps memory and time per call.
+ */
+export const MAX_INFO = 1 << 26
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
 const LABEL_PSK_ID_HASH = ascii('psk_id_hash')

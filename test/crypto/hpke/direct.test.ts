@@ -117,3 +117,17 @@ describe('direct HPKE against @hpke/core over the same adapters', () => {
     expect(code(() => h.exportSenderSync(kp.publicKey, new Uint8Array(0), new Uint8Array(0), 255 * 32 + 1))).toBe('CRYPTO_INVALID_LENGTH')
   })
 })
+
+describe('direct HPKE, large info (a Welcome of a 10,000-member group)', () => {
+  it('a 2 MB info seals and opens; the bound is enforced above it', () => {
+    const h = new Hpke(X25519_GROUP, hashKdf('SHA256'), aead('CHACHA20POLY1305'))
+    const kp = h.kem.generateKeyPairSync()
+    const info = randomBytes(2_000_000)
+    const pt = randomBytes(100)
+    const ct = h.sealSync(kp.publicKey, info, new Uint8Array(0), pt)
+    expect(toHex(h.openSync(kp.privateKey, ct.kemOutput, info, new Uint8Array(0), ct.ciphertext))).toBe(toHex(pt))
+    const other = info.slice()
+    other[1_999_999]! ^= 1
+    expect(() => h.openSync(kp.privateKey, ct.kemOutput, other, new Uint8Array(0), ct.ciphertext)).toThrow(TalosError)
+  })
+})
