@@ -70,7 +70,7 @@ export async function exposedByClone(g: SimGroup, s: Snapshot, targets: readonly
 }
 
 interface Target {
-  readonly rec: WireRecord
+  readonly rec: ScanTarget
   readonly aad: Uint8Array
 }
 
@@ -83,14 +83,44 @@ function tryOpen(suite: CipherSuite, t: Target, key: Uint8Array, nonce: Uint8Arr
   }
 }
 
+/** What the key scan needs to know of the group and of the snapshotted member, for one epoch. */
+export interface ScanContext {
+  readonly suite: CipherSuite
+  readonly groupId: Uint8Array
+  readonly leafWidth: number
+  readonly memberList: readonly number[]
+  /** The snapshotted member's leaf. */
+  readonly member: number
+  /** The snapshotted member's MLS private key of a node, if it holds one. */
+  privateKey(node: number): Uint8Array | undefined
+  /** More private keys the attacker holds (a second snapshot's pairwise receive keys). */
+  readonly extraPrivateKeys?: readonly { readonly key: Uint8Array; readonly version?: number }[]
+}
+
+/** What the key scan needs of a recorded message. */
+export type ScanTarget = Pick<WireRecord, 'index' | 'sender' | 'epoch' | 'message' | 'plaintext'>
+
 /** Records the key scan of a snapshot opens. */
 export async function exposedByScan(g: SimGroup, s: Snapshot, targets: readonly WireRecord[]): Promise<Set<number>> {
-  const suite = g.tree.suite
+  const view = g.tree.view(s.member)
+  return scanState(
+    { suite: g.tree.suite, groupId: g.tree.groupId, leafWidth: g.tree.leafWidth, memberList: g.tree.memberList, member: s.member, privateKey: (x) => view.privateKey(x) },
+    s.state,
+    targets,
+  )
+}
+
+/**
+ * The key scan over serialized hybrid state bytes (see the header): the
+ * targets opened by some secret-looking window of `state`, in any role.
+ */
+export async function scanState(g: ScanContext, state: Uint8Array, targets: readonly ScanTarget[]): Promise<Set<number>> {
+  const suite = g.suite
   const out = new Set<number>()
   const ts: Target[] = targets.map((rec) => ({
     rec,
     aad: encodeAad({
-      groupId: g.tree.groupId,
+      groupId: g.groupId,
       epoch: rec.epoch,
       senderLeaf: rec.sender,
       version: 1,
@@ -103,15 +133,14 @@ export async function exposedByScan(g: SimGroup, s: Snapshot, targets: readonly 
     }),
   }))
   const maxN = Math.max(0, ...targets.map((t) => t.message.n))
-  const state = s.state
 
   // Private keys X holds: its MLS node keys (the view) and its pairwise receive keys (parsed from the state).
-  const view = g.tree.view(s.member)
   const privateKeys: { key: Uint8Array; version?: number }[] = []
-  for (let x = 0; x < 2 * g.tree.leafWidth - 1; x++) {
-    const k = view.privateKey(x)
-    if (k !== undefined) privateKeys.push({ key: k, version: x === 2 * s.member ? 0 : undefined })
+  for (let x = 0; x < 2 * g.leafWidth - 1; x++) {
+    const k = g.privateKey(x)
+    if (k !== undefined) privateKeys.push({ key: k, version: x === 2 * g.member ? 0 : undefined })
   }
+  for (const k of g.extraPrivateKeys ?? []) privateKeys.push({ key: k.key, version: k.version })
   for (const rec of [decodeStateRecord(state).current, decodeStateRecord(state).previous]) {
     for (const k of rec?.ownKeys ?? []) privateKeys.push({ key: k.privateKey, version: k.version })
   }
@@ -120,7 +149,7 @@ export async function exposedByScan(g: SimGroup, s: Snapshot, targets: readonly 
   for (const t of ts) {
     const m = t.rec.message
     if (m.type !== HybridMessageType.DATA_REKEY) continue
-    const ctx = encodeRekeyContext({ groupId: g.tree.groupId, epoch: t.rec.epoch, senderLeaf: t.rec.sender, step: m.step, pn: m.pn })
+    const ctx = encodeRekeyContext({ groupId: g.groupId, epoch: t.rec.epoch, senderLeaf: t.rec.sender, step: m.step, pn: m.pn })
     const tg = m.rekey!.targets!
     for (const e of tg.value.entries) {
       for (const pk of privateKeys) {
@@ -155,7 +184,7 @@ export async function exposedByScan(g: SimGroup, s: Snapshot, targets: readonly 
       if (r === undefined) continue
       const m = t.rec.message
       if (only !== undefined && (t.rec.sender !== only.sender || m.step !== only.step)) continue
-      const ctx = encodeRekeyContext({ groupId: g.tree.groupId, epoch: t.rec.epoch, senderLeaf: t.rec.sender, step: m.step, pn: m.pn })
+      const ctx = encodeRekeyContext({ groupId: g.groupId, epoch: t.rec.epoch, senderLeaf: t.rec.sender, step: m.step, pn: m.pn })
       const next = rootStep(suite, rk, r, ctx)
       runChain(next.chainKey, 0, (x) => x.rec.sender === t.rec.sender && x.rec.message.step === m.step)
       asRoot(next.rootKey, { sender: t.rec.sender, step: m.step + 1 })
@@ -179,8 +208,8 @@ export async function exposedByScan(g: SimGroup, s: Snapshot, targets: readonly 
       for (let c = 0; c <= maxN; c++) runChain(w, c)
       asRoot(w)
       // Seed-tree node or base on any leaf's path.
-      for (const leaf of g.tree.memberList) {
-        let x = g.tree.leafWidth - 1
+      for (const leaf of g.memberList) {
+        let x = g.leafWidth - 1
         const target = 2 * leaf
         for (;;) {
           // treat w as seed[x], derive down to base[leaf]

@@ -12,15 +12,24 @@
  * Skipped keys of messages X did not process are live and not listed.
  */
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
-import type { SimGroup } from './group.js'
+import type { WireRecord } from './group.js'
 import type { Oracle } from './oracle.js'
+
+/** What the audit reads of a group (a SimGroup is one; the real-MLS harness passes one per epoch). */
+export interface AuditSource {
+  /** member -> wire indices it encrypted or decrypted. */
+  readonly processed: ReadonlyMap<number, ReadonlySet<number>>
+  /** Every recorded message, by index (only those of `tree.epoch` are audited). */
+  readonly wire: readonly Pick<WireRecord, 'epoch' | 'sender' | 'message'>[]
+  readonly tree: { readonly epoch: bigint }
+}
 
 export interface ConsumedValue {
   readonly what: string
   readonly value: Uint8Array
 }
 
-export function consumedBy(g: SimGroup, o: Oracle, member: number): ConsumedValue[] {
+export function consumedBy(g: AuditSource, o: Oracle, member: number): ConsumedValue[] {
   const out: ConsumedValue[] = []
   const seen = g.processed.get(member) ?? new Set<number>()
   if (seen.size === 0) return out
@@ -57,7 +66,7 @@ export function consumedBy(g: SimGroup, o: Oracle, member: number): ConsumedValu
 }
 
 /** The consumed values found in `state` (empty = the audit passes). */
-export function auditDeletion(g: SimGroup, o: Oracle, member: number, state: Uint8Array): string[] {
+export function auditDeletion(g: AuditSource, o: Oracle, member: number, state: Uint8Array): string[] {
   const buf = Buffer.from(state.buffer, state.byteOffset, state.byteLength)
   return consumedBy(g, o, member)
     .filter((c) => buf.indexOf(Buffer.from(c.value)) >= 0)

@@ -16,7 +16,24 @@ import {
   rootStep,
 } from '../../../src/hybrid/index.js'
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
-import type { SimGroup } from './group.js'
+import type { CipherSuite } from '../../../src/crypto/index.js'
+import type { WireRecord } from './group.js'
+
+/** What the oracle reads of a group in one epoch (a SimGroup is one; the real-MLS harness builds one per epoch). */
+export interface OracleSource {
+  readonly tree: {
+    readonly suite: CipherSuite
+    readonly leafWidth: number
+    readonly groupId: Uint8Array
+    readonly epoch: bigint
+    /** Needed unless the oracle is given E_e directly. */
+    readonly applicationExportSecret?: Uint8Array
+  }
+  /** Recorded messages of this epoch. */
+  readonly wire: readonly Pick<WireRecord, 'sender' | 'message'>[]
+  /** `${sender}:${step}` -> r of this epoch's rekeys. */
+  readonly rLog: ReadonlyMap<string, Uint8Array>
+}
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
 
@@ -25,9 +42,13 @@ export class Oracle {
   private readonly seeds = new Map<number, Uint8Array>()
   private readonly roots = new Map<string, { rootKey: Uint8Array; chainKey: Uint8Array }>()
 
-  constructor(private readonly g: SimGroup) {
+  /** `epochSeed`: E_e when the source has no application_export_secret (a real MLS epoch). */
+  constructor(
+    private readonly g: OracleSource,
+    epochSeed?: Uint8Array,
+  ) {
     const t = g.tree
-    this.epochSeed = ExporterTree.create(t.suite, t.applicationExportSecret.slice()).safeExportSecret(HYBRID_COMPONENT_ID)
+    this.epochSeed = epochSeed ?? ExporterTree.create(t.suite, t.applicationExportSecret!.slice()).safeExportSecret(HYBRID_COMPONENT_ID)
     const fill = (x: number, s: Uint8Array): void => {
       this.seeds.set(x, s)
       if (x % 2 === 0) return
