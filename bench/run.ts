@@ -1,21 +1,27 @@
 /**
  * `npm run bench` entry point.
  *
- *   npm run bench                      every registered suite, default length
- *   npm run bench -- --quick           few samples per task (CI smoke run, seconds)
- *   npm run bench -- --full            long runs, for numbers worth quoting
- *   npm run bench -- crypto-floor      only the named suite(s)
+ *   npm run bench                      the main job: every group protocol, the crypto floor and
+ *                                      the peers (ts-mls, libsignal-client) in one report
+ *                                      (bench/protocols/main.ts), n up to 1024, < 10 min on 2 cores
+ *   npm run bench -- --quick           the same with n = 2, 16 and few samples (CI smoke run, < 1 min)
+ *   npm run bench -- --full            adds n = 10000 and longer sampling
+ *   npm run bench -- mls-tree hybrid   only the named per-area suite(s) (list: --list)
+ *   npm run bench -- main mls          the main report and a suite in one process
  *
- * Prints each suite's markdown table to stdout, writes
- * bench/results/<suite>.json per suite and bench/results/latest.md with
- * every table of this run. No timing assertion is ever made here.
+ * The main job writes bench/results/latest.md, report.json and rekey.svg.
+ * A named suite prints its markdown table, writes bench/results/<suite>.json,
+ * and appends its table to bench/results/suites.md. No timing assertion is
+ * ever made here.
  *
- * To add a suite: create bench/<name>.ts calling registerSuite(...) and add
- * one import line below.
+ * To add a per-area suite: create bench/<name>.ts calling registerSuite(...)
+ * and add one import line below.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RESULTS_DIR, machine, machineLine, markdownTable, registeredSuites, runSuite, type BenchMode } from './harness.js'
+import { runMain } from './protocols/main.js'
+import { renderMarkdown } from './report/markdown.js'
 
 import './crypto-floor.js'
 import './peers/ts-mls.js'
@@ -27,24 +33,39 @@ import './hybrid.js'
 import './ratchet.js'
 import './senderkeys.js'
 
-function parseArgs(argv: string[]): { mode: BenchMode; only: Set<string> } {
+const MAIN = 'main'
+
+function parseArgs(argv: string[]): { mode: BenchMode; only: string[]; list: boolean } {
   let mode: BenchMode = 'default'
-  const only = new Set<string>()
+  let list = false
+  const only: string[] = []
   for (const a of argv) {
     if (a === '--quick') mode = 'quick'
     else if (a === '--full') mode = 'full'
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (use --quick, --full, or suite names)`)
-    else only.add(a)
+    else if (a === '--list') list = true
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (use --quick, --full, --list, or suite names)`)
+    else only.push(a)
   }
-  return { mode, only }
+  return { mode, only, list }
 }
 
 async function main(): Promise<void> {
-  const { mode, only } = parseArgs(process.argv.slice(2))
-  const suites = registeredSuites().filter((s) => only.size === 0 || only.has(s.name))
-  const unknown = [...only].filter((n) => !registeredSuites().some((s) => s.name === n))
-  if (unknown.length > 0) throw new Error(`unknown bench suite(s): ${unknown.join(', ')}`)
+  const { mode, only, list } = parseArgs(process.argv.slice(2))
+  if (list) {
+    process.stdout.write(`${MAIN}\tthe main report (default)\n`)
+    for (const s of registeredSuites()) process.stdout.write(`${s.name}\t${s.title}\n`)
+    return
+  }
+  const names = only.length === 0 ? [MAIN] : only
+  const unknown = names.filter((n) => n !== MAIN && !registeredSuites().some((s) => s.name === n))
+  if (unknown.length > 0) throw new Error(`unknown bench suite(s): ${unknown.join(', ')} (npm run bench -- --list)`)
 
+  if (names.includes(MAIN)) process.stdout.write(renderMarkdown(await runMain(mode)))
+  const suites = registeredSuites().filter((s) => names.includes(s.name))
+  if (suites.length === 0) {
+    process.stdout.write(`\nReport: bench/results/latest.md (chart: bench/results/rekey.svg, data: bench/results/report.json)\n`)
+    return
+  }
   const tables: string[] = []
   for (const suite of suites) {
     const result = await runSuite(suite, mode)
@@ -52,8 +73,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${table}\n`)
     tables.push(table)
   }
-  const md = [`# Benchmarks (${mode})`, '', machineLine(machine()), '', ...tables.flatMap((t) => [t, ''])].join('\n')
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), md)
+  const md = [`# Per-area benchmark suites (${mode})`, '', machineLine(machine()), '', ...tables.flatMap((t) => [t, ''])].join('\n')
+  writeFileSync(join(RESULTS_DIR, 'suites.md'), md)
 }
 
 main().catch((e: unknown) => {
