@@ -47,7 +47,8 @@
  *   MLS_INVALID_SENDER (sender type vs content type / wire format, §6.1, §12.1.8),
  *   MLS_UNKNOWN_SENDER (blank leaf, no such external sender), MLS_BAD_MEMBERSHIP_TAG,
  *   MLS_INVALID_SIGNATURE, MLS_BAD_CONFIRMATION_TAG, MLS_SENDER_DATA_DECRYPT_FAILED,
- *   MLS_CONTENT_DECRYPT_FAILED, MLS_GENERATION_REUSED / MLS_GENERATION_TOO_FAR (from the
+ *   MLS_CONTENT_DECRYPT_FAILED, MLS_OWN_MESSAGE (sender data names keys.ownLeaf, refused
+ *   before the secret tree is asked for a key), MLS_GENERATION_REUSED / MLS_GENERATION_TOO_FAR (from the
  *   secret tree, before any derivation), DECODE_INVALID_PADDING and other DECODE_* for a
  *   malformed plaintext, MLS_MISSING_CONFIRMATION_TAG, MLS_MISSING_MEMBERSHIP_KEY,
  *   MLS_INVALID_WIRE_FORMAT, MLS_MALFORMED_MESSAGE (a caller-built object that is not a

@@ -68,6 +68,13 @@ export interface PrivateMessageKeys {
   readonly secretTree: KeySource
   /** The epoch's sender_data_secret; borrowed, never zeroed here. */
   readonly senderDataSecret: Uint8Array
+  /**
+   * The receiver's own leaf, if it is a member: a message whose sender data
+   * names it is our own, echoed back (MLS_OWN_MESSAGE), refused before any
+   * key of the secret tree is looked at (our own ratchet has already
+   * consumed that generation).
+   */
+  readonly ownLeaf?: number | undefined
 }
 
 export interface ProtectOptions {
@@ -213,6 +220,9 @@ function unprotect(
   checkGroupAndEpoch(ctx, pm.groupId, pm.epoch)
   const { contentAad, senderDataAad } = aads(pm)
   const sd = decryptSenderData(suite, keys.senderDataSecret, senderDataAad, pm.ciphertext, pm.encryptedSenderData)
+  if (keys.ownLeaf !== undefined && sd.leafIndex === keys.ownLeaf) {
+    throw new TalosError('MLS_OWN_MESSAGE', 'this PrivateMessage was sent by us (echoed back by the delivery service)')
+  }
   const sender = { senderType: SenderType.member, leafIndex: sd.leafIndex } as const
   // §6.3.2: the leaf must be a non-blank member; checked before any key is derived.
   const header = { groupId: pm.groupId, epoch: pm.epoch, sender, authenticatedData: pm.authenticatedData }

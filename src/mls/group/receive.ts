@@ -55,6 +55,8 @@ export async function receive(state: GroupState, bytes: Uint8Array, psks: PskSou
     const current = contextOf(state)
     if (m.publicMessage.content.epoch !== current.epoch) throw epochMismatch(state, m.publicMessage.content.epoch)
     requireActive(state)
+    const sender = m.publicMessage.content.sender
+    if (sender.senderType === SenderType.member && sender.leafIndex === state.ownLeaf) throw ownMessage()
     const ac = unprotectPublicMessage(
       state.epoch.framing,
       m.publicMessage,
@@ -70,7 +72,7 @@ export async function receive(state: GroupState, bytes: Uint8Array, psks: PskSou
       const staged = unprotectPrivateMessage(
         state.epoch.framing,
         pm,
-        { secretTree: state.epoch.secretTree, senderDataSecret: state.epoch.keys.senderDataSecret },
+        { secretTree: state.epoch.secretTree, senderDataSecret: state.epoch.keys.senderDataSecret, ownLeaf: state.ownLeaf },
         senderLookup(state.tree, current),
       )
       if (staged.content.content.contentType === ContentType.application) return application(state, staged, state.epoch.framing)
@@ -88,12 +90,21 @@ export async function receive(state: GroupState, bytes: Uint8Array, psks: PskSou
     const staged = unprotectPrivateMessage(
       past.framing,
       pm,
-      { secretTree: past.secretTree, senderDataSecret: past.senderDataSecret },
+      { secretTree: past.secretTree, senderDataSecret: past.senderDataSecret, ownLeaf: state.ownLeaf },
       senderLookup(past.tree, past.framing.groupContext),
     )
     return application(state, staged, past.framing)
   }
   throw new TalosError('MLS_UNEXPECTED_WIRE_FORMAT', `wire format ${m.wireFormat} is not a group message`)
+}
+
+/**
+ * Our own message echoed back by the Delivery Service (other than the
+ * pending Commit, which MlsGroup recognises byte for byte): the content is
+ * already known to us, and its key was consumed when we sent it.
+ */
+function ownMessage(): TalosError {
+  return new TalosError('MLS_OWN_MESSAGE', 'this message was sent by us (echoed back by the delivery service)')
 }
 
 function requireActive(state: GroupState): void {
