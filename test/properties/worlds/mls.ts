@@ -15,16 +15,21 @@
  *   remove(X)    a Commit removing X's leaf
  * Attacker: the clone (MlsGroup.deserialize, HybridSession.restore over the
  * clone's view) fed every later record; an MLS member's state opens its own
- * later messages too (the secret tree holds its own ratchet). For the hybrid
+ * later messages too (the secret tree holds its own ratchet; the copy that opens
+ * them calls itself another leaf, see asOtherLeaf). For the hybrid
  * inner layer of X's own messages, and for FS, the key scan tries every
  * Nh-byte bytes field of the hybrid state as a chain key CK[k, c] run forward
- * to the message's n, with the message's real AAD and reuse guard.
+ * to the message's n, and as a seed-tree node on the sender's path (or its
+ * base) derived down to CK[0, 0], with the message's real AAD and reuse guard.
  */
 import { getCipherSuite } from '../../../src/crypto/index.js'
 import { mlsHybridView } from '../../../src/group/hybrid-adapter.js'
+import type { HybridGroupView } from '../../../src/hybrid/index.js'
 import {
   HybridSession,
   applyReuseGuard,
+  chainFromBase,
+  hybExpand,
   decodeFrame,
   encodeAad,
   encodeRekeyBlob,
@@ -34,10 +39,22 @@ import {
   type RekeyMode,
 } from '../../../src/hybrid/index.js'
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
+import { left, right } from '../../../src/mls/treemath.js'
 import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup } from '../../../src/mls/index.js'
 import { attempt, dec, enc, type Rec, type Snap, type World } from '../world.js'
 
 export const SUITE = 3
+
+/**
+ * The hybrid view of an MLS group through the group layer's adapter. The
+ * adapter is changing to return { view, dispose } (views copy their epoch's
+ * private keys); both shapes are accepted. Views made here are never
+ * disposed: the simulations are short-lived.
+ */
+export function hybridViewOf(group: MlsGroup): HybridGroupView {
+  const v = mlsHybridView(group) as unknown as HybridGroupView | { view: HybridGroupView }
+  return 'view' in v ? v.view : v
+}
 const suite = getCipherSuite(SUITE)
 
 interface Member {
@@ -66,7 +83,14 @@ export async function joinFrom(welcome: ReturnType<typeof welcomeOf>, kp: Awaite
 }
 
 /** The inner frame's plaintext under chain key CK[k, c] run forward, for every Nh-byte bytes field of `state`. */
-export function hybridScan(state: Uint8Array, frame: Uint8Array, groupId: Uint8Array, epoch: bigint, senderLeaf: number): Uint8Array | undefined {
+export function hybridScan(
+  state: Uint8Array,
+  frame: Uint8Array,
+  groupId: Uint8Array,
+  epoch: bigint,
+  senderLeaf: number,
+  leafWidth: number,
+): Uint8Array | undefined {
   let m
   try {
     const f = decodeFrame(frame, 1 << 20)
@@ -88,19 +112,36 @@ export function hybridScan(state: Uint8Array, frame: Uint8Array, groupId: Uint8A
     rekeyHash: rekeyHash(suite, encodeRekeyBlob(m.rekey, m.announcement)),
   })
   const Nh = suite.Nh
+  const tryChain = (ck0: Uint8Array, from: number): Uint8Array | undefined => {
+    let ck = ck0
+    for (let j = from; j < m.n; j++) ck = nextChainKey(suite, ck, j)
+    const mk = messageKey(suite, ck, m.n)
+    try {
+      return suite.open(mk.key, applyReuseGuard(mk.nonce, m.reuseGuard), aad, m.ciphertext)
+    } catch {
+      return undefined
+    }
+  }
+  const target = 2 * senderLeaf
   for (let i = 1; i + Nh <= state.length; i++) {
     if (state[i - 1] !== Nh) continue
     const w = state.slice(i, i + Nh)
     if (new Set(w).size < Nh / 2) continue
+    // As a chain key CK[k, c], for every c up to the message's n.
     for (let c = 0; c <= m.n; c++) {
-      let ck: Uint8Array = w
-      for (let j = c; j < m.n; j++) ck = nextChainKey(suite, ck, j)
-      const mk = messageKey(suite, ck, m.n)
-      try {
-        return suite.open(mk.key, applyReuseGuard(mk.nonce, m.reuseGuard), aad, m.ciphertext)
-      } catch {
-        // not this one
+      const pt = tryChain(w, c)
+      if (pt !== undefined) return pt
+    }
+    // As a seed-tree node on the sender's path (root included) or its base: derived down to CK[0, 0].
+    if (m.step !== 0) continue
+    for (let x = leafWidth - 1; ; x = target < x ? left(x) : right(x)) {
+      let seed: Uint8Array = w
+      for (let y = x; y !== target; y = target < y ? left(y) : right(y)) {
+        seed = hybExpand(suite, seed, 'tree', enc(target < y ? 'left' : 'right'), Nh)
       }
+      const pt = tryChain(chainFromBase(suite, seed).chainKey, 0)
+      if (pt !== undefined) return pt
+      if (x === target) break
     }
   }
   return undefined
@@ -129,7 +170,7 @@ export class MlsWorld implements World {
     const state = new Map<string, Member>([['m0', { mls: creator, hyb: undefined }]])
     for (let i = 1; i < n; i++) state.set(`m${i}`, { mls: await joinFrom(welcome, kps[i - 1]!), hyb: undefined })
     const w = new MlsWorld(state, hybridMode)
-    if (hybridMode !== undefined) for (const m of state.values()) m.hyb = HybridSession.create(mlsHybridView(m.mls), w.hybridOptions)
+    if (hybridMode !== undefined) for (const m of state.values()) m.hyb = HybridSession.create(hybridViewOf(m.mls), w.hybridOptions)
     // Every member commits once, so every parent node is set (the steady state of an active group).
     for (let i = 1; i < n; i++) await w.commit(`m${i}`)
     return w
@@ -152,7 +193,7 @@ export class MlsWorld implements World {
   protected async receiveAs(m: Member, bytes: Uint8Array): Promise<string | undefined> {
     const r = await m.mls.processMessage(bytes)
     if (r.content.kind === 'commit') {
-      if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+      if (m.hyb !== undefined) await m.hyb.enterEpoch(hybridViewOf(m.mls))
       return undefined
     }
     if (r.content.kind !== 'application') return undefined
@@ -190,19 +231,35 @@ export class MlsWorld implements World {
   private clone(snap: Snap): Member {
     const d = snap.data as MlsSnapData
     const mls = MlsGroup.deserialize(d.mls)
-    return { mls, hyb: d.hyb === undefined ? undefined : HybridSession.restore(d.hyb, { current: mlsHybridView(mls) }, this.hybridOptions) }
+    return { mls, hyb: d.hyb === undefined ? undefined : HybridSession.restore(d.hyb, { current: hybridViewOf(mls) }, this.hybridOptions) }
+  }
+
+  /**
+   * A copy of the attacker's MLS state that will open the member's own messages:
+   * the API refuses a PrivateMessage from our own leaf (MLS_OWN_MESSAGE, a policy
+   * check, not a missing key), so the copy calls itself another leaf. Its secret
+   * tree, sender-data secret and tree are the snapshot's.
+   */
+  private asOtherLeaf(g: MlsGroup): MlsGroup {
+    const copy = MlsGroup.deserialize(g.serialize())
+    const holder = copy as unknown as { state: { ownLeaf: number } }
+    if (typeof holder.state?.ownLeaf !== 'number') throw new Error('mls world: MlsGroup state layout changed')
+    const other = copy.currentState.tree.memberIndices().find((l) => l !== holder.state.ownLeaf)!
+    holder.state = { ...holder.state, ownLeaf: other }
+    return copy
   }
 
   /** The attacker's reading of r given its (possibly followed) clone and the snapshot. */
   private async readWith(c: Member, snap: Snap, r: Rec): Promise<boolean> {
     const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
-    if (c.hyb === undefined || r.from !== snap.member) return (await attempt(() => this.receiveAs(c, r.bytes))) === r.text
-    // Hybrid, the member's own message: the outer layer must open, then the inner frame by key scan.
-    const outer = await attempt(() => c.mls.processMessage(r.bytes))
+    if (r.from !== snap.member) return (await attempt(() => this.receiveAs(c, r.bytes))) === r.text
+    const outer = await attempt(() => this.asOtherLeaf(c.mls).processMessage(r.bytes))
     if (outer?.content.kind !== 'application') return false
+    if (c.hyb === undefined) return dec(outer.content.data) === r.text
+    // Hybrid, the member's own message: the inner frame by key scan of the hybrid state.
     const gid = c.mls.groupId
     for (const state of [c.hyb.serialize(), (snap.data as MlsSnapData).hyb!]) {
-      const pt = hybridScan(state, x.inner, gid, x.epoch, x.leaf)
+      const pt = hybridScan(state, x.inner, gid, x.epoch, x.leaf, c.mls.currentState.tree.leafCount)
       if (pt !== undefined && dec(pt) === r.text) return true
     }
     return false
@@ -214,17 +271,15 @@ export class MlsWorld implements World {
       const hyb = (snap.data as MlsSnapData).hyb
       if (hyb === undefined || r.kind !== 'app') return false
       const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
-      const pt = hybridScan(hyb, x.inner, this.state.get(snap.member)!.mls.groupId, x.epoch, x.leaf)
+      const g = this.state.get(snap.member)!.mls
+      const pt = hybridScan(hyb, x.inner, g.groupId, x.epoch, x.leaf, g.currentState.tree.leafCount)
       return pt !== undefined && dec(pt) === r.text
     }
     const c = this.clone(snap)
     for (const w of this.wire) {
       if (w.index < snap.pos || w.index > r.index) continue
       if (w === r) return this.readWith(c, snap, r)
-      if (w.from === snap.member && w.kind === 'app') {
-        await attempt(() => c.mls.processMessage(w.bytes)) // its own messages: the outer layer only
-        continue
-      }
+      if (w.from === snap.member && w.kind === 'app') continue // its own messages change nothing in its state
       await attempt(() => this.receiveAs(c, w.bytes))
     }
     return false
@@ -234,7 +289,7 @@ export class MlsWorld implements World {
     const m = this.state.get(member)!
     const c = await m.mls.commit({})
     m.mls.mergePendingCommit()
-    if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+    if (m.hyb !== undefined) await m.hyb.enterEpoch(hybridViewOf(m.mls))
     this.wire.push({ index: this.wire.length, kind: 'control', from: member, to: 'all', bytes: c.commit })
     for (const [id, other] of this.state) if (id !== member) await this.receiveAs(other, c.commit)
     return `${member} commits an empty Commit with a path (epoch ${m.mls.epoch})`
@@ -254,7 +309,7 @@ export class MlsWorld implements World {
     const gone = this.state.get(member)!
     const c = await m.mls.commit({ remove: [gone.mls.ownLeafIndex] })
     m.mls.mergePendingCommit()
-    if (m.hyb !== undefined) await m.hyb.enterEpoch(mlsHybridView(m.mls))
+    if (m.hyb !== undefined) await m.hyb.enterEpoch(hybridViewOf(m.mls))
     this.wire.push({ index: this.wire.length, kind: 'control', from: by, to: 'all', bytes: c.commit })
     this.state.delete(member)
     this.removed.set(member, gone)
@@ -287,7 +342,7 @@ export class MlsWorld implements World {
   async forgeAs(by: string, victim: string, text: string): Promise<Uint8Array> {
     const m = this.state.get(by)!
     const copy = MlsGroup.deserialize(m.mls.serialize())
-    const inner = m.hyb === undefined ? enc(text) : await HybridSession.restore(m.hyb.serialize(), { current: mlsHybridView(copy) }, this.hybridOptions).encrypt(enc(text))
+    const inner = m.hyb === undefined ? enc(text) : await HybridSession.restore(m.hyb.serialize(), { current: hybridViewOf(copy) }, this.hybridOptions).encrypt(enc(text))
     const st = copy as unknown as { state: { ownLeaf: number } }
     st.state = { ...st.state, ownLeaf: this.leafOf(victim) }
     return copy.send(inner)
