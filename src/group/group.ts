@@ -420,8 +420,17 @@ export class Group {
       return
     }
     if (r.kind !== 'application') throw new TalosError('GROUP_MALFORMED_ENVELOPE', 'a message entry without a message')
+    // One entry can release several messages (a hybrid rekey drains buffered ones): a bad one
+    // is reported on its own and does not take the others down with it.
     let index = 0
-    for (const payload of r.payloads) this.onPayload(r.sender, r.epoch, payload, d.seq, index++, effects)
+    for (const payload of r.payloads) {
+      try {
+        this.onPayload(r.sender, r.epoch, payload, d.seq, index++, effects)
+      } catch (e) {
+        if (!isTalosError(e)) throw e
+        effects.push(async () => this.emit('rejected', { seq: d.seq, error: e }))
+      }
+    }
     for (const reply of r.replies) effects.push(() => this.publishReply(reply))
   }
 

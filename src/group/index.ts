@@ -8,8 +8,33 @@
  *   client.grantGroupCapability({ groupId, scope, requireConsensus }) -> GroupCapability
  *   client.auditEntries() / auditHead() / verifyAudit()
  *
- * Protocols: 'mls' and 'hybrid' (HYBRID.md). 'sender-keys' and 'coordinator'
- * are refused with GROUP_UNSUPPORTED_PROTOCOL until their adapters exist.
+ * Protocols (one adapter each, src/group/protocols/): 'mls' (RFC 9420),
+ * 'hybrid' (HYBRID.md: MLS epochs seeding per-sender double ratchets),
+ * 'sender-keys' (Signal-style sender keys over X3DH/Double Ratchet sessions),
+ * 'coordinator' (the hub-and-spoke baseline; the creator's client is the hub).
+ *
+ * Guarantees, whatever the protocol:
+ *   - one total order per group (the delivery service's log); commits are
+ *     exclusive per delivery-service epoch, the loser of a race processes the
+ *     winner and retries (bounded), so members never fork
+ *   - every log entry is applied, persisted (state + seq, CAS), then acked:
+ *     a crash anywhere loses nothing and applies nothing twice; our own
+ *     commits are written ahead, and sends persist the ratchet before the
+ *     ciphertext leaves
+ *   - decrypted messages wait in the persisted inbox until the application
+ *     takes the next one (or leaves the loop); `messages({ after: seq })`
+ *     makes the hand-off exactly once for an application that records seq
+ *   - hostile entries (log or mailbox) are 'rejected' events with a
+ *     TalosError; state does not move and the log goes on
+ *   - every send, add, remove and epoch change is an audit event, signed and
+ *     hash-chained, in the client's store
+ *
+ * Known limits: the DID -> key binding is whatever the AuthenticationService
+ * decides (default: any well-formed did:talos); a hybrid member restored
+ * from its store continues in the current epoch only (the previous epoch's
+ * hybrid state needs that epoch's tree, which is not kept); a junk commit
+ * from a member or the delivery service burns one delivery-service epoch
+ * (skipped by everyone, never a fork).
  */
 export { Client, SUPPORTED_PROTOCOLS, KEY_PACKAGE_KIND, IDENTITY_KIND, MAX_INITIAL_MEMBERS, type ClientOptions, type CreateGroupOptions } from './client.js'
 export {
@@ -27,4 +52,4 @@ export {
   type RejectedEntry,
 } from './group.js'
 export { GROUP_PROTOCOLS, type GroupProtocol } from './protocols/types.js'
-export { mlsHybridView } from './hybrid-adapter.js'
+export { mlsHybridView, type DisposableView } from './hybrid-adapter.js'

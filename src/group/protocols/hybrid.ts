@@ -12,9 +12,9 @@
  * Membership changes are MLS commits (HYBRID.md §2); policy defaults are the
  * HybridSession's (§6) unless the client overrides them.
  */
-import { HybridSession, type HybridPolicy } from '../../hybrid/index.js'
+import { HybridSession, resolvePolicy, type HybridPolicy } from '../../hybrid/index.js'
 import { MlsGroup } from '../../mls/index.js'
-import { mlsHybridView } from '../hybrid-adapter.js'
+import { mlsHybridView, type DisposableView } from '../hybrid-adapter.js'
 import { MlsEngine, type MlsEngineOptions } from './mls.js'
 import type { EngineState, GroupProtocol, Received } from './types.js'
 
@@ -25,15 +25,32 @@ export interface HybridEngineOptions extends MlsEngineOptions {
 export class HybridEngine extends MlsEngine {
   override readonly protocol: GroupProtocol = 'hybrid'
   private session!: HybridSession
+  /** Views of the current epoch and of the previous one (while in grace), with when the latter was retired. */
+  private views: DisposableView[] = []
+  private retiredAt = 0
+  private readonly graceMs: number
 
   private constructor(group: MlsGroup, opts: HybridEngineOptions) {
     super(group, opts)
+    this.graceMs = resolvePolicy(opts.hybridPolicy).epochGraceMs
+  }
+
+  private newView(): DisposableView {
+    const v = mlsHybridView(this.group)
+    this.views.push(v)
+    while (this.views.length > 2) this.views.shift()!.dispose()
+    return v
+  }
+
+  /** Zeroes the previous epoch's key copies once the hybrid grace is over. */
+  private expireViews(): void {
+    if (this.views.length > 1 && Date.now() - this.retiredAt > this.graceMs) this.views.shift()!.dispose()
   }
 
   /** A new member (creator or joiner) at the group's current epoch. */
   static override async open(group: MlsGroup, opts: HybridEngineOptions): Promise<HybridEngine> {
     const e = new HybridEngine(group, opts)
-    e.session = HybridSession.create(mlsHybridView(group), { policy: opts.hybridPolicy })
+    e.session = HybridSession.create(e.newView().view, { policy: opts.hybridPolicy })
     return e
   }
 
@@ -41,20 +58,23 @@ export class HybridEngine extends MlsEngine {
     const e = new HybridEngine(MlsGroup.deserialize(state.mls, { config: opts.config }), opts)
     // The previous epoch's hybrid state needs that epoch's tree, which is not
     // kept: a restored session continues in the current epoch only.
-    e.session = HybridSession.restore(state.hybrid, { current: mlsHybridView(e.group) }, { policy: opts.hybridPolicy })
+    e.session = HybridSession.restore(state.hybrid, { current: e.newView().view }, { policy: opts.hybridPolicy })
     return e
   }
 
   protected override async enteredEpoch(): Promise<void> {
-    await this.session.enterEpoch(mlsHybridView(this.group))
+    await this.session.enterEpoch(this.newView().view)
+    this.retiredAt = Date.now()
   }
 
   override async encrypt(payload: Uint8Array): Promise<Uint8Array> {
+    this.expireViews()
     const frame = await this.session.encrypt(payload)
     return this.group.send(frame)
   }
 
   protected override async application(sender: string, leaf: number, epoch: bigint, data: Uint8Array): Promise<Received> {
+    this.expireViews()
     const r = await this.session.receive(leaf, epoch, data)
     if (r.kind === 'messages') {
       return { kind: 'application', sender, epoch, payloads: r.messages.map((m) => m.plaintext), replies: [] }
@@ -70,6 +90,8 @@ export class HybridEngine extends MlsEngine {
 
   override destroy(): void {
     this.session.close()
+    for (const v of this.views) v.dispose()
+    this.views = []
     super.destroy()
   }
 }
