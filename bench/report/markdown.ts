@@ -131,7 +131,8 @@ export function renderMarkdown(r: Report): string {
       .join(', ')}`,
     `- group sizes: ${r.groupSizes.join(', ')}; message sizes: ${r.messageSizes.map(sizeLabel).join(', ')} (per-message table at n = ${r.messageN})`,
     '',
-    'All figures are medians of single-thread CPU time, bytes to bytes (encoded message in, encoded message out), ' +
+    'All figures are medians of the wall-clock time of one operation in one thread (the process runs nothing else meanwhile), ' +
+      'bytes to bytes (encoded message in, encoded message out), ' +
       'cipher suite 0x0003 (X25519, ChaCha20-Poly1305, SHA-256, Ed25519) for everything MLS-based. ' +
       '"× floor" is the protocol\'s cost divided by the crypto floor measured in the same run. ' +
       '"Whole group" is the CPU the whole group spends on the operation, summed over members (and the hub).',

@@ -3,8 +3,8 @@
  * bench/report renders (markdown, JSON, SVG). Plain data, no behaviour, so the
  * renderers can be unit-tested on hand-made reports.
  *
- * Units: microseconds of single-thread CPU (wall time of the operation in a
- * process doing nothing else), bytes.
+ * Units: microseconds (median wall-clock time of one operation, in a process
+ * doing nothing else meanwhile), bytes.
  */
 import type { BenchMode, Machine } from '../harness.js'
 

@@ -50,6 +50,8 @@ export const PROTOCOL_COLOR: Record<ProtocolId, string> = {
   coordinator: '#ff7f0e',
 }
 
+const DRAW_RANK: Record<ProtocolId, number> = { 'hybrid-pairwise': 0, 'hybrid-copath': 1, 'sender-keys': 2, coordinator: 3, mls: 4 }
+
 /** Maps [d0, d1] (positive) to [r0, r1] logarithmically. */
 export function logScale(d0: number, d1: number, r0: number, r1: number): (v: number) => number {
   if (!(d0 > 0 && d1 > 0)) throw new RangeError('log scale needs a positive domain')
@@ -191,9 +193,11 @@ export function renderChart(spec: ChartSpec): string {
  */
 export function rekeyChart(r: Report): string {
   const present = PROTOCOLS.filter((p) => r.rekey.some((x) => x.protocol === p) || r.scale.some((x) => x.protocol === p))
+  // Drawn last = on top: hybrid add/remove is MLS's plus a little, so MLS is drawn over it.
+  const drawOrder = [...present].sort((a, b) => DRAW_RANK[a] - DRAW_RANK[b])
   const panels: Panel[] = REKEY_OPS.map((op) => ({
-    title: REKEY_OP_LABEL[op],
-    series: present.flatMap((p) => {
+    title: op === 'update' ? REKEY_OP_LABEL[op] : `${REKEY_OP_LABEL[op]} (hybrid = mls + epoch entry)`,
+    series: drawOrder.flatMap((p) => {
       const rows = r.rekey.filter((x) => x.protocol === p && x.op === op)
       if (rows.length === 0) return []
       return [
@@ -204,7 +208,7 @@ export function rekeyChart(r: Report): string {
   }))
   panels.push({
     title: 'one 1 KiB message',
-    series: present.flatMap((p) => {
+    series: drawOrder.flatMap((p) => {
       const rows = r.scale.filter((x) => x.protocol === p)
       if (rows.length === 0) return []
       return [
