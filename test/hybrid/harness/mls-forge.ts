@@ -17,11 +17,11 @@
  * relies on the MLS one, which is why HYBRID.md documents T10 as accepted.
  */
 import { encodeProto } from '../../../src/codec/proto.js'
-import { mlsHybridView } from '../../../src/group/hybrid-adapter.js'
 import { HybridSession, type HybridOptions } from '../../../src/hybrid/index.js'
 import { decodeStateRecord } from '../../../src/hybrid/state-codec.js'
 import { MlsGroup } from '../../../src/mls/index.js'
 import { HybridStateRecord } from '../../../src/proto/hybrid.js'
+import { viewOf } from './mls-group.js'
 
 export interface Forged {
   /** The forged MLSMessage. */
@@ -60,7 +60,7 @@ export async function forgeAs(
         sentRekeys: [],
       },
     }
-    const session = HybridSession.restore(encodeProto(HybridStateRecord, asVictim), { current: mlsHybridView(forger) }, options)
+    const session = HybridSession.restore(encodeProto(HybridStateRecord, asVictim), { current: viewOf(forger) }, options)
     frame = await session.encrypt(plaintext)
   }
   return { mls: forger.send(frame), frame }

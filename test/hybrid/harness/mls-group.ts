@@ -121,6 +121,17 @@ function concat(a: Uint8Array, b: Uint8Array | undefined): Uint8Array {
   return out
 }
 
+/**
+ * The adapter's view of a group's current epoch. src/group/hybrid-adapter.ts
+ * returns either the view or { view, dispose } (a view that copies our path's
+ * private keys, so the previous epoch's rekeys still open during the grace):
+ * both are accepted here.
+ */
+export function viewOf(group: MlsGroup): HybridGroupView {
+  const r = mlsHybridView(group) as HybridGroupView | { readonly view: HybridGroupView }
+  return 'view' in r ? r.view : r
+}
+
 /** The same state read as another member's (its secret tree shared): opens our own messages like theirs. */
 function asOtherLeaf(group: MlsGroup): MlsGroup {
   const st = group.currentState
@@ -202,7 +213,7 @@ export class MlsSim {
   }
 
   private view(group: MlsGroup): HybridGroupView {
-    const v = mlsHybridView(group)
+    const v = viewOf(group)
     const wrap = this.sim.wrapSuite
     return wrap === undefined ? v : { ...v, suite: wrap(v.ownLeaf, v.suite) }
   }
@@ -480,7 +491,7 @@ export class MlsSim {
     const hybOpen = new Set<number>()
     const last = Math.max(-1, ...want)
     const group = MlsGroup.deserialize(snap.mls)
-    const session = snap.hybrid === undefined ? undefined : HybridSession.restore(snap.hybrid, { current: mlsHybridView(group) }, this.options)
+    const session = snap.hybrid === undefined ? undefined : HybridSession.restore(snap.hybrid, { current: viewOf(group) }, this.options)
     // The key scan of the hybrid bytes, with the member's MLS private keys for rekey entries.
     if (snap.hybrid !== undefined) {
       const st = MlsGroup.deserialize(snap.mls).currentState
@@ -512,7 +523,7 @@ export class MlsSim {
         } catch {
           continue // not a Commit the clone can follow
         }
-        if (session !== undefined && group.epoch > before && group.active) await session.enterEpoch(mlsHybridView(group))
+        if (session !== undefined && group.epoch > before && group.active) await session.enterEpoch(viewOf(group))
         continue
       }
       // MLS has one ratchet per sender, so a member's state also holds the keys of its own later
