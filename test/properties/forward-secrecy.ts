@@ -6,7 +6,8 @@
  * protocol has commits, else S's own rekey: sender-key rotation, DH ratchet
  * step); S sends C1..C4, all delivered. Then snapshot(R) of the receiver R = m1
  * and snapshot(S) of the sender. Sanity: the next message S sends (N) must be
- * exposed to snapshot(R), or the attacker is broken and the cell says so.
+ * exposed to snapshot(R), both to the clone and to the key scan alone, or the
+ * attacker is broken and the cell says so.
  *
  *   "none"         a previous-epoch message P is exposed
  *   "per epoch"    P1, P2 safe, but an already-delivered current-epoch C is exposed
@@ -41,16 +42,17 @@ export async function observeForwardSecrecy(column: Column): Promise<Observation
   const curExposed = await exposed(cur)
   const next = await w.send(S, 'N')
   const sanity = await w.reads(snapR, next)
-  const value = !sanity ? 'attacker failed its sanity check' : prevExposed.length > 0 ? 'none' : curExposed.length > 0 ? 'per epoch' : 'per message'
+  const scanSanity = await w.scanReads(snapR, next)
+  const value = !sanity || !scanSanity ? 'attacker failed its sanity check' : prevExposed.length > 0 ? 'none' : curExposed.length > 0 ? 'per epoch' : 'per message'
   return {
     row: 'forward-secrecy',
     column,
     value,
-    scenario: `warm-up; ${S} sends P1, P2; boundary: ${boundary}; ${S} sends C1..C4 (all delivered); snapshot(${R}) and snapshot(${S}); clone + key scan on P1, P2, C1..C4; sanity: ${S}'s next message N read by snapshot(${R})`,
+    scenario: `warm-up; ${S} sends P1, P2; boundary: ${boundary}; ${S} sends C1..C4 (all delivered); snapshot(${R}) and snapshot(${S}); clone + key scan on P1, P2, C1..C4; sanity: ${S}'s next message N read by snapshot(${R}), by the clone and by the key scan alone`,
     evidence: [
       `previous-epoch messages exposed: ${prevExposed.length === 0 ? 'none' : prevExposed.join(', ')}`,
       `current-epoch delivered messages exposed: ${curExposed.length === 0 ? 'none' : curExposed.join(', ')}`,
-      `sanity: N ${sanity ? 'is' : 'is NOT'} read by snapshot(${R})`,
+      `sanity: N ${sanity ? 'is' : 'is NOT'} read by snapshot(${R}); the key scan alone ${scanSanity ? 'opens' : 'does NOT open'} it`,
     ],
   }
 }

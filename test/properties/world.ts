@@ -48,6 +48,8 @@ export interface World {
   commit?(member: string): Promise<string>
   /** `by` removes `member`; afterwards `member` is no longer in `members`. */
   remove?(member: string, by: string): Promise<string>
+  /** The key scan alone (no clone): whether some value of the snapshot bytes opens r. */
+  scanReads(snap: Snap, r: Rec): Promise<boolean>
   /** The bytes of r that reach `member` (the coordinator's delivery; elsewhere r itself). */
   bytesFor(r: Rec, member: string): Uint8Array
   /** A clone from `snap` processes `bytes` as if delivered to its member: who sent what, or undefined if refused. */

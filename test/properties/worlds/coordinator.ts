@@ -114,6 +114,13 @@ export class CoordinatorWorld implements World {
     return false
   }
 
+  async scanReads(snap: Snap, r: Rec): Promise<boolean> {
+    const record = (snap.data as Map<string, Uint8Array>).get(HUB)!
+    const ad = sessionState(this.parties.get(snap.member)!.sessions.session(HUB)!).associatedData
+    const pt = drScan(record, this.bytesFor(r, snap.member), ad)
+    return pt !== undefined && dec(decodeDelivery(pt).payload) === r.text
+  }
+
   bytesFor(r: Rec, member: string): Uint8Array {
     return this.wire.find((w) => w.to === member && (w.extra as { of?: number } | undefined)?.of === r.index)!.bytes
   }

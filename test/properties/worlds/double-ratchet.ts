@@ -69,6 +69,12 @@ export class DoubleRatchetWorld implements World {
     return false
   }
 
+  async scanReads(snap: Snap, r: Rec): Promise<boolean> {
+    const ad = sessionState(this.sessions.get(snap.member)!).associatedData
+    const pt = drScan(snap.data as Uint8Array, r.bytes, ad)
+    return pt !== undefined && dec(pt) === r.text
+  }
+
   bytesFor(r: Rec): Uint8Array {
     return r.bytes
   }

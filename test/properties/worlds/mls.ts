@@ -42,6 +42,7 @@ import { HybridMessageType } from '../../../src/proto/hybrid.js'
 import { left, right } from '../../../src/mls/treemath.js'
 import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup } from '../../../src/mls/index.js'
 import { attempt, dec, enc, type Rec, type Snap, type World } from '../world.js'
+import { mlsScan } from './mls-scan.js'
 
 export const SUITE = 3
 
@@ -268,10 +269,13 @@ export class MlsWorld implements World {
   async reads(snap: Snap, r: Rec): Promise<boolean> {
     if (r.index < snap.pos) {
       if (await this.readWith(this.clone(snap), snap, r)) return true
+      if (r.kind !== 'app') return false
+      if (await this.scanReads(snap, r)) return true
+      // Hybrid: the inner frame alone, as if the outer layer were open.
       const hyb = (snap.data as MlsSnapData).hyb
-      if (hyb === undefined || r.kind !== 'app') return false
+      if (hyb === undefined) return false
       const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
-      const g = this.state.get(snap.member)!.mls
+      const g = MlsGroup.deserialize((snap.data as MlsSnapData).mls)
       const pt = hybridScan(hyb, x.inner, g.groupId, x.epoch, x.leaf, g.currentState.tree.leafCount)
       return pt !== undefined && dec(pt) === r.text
     }
@@ -317,6 +321,17 @@ export class MlsWorld implements World {
     for (const other of this.state.values()) if (other !== m) await this.receiveAs(other, c.commit)
     await attempt(() => gone.mls.processMessage(c.commit)) // the removed member sees its removal
     return `${by} commits the removal of ${member}'s leaf; every remaining member processes it`
+  }
+
+  async scanReads(snap: Snap, r: Rec): Promise<boolean> {
+    const d = snap.data as MlsSnapData
+    const attacker = MlsGroup.deserialize(d.mls)
+    const outer = mlsScan(attacker, d.mls, r.bytes)
+    if (outer === undefined) return false
+    if (d.hyb === undefined) return dec(outer) === r.text
+    const x = r.extra as { epoch: bigint; leaf: number }
+    const pt = hybridScan(d.hyb, outer, attacker.groupId, x.epoch, x.leaf, attacker.currentState.tree.leafCount)
+    return pt !== undefined && dec(pt) === r.text
   }
 
   bytesFor(r: Rec): Uint8Array {

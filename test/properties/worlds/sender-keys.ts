@@ -187,6 +187,11 @@ export class SenderKeysWorld implements World {
     return false
   }
 
+  async scanReads(snap: Snap, r: Rec): Promise<boolean> {
+    const pt = skScan((snap.data as SkSnapData).group, r.bytes)
+    return pt !== undefined && dec(pt) === r.text
+  }
+
   bytesFor(r: Rec): Uint8Array {
     return r.bytes
   }
