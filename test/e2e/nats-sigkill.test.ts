@@ -46,7 +46,11 @@ describe.each(['hybrid', 'sender-keys'] as const)('SIGKILL and restart over NATS
     const mine: string[] = []
     for (const n of ['alice', 'bob', 'carol']) mine.push(await mkdtemp(join(tmpdir(), `talos-e2e-${n}-`)))
     dirs.push(...mine)
-    const [alice, bob1, carol] = await Promise.all([ALICE, BOB, CAROL].map((d, i) => AgentProcess.start(d, url, mine[i]!)))
+    // Anything an agent rejects is printed: it is the first thing to look at if this test fails.
+    const report = (a: AgentProcess, e: { type: string; [k: string]: unknown }): void => {
+      if (e.type === 'rejected') console.error(`${a.did} rejected entry ${String(e['seq'])}: ${String(e['code'])} ${String(e['message'])}`)
+    }
+    const [alice, bob1, carol] = await Promise.all([ALICE, BOB, CAROL].map((d, i) => AgentProcess.start(d, url, mine[i]!, report)))
     procs.push(alice!, bob1!, carol!)
 
     const { group } = await alice!.request<{ group: string }>('create', { name: 'e2e', members: [BOB, CAROL], protocol })
@@ -74,7 +78,7 @@ describe.each(['hybrid', 'sender-keys'] as const)('SIGKILL and restart over NATS
     await alice!.request('update', { group })
     await sending
 
-    const bob2 = await AgentProcess.start(BOB, url, mine[1]!)
+    const bob2 = await AgentProcess.start(BOB, url, mine[1]!, report)
     procs.push(bob2)
     expect(bob2.events.find((e) => e.type === 'ready')!['groups']).toEqual([group])
     await bob2.request('wait', { group, after: resumeAfter })
