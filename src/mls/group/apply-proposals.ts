@@ -97,6 +97,7 @@ export function applyProposals(
     }
     added.push({ leaf: tree.addLeaf(keyPackage.leafNode), keyPackage, keyPackageBytes: bytes })
   }
+  if (added.length > 0) checkTreeSize(tree.leafCount, opts.config)
 
   const membershipChanged = sorted.updates.length > 0 || added.length > 0
   if (membershipChanged) checkCredentialTypes(tree)
@@ -113,6 +114,13 @@ export function applyProposals(
     }
   }
   return { extensions, added, removed: new Set(sorted.removes) }
+}
+
+/** The configured bound on the tree size (MLS_TREE_TOO_LARGE). */
+export function checkTreeSize(leafCount: number, config: GroupConfig): void {
+  if (leafCount > config.maxTreeLeaves) {
+    throw new TalosError('MLS_TREE_TOO_LARGE', `a tree of ${leafCount} leaves exceeds maxTreeLeaves (${config.maxTreeLeaves})`)
+  }
 }
 
 /**

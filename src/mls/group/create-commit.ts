@@ -22,7 +22,6 @@ import { memzero } from '../../crypto/sodium.js'
 import { TalosError } from '../../errors.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
 import { keyPackageRef } from '../keys/key-package.js'
-import { nowSeconds } from '../keys/leaf-node.js'
 import { resolvePskSecret } from '../schedule/psk.js'
 import { zeroSecret } from '../schedule/key-schedule.js'
 import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
@@ -141,7 +140,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
   let secrets: { joinerSecret: Uint8Array; welcomeSecret: Uint8Array } | undefined
   let next: StagedState | undefined
   try {
-    const applied = applyProposals(tree, old, sorted, { config: state.config, now: nowSeconds() })
+    const applied = applyProposals(tree, old, sorted, { config: state.config, now: state.config.clock() })
     pskSecret = resolvePskSecret(suite, sorted.psks, pskResolver(old.groupId, state.resumptionPsks, psks.externalPsks, psks.resumptionPsks))
     if (withPath) {
       path = await createUpdatePath({

@@ -29,14 +29,13 @@ import { defaultCapabilities } from '../keys/capabilities.js'
 import { sameCredentialIdentity } from '../keys/credential.js'
 import { externalInitSender } from '../schedule/external.js'
 import { resolvePskSecret } from '../schedule/psk.js'
-import { decodeTree } from '../tree/codec.js'
 import { validateRatchetTree } from '../tree/validate.js'
 import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
 import { TreePrivateKeys } from '../treekem/private-keys.js'
 import type { Capabilities } from '../wire/capabilities.js'
 import type { Credential } from '../wire/credential.js'
 import type { Encoded } from '../wire/encoded.js'
-import { ExtensionType, type Extension } from '../wire/extension.js'
+import type { Extension } from '../wire/extension.js'
 import { ContentType, SenderType, WireFormat } from '../wire/framing.js'
 import { groupContextCodec, MLS10 } from '../wire/group-context.js'
 import { groupInfoCodec, type GroupInfo } from '../wire/group-info.js'
@@ -47,8 +46,9 @@ import { withBytes } from '../wire/encoded.js'
 import { decode } from '../../codec/tls.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals } from './apply-proposals.js'
+import { treeFrom } from './join.js'
 import { resolveConfig, type GroupConfig } from './config.js'
-import { checkUniqueExtensions, checkWeSupportGroupExtensions, externalPubOf, findExtension, requiredCapabilitiesOf } from './extensions.js'
+import { checkUniqueExtensions, checkWeSupportGroupExtensions, externalPubOf, requiredCapabilitiesOf } from './extensions.js'
 import { ProposalCache } from './proposal-cache.js'
 import { validateProposalList } from './proposal-list.js'
 import { pskResolver, type ExternalPskStore, type ForeignResumptionPsks } from './psk.js'
@@ -95,9 +95,7 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
   checkWeSupportGroupExtensions(old.extensions, capabilities)
   const externalPub = externalPubOf(gi.extensions)
   if (externalPub === undefined) throw new TalosError('MLS_MISSING_EXTERNAL_PUB', 'the GroupInfo has no external_pub extension')
-  const treeBytes = findExtension(gi.extensions, ExtensionType.ratchet_tree)?.extensionData ?? opts.ratchetTree
-  if (treeBytes === undefined) throw new TalosError('MLS_MISSING_RATCHET_TREE', 'no ratchet_tree in the GroupInfo and none given')
-  const liveTree = decodeTree(suite, treeBytes)
+  const liveTree = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config)
   const signer = gi.signer < liveTree.leafCount ? liveTree.leaf(gi.signer) : undefined
   if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
   verifyGroupInfoSignature(suite, giEnc, signer.signatureKey)
@@ -105,6 +103,7 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
     groupId: old.groupId,
     treeHash: old.treeHash,
     authService: config.authService,
+    now: config.checkReceivedLifetimes ? config.clock() : undefined,
     maxLifetimeSeconds: config.maxLifetimeSeconds,
     requiredCapabilities: requiredCapabilitiesOf(old.extensions),
     cipherSuite: suite.id,

@@ -35,6 +35,7 @@ import type { KeyPackage } from '../wire/key-package.js'
 import { leafNodeCodec } from '../wire/leaf-node.js'
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from '../wire/psk.js'
 import type { Welcome } from '../wire/welcome.js'
+import { checkTreeSize } from './apply-proposals.js'
 import { resolveConfig, type GroupConfig } from './config.js'
 import { openEpoch } from './epoch.js'
 import { checkUniqueExtensions, checkWeSupportGroupExtensions, findExtension, requiredCapabilitiesOf } from './extensions.js'
@@ -54,7 +55,7 @@ export interface JoinOptions {
   /** resumption_psk of other groups (ReInit, branch). */
   resumptionPsks?: ForeignResumptionPsks | undefined
   config?: Partial<GroupConfig> | undefined
-  /** Current time (seconds) for lifetime checks; omitted: not checked (§7.3 RECOMMENDED only). */
+  /** Current time (seconds) for lifetime checks; omitted: config.clock() when config.checkReceivedLifetimes. */
   now?: bigint | undefined
 }
 
@@ -96,7 +97,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
     checkUniqueExtensions(gi.extensions, 'GroupInfo')
     checkUniqueExtensions(gc.extensions, 'GroupContext')
     checkWeSupportGroupExtensions(gc.extensions, defaultCapabilities())
-    const tree = treeFrom(suite.id, gi.extensions, opts.ratchetTree)
+    const tree = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config)
 
     const signer = gi.signer < tree.leafCount ? tree.leaf(gi.signer) : undefined
     if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
@@ -106,7 +107,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
       groupId: gc.groupId,
       treeHash: gc.treeHash,
       authService: config.authService,
-      now: opts.now,
+      now: opts.now ?? (config.checkReceivedLifetimes ? config.clock() : undefined),
       maxLifetimeSeconds: config.maxLifetimeSeconds,
       requiredCapabilities: requiredCapabilitiesOf(gc.extensions),
       cipherSuite: suite.id,
@@ -165,11 +166,22 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
   }
 }
 
-function treeFrom(suiteId: number, giExtensions: Parameters<typeof findExtension>[0], outOfBand: Uint8Array | undefined): RatchetTree {
+export function treeFrom(
+  suiteId: number,
+  giExtensions: Parameters<typeof findExtension>[0],
+  outOfBand: Uint8Array | undefined,
+  config: GroupConfig,
+): RatchetTree {
   const ext = findExtension(giExtensions, ExtensionType.ratchet_tree)
   const bytes = ext?.extensionData ?? outOfBand
   if (bytes === undefined) throw new TalosError('MLS_MISSING_RATCHET_TREE', 'no ratchet_tree in the Welcome and none given')
-  return decodeTree(getCipherSuite(suiteId), bytes)
+  if (bytes.length > config.maxMessageBytes) {
+    throw new TalosError('MLS_MESSAGE_TOO_LARGE', `a ratchet tree of ${bytes.length} bytes exceeds maxMessageBytes (${config.maxMessageBytes})`)
+  }
+  const tree = decodeTree(getCipherSuite(suiteId), bytes)
+  // Before any hash or signature over it: the leaf count alone bounds that work.
+  checkTreeSize(tree.leafCount, config)
+  return tree
 }
 
 /** §12.4.3.1: the leaf whose LeafNode is identical to our KeyPackage's. */

@@ -29,7 +29,6 @@ import { processUpdatePath } from '../treekem/process.js'
 import { ContentType, SenderType, type AuthenticatedContent } from '../wire/framing.js'
 import { groupContextCodec } from '../wire/group-context.js'
 import { ProposalOrRefType } from '../wire/proposal.js'
-import { nowSeconds } from '../keys/leaf-node.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals, checkCredentialTypes } from './apply-proposals.js'
 import { adopt, discard, type StagedState } from './merge.js'
@@ -107,7 +106,7 @@ export async function stageCommit(state: GroupState, ac: AuthenticatedContent, p
   try {
     const applied = applyProposals(tree, old, sorted, {
       config: state.config,
-      now: state.config.checkReceivedLifetimes ? nowSeconds() : undefined,
+      now: state.config.checkReceivedLifetimes ? state.config.clock() : undefined,
     })
     const removedUs = applied.removed.has(state.ownLeaf)
     const ownUpdate = sorted.updates.find((u) => u.leaf === state.ownLeaf)

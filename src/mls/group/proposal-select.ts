@@ -14,7 +14,6 @@
  * Proposals for leaves that are no longer members are dropped. The result is
  * then validated like any Commit (proposal-list.ts).
  */
-import { nowSeconds } from '../keys/leaf-node.js'
 import { SenderType } from '../wire/framing.js'
 import { LeafNodeSource } from '../wire/leaf-node.js'
 import { ProposalType } from '../wire/proposal.js'
@@ -26,7 +25,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 export function selectPending(state: GroupState, cached: readonly CachedProposal[]): CachedProposal[] {
   const tree = state.tree
-  const now = nowSeconds()
+  const now = state.config.clock()
   const isMember = (leaf: number) => leaf < tree.leafCount && tree.leaf(leaf) !== undefined
   const removed = new Set<number>()
   const lastUpdate = new Map<number, CachedProposal>()

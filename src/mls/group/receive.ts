@@ -20,7 +20,7 @@ import { ProposalType, type Proposal } from '../wire/proposal.js'
 import { checkPskProposal } from './psk.js'
 import { encode } from '../../codec/tls.js'
 import { validateKeyPackage } from '../keys/key-package.js'
-import { nowSeconds, validateLeafNode } from '../keys/leaf-node.js'
+import { validateLeafNode } from '../keys/leaf-node.js'
 import { keyPackageCodec } from '../wire/key-package.js'
 import { LeafNodeSource } from '../wire/leaf-node.js'
 import { checkUniqueExtensions, requiredCapabilitiesOf } from './extensions.js'
@@ -50,6 +50,9 @@ function epochMismatch(state: GroupState, epoch: bigint): TalosError {
 }
 
 export async function receive(state: GroupState, bytes: Uint8Array, psks: PskSources): Promise<Incoming> {
+  if (bytes.length > state.config.maxMessageBytes) {
+    throw new TalosError('MLS_MESSAGE_TOO_LARGE', `a message of ${bytes.length} bytes exceeds maxMessageBytes (${state.config.maxMessageBytes})`)
+  }
   const m = decodeMLSMessage(bytes)
   if (m.wireFormat === WireFormat.mls_public_message) {
     const current = contextOf(state)
@@ -166,7 +169,7 @@ export function checkReceivedProposal(state: GroupState, sender: Sender, p: Prop
           cipherSuite: gc.cipherSuite,
           maxLifetimeSeconds: state.config.maxLifetimeSeconds,
           requiredCapabilities: required,
-          now: state.config.checkReceivedLifetimes ? nowSeconds() : undefined,
+          now: state.config.checkReceivedLifetimes ? state.config.clock() : undefined,
         },
       )
       return
