@@ -42,6 +42,7 @@
  * Results: bench/results/mls.json (harness rows, notes with the side-by-side
  * table) and bench/results/mls-compare.json (ours, ts-mls, ratio, target).
  */
+import { loadavg } from 'node:os'
 import { Bench } from 'tinybench'
 import { getCipherSuite, randomBytes } from '../src/crypto/index.js'
 import { createFramingContext, encodeBody, frameContent, framedContentTbs } from '../src/mls/framing/index.js'
@@ -437,6 +438,8 @@ function notes(rows: readonly TaskResult[]): string {
       `path commits by the leftmost leaves of the subtrees on the copath of leaf 0 and along the last leaf's path (as ts-mls is measured). ` +
       `"commit *" by leaf 0 (created, then discarded; add without path, with its Welcome), "process *" by leaf 1 on a fresh copy of its state ` +
       `(copy untimed), "join" from the add's Welcome (group of n+1). Floors: one sign/verify + 2 AEADs + 5 KDFs of the message's sizes.`,
+    `Machine load average at the end of the run (1/5/15 min): ${loadavg().map((x) => x.toFixed(1)).join(' / ')} ` +
+      '(medians on a loaded machine include time the process was not running; compare with the floor and ts-mls rows of the same run).',
     peerNote,
     lines.join('\n'),
   ]
