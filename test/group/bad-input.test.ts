@@ -38,9 +38,9 @@ describe('bad input at the Client/Group API', () => {
     await closeAll(Object.values(a))
   })
 
-  it('after leave(): send gives GROUP_LEFT, the iterator ends, the others remove the leaver', async () => {
+  it.each(['mls', 'hybrid', 'sender-keys', 'coordinator'] as const)('after leave() (%s): send gives GROUP_LEFT, the iterator ends, the others remove the leaver', async (protocol) => {
     const { agents: a } = await agents(['alice', 'bob', 'carol'])
-    const g = await a.alice!.client.createGroup({ name: 'g', members: [did('bob'), did('carol')], protocol: 'mls' })
+    const g = await a.alice!.client.createGroup({ name: 'g', members: [did('bob'), did('carol')], protocol })
     const gb = await a.bob!.client.waitForGroup(g.id)
     const gc = await a.carol!.client.waitForGroup(g.id)
     const it = gb.messages()
