@@ -24,9 +24,14 @@ export type DecodedFrame =
   | { readonly kind: 'message'; readonly message: HybridMessage }
   | { readonly kind: 'rekey-missing'; readonly request: HybridRekeyMissing }
 
-export function decodeFrame(bytes: Uint8Array, maxBytes: number): DecodedFrame {
+/**
+ * `copy = false` (the session's own use): a DATA message's byte fields may be
+ * views into `bytes`, which the caller must then leave alone while the
+ * message is processed (synchronously, for DATA).
+ */
+export function decodeFrame(bytes: Uint8Array, maxBytes: number, copy = true): DecodedFrame {
   if (bytes instanceof Uint8Array && bytes.length <= maxBytes) {
-    const fast = decodeDataFrame(bytes)
+    const fast = decodeDataFrame(bytes, copy)
     if (fast !== undefined) return { kind: 'message', message: fast }
   }
   let f: HybridFrame
@@ -164,9 +169,10 @@ function readVarint32(b: Uint8Array, pos: number, end: number): [number, number]
  * version 1, no pn, rekey or announcement, and non-empty reuse_guard and
  * ciphertext; returns undefined for anything else, which then goes to the
  * generic Protobuf decoder. The result equals that decoder's (fresh copies
- * of the byte fields, absent fields at their proto3 defaults).
+ * of the byte fields unless `copy` is false, absent fields at their proto3
+ * defaults).
  */
-export function decodeDataFrame(b: Uint8Array): HybridMessage | undefined {
+export function decodeDataFrame(b: Uint8Array, copy = true): HybridMessage | undefined {
   const end = b.length
   if (end < 12 || b[0] !== 0x0a) return undefined
   let r = readVarint32(b, 1, end)
@@ -191,11 +197,11 @@ export function decodeDataFrame(b: Uint8Array): HybridMessage | undefined {
   if (b[p] !== 0x32) return undefined
   r = readVarint32(b, p + 1, end)
   if (r === undefined || r[0] === 0 || r[1] + r[0] > end) return undefined
-  const reuseGuard = b.slice(r[1], r[1] + r[0])
+  const reuseGuard = copy ? b.slice(r[1], r[1] + r[0]) : b.subarray(r[1], r[1] + r[0])
   p = r[1] + r[0]
   if (b[p] !== 0x4a) return undefined
   r = readVarint32(b, p + 1, end)
   if (r === undefined || r[0] === 0 || r[1] + r[0] !== end) return undefined
-  const ciphertext = b.slice(r[1], end)
+  const ciphertext = copy ? b.slice(r[1], end) : b.subarray(r[1], end)
   return { version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, rekey: undefined, announcement: undefined, ciphertext }
 }

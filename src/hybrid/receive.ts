@@ -73,7 +73,8 @@ function walk(s: EpochState, ck: Uint8Array, from: number, to: number, keep: num
   return cur
 }
 
-function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array): Uint8Array {
+/** `ownNonce`: `nonce` is a fresh buffer of this receive (zeroed with it), so the reuse guard is applied in place. */
+function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array, ownNonce: boolean): Uint8Array {
   const aad = encodeAadFrom(senderAadPrefix(s, sender), {
     version: m.version,
     type: m.type,
@@ -83,7 +84,9 @@ function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Arr
     reuseGuard: m.reuseGuard,
     rekeyHash: rekeyHash(s.suite, encodeRekeyBlob(m.rekey, m.announcement)),
   })
-  const aeadNonce = applyReuseGuard(nonce, m.reuseGuard)
+  let aeadNonce = nonce
+  if (ownNonce) for (let i = 0; i < m.reuseGuard.length; i++) nonce[i]! ^= m.reuseGuard[i]!
+  else aeadNonce = applyReuseGuard(nonce, m.reuseGuard)
   try {
     return s.suite.open(key, aeadNonce, aad, m.ciphertext)
   } catch (e) {
@@ -127,7 +130,7 @@ export function stageReceive(
       if (k - m.step >= policy.skippedKeyMaxSteps) throw hybridError('HYBRID_STALE_STEP', `chain ${m.step} of leaf ${sender} is no longer kept`)
       throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
     }
-    const plaintext = openAead(s, sender, m, sk.key, sk.nonce)
+    const plaintext = openAead(s, sender, m, sk.key, sk.nonce, false)
     return plain(plaintext, m, false, () => {
       deleteSkipped(s, skippedId(sender, m.step, m.n))
       s.send.peerMessageSinceRekey = true
@@ -251,7 +254,7 @@ function stageDerived(
     d.fresh.push(mk.key, mk.nonce)
     const nextCk = nextChainKey(s.suite, msgChainKey, m.n)
     d.fresh.push(nextCk)
-    const plaintext = openAead(s, sender, m, mk.key, mk.nonce)
+    const plaintext = openAead(s, sender, m, mk.key, mk.nonce, true)
     const oldChain = chain
     const oldStep = chain.step
     return plain(plaintext, m, isRekey, () => {

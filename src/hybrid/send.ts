@@ -16,7 +16,7 @@ import { encodeAadFrom, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from '.
 import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
-import { chainFromBase, applyReuseGuard, messageKey, nextChainKey, rootStep } from './ratchet.js'
+import { chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
 import { announceDue, announcementOf, deleteOwnKey, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
 import { senderAadPrefix, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
@@ -165,13 +165,14 @@ function stageSendWith(
       reuseGuard,
       rekeyHash: rekeyHash(suite, blob),
     })
-    const nonce = applyReuseGuard(mk.nonce, reuseGuard)
+    // aead_nonce = nonce[k,n] XOR (reuse_guard || zeros), in place: mk.nonce is ours and zeroed right after.
+    const nonce = mk.nonce
+    for (let i = 0; i < reuseGuard.length; i++) nonce[i]! ^= reuseGuard[i]!
     let ciphertext: Uint8Array
     try {
       ciphertext = suite.seal(mk.key, nonce, aad, plaintext)
     } finally {
       memzero(mk.key)
-      memzero(mk.nonce)
       memzero(nonce)
     }
     const frame =

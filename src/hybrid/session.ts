@@ -163,7 +163,8 @@ export class HybridSession {
   /** Processes a frame from `senderLeaf` in `epoch` (both from the authenticated MLS layer). */
   receive(senderLeaf: number, epoch: bigint, frame: Uint8Array): Promise<ReceiveResult> {
     return this.runNow(() => {
-      const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes)
+      // Views into `frame` for a DATA message: processed synchronously below; a buffered one is copied.
+      const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes, false)
       if (decoded.kind === 'rekey-missing') {
         const req = decoded.request
         const s = this.current.epoch === epoch ? this.current : undefined

@@ -26,6 +26,7 @@ describe('hybrid fast paths', () => {
         const g = generic(frame)
         expect(g.body?.case).toBe('message')
         expect(decodeDataFrame(frame)).toEqual(g.body!.value)
+        expect(decodeDataFrame(frame, false)).toEqual(g.body!.value) // views, same values
         expect(decodeFrame(frame, 1 << 20)).toEqual({ kind: 'message', message: g.body!.value })
       }),
       { numRuns: 300 },
