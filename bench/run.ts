@@ -8,6 +8,7 @@
  *   npm run bench -- --full            adds n = 10000 and longer sampling
  *   npm run bench -- mls-tree hybrid   only the named per-area suite(s) (list: --list)
  *   npm run bench -- main mls          the main report and a suite in one process
+ *   npm run bench -- --out=DIR         the main report's files in DIR instead of bench/results
  *
  * The main job writes bench/results/latest.md, report.json and rekey.svg.
  * A named suite prints its markdown table, writes bench/results/<suite>.json,
@@ -35,22 +36,24 @@ import './senderkeys.js'
 
 const MAIN = 'main'
 
-function parseArgs(argv: string[]): { mode: BenchMode; only: string[]; list: boolean } {
+function parseArgs(argv: string[]): { mode: BenchMode; only: string[]; list: boolean; out: string } {
   let mode: BenchMode = 'default'
   let list = false
+  let out = RESULTS_DIR
   const only: string[] = []
   for (const a of argv) {
     if (a === '--quick') mode = 'quick'
     else if (a === '--full') mode = 'full'
     else if (a === '--list') list = true
+    else if (a.startsWith('--out=')) out = a.slice('--out='.length)
     else if (a.startsWith('--')) throw new Error(`unknown option ${a} (use --quick, --full, --list, or suite names)`)
     else only.push(a)
   }
-  return { mode, only, list }
+  return { mode, only, list, out }
 }
 
 async function main(): Promise<void> {
-  const { mode, only, list } = parseArgs(process.argv.slice(2))
+  const { mode, only, list, out } = parseArgs(process.argv.slice(2))
   if (list) {
     process.stdout.write(`${MAIN}\tthe main report (default)\n`)
     for (const s of registeredSuites()) process.stdout.write(`${s.name}\t${s.title}\n`)
@@ -60,10 +63,10 @@ async function main(): Promise<void> {
   const unknown = names.filter((n) => n !== MAIN && !registeredSuites().some((s) => s.name === n))
   if (unknown.length > 0) throw new Error(`unknown bench suite(s): ${unknown.join(', ')} (npm run bench -- --list)`)
 
-  if (names.includes(MAIN)) process.stdout.write(renderMarkdown(await runMain(mode)))
+  if (names.includes(MAIN)) process.stdout.write(renderMarkdown(await runMain(mode, out)))
   const suites = registeredSuites().filter((s) => names.includes(s.name))
   if (suites.length === 0) {
-    process.stdout.write(`\nReport: bench/results/latest.md (chart: bench/results/rekey.svg, data: bench/results/report.json)\n`)
+    process.stdout.write(`\nReport: ${join(out, 'latest.md')} (chart: rekey.svg, data: report.json)\n`)
     return
   }
   const tables: string[] = []

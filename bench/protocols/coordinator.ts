@@ -51,6 +51,7 @@ export class CoordinatorDriver implements ProtocolDriver {
     let g = this.groups.get(n)
     if (g !== undefined) return g
     const t0 = performance.now()
+    if (n >= 1024) progress(`coordinator n=${n}: setting up ${n} member sessions with the hub...`)
     const hubParty = party(HUB, 0)
     hubParty.store.generateOneTimePreKeys(n)
     const hub = new CoordinatorHub(GROUP_ID, hubParty.sessions)

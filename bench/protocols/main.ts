@@ -191,7 +191,7 @@ async function libsignalSection(mode: BenchMode, sk: SenderKeysDriver, messages:
   }
 }
 
-export async function runMain(mode: BenchMode): Promise<Report> {
+export async function runMain(mode: BenchMode, outDir: string = RESULTS_DIR): Promise<Report> {
   const started = performance.now()
   const load = loadavg()
   const plan = planFor(mode)
@@ -260,8 +260,8 @@ export async function runMain(mode: BenchMode): Promise<Report> {
     notes,
     chart: 'rekey.svg',
   }
-  writeReport(report, RESULTS_DIR)
-  progress(`done in ${durationS.toFixed(0)} s: bench/results/latest.md, report.json, rekey.svg`)
+  writeReport(report, outDir)
+  progress(`done in ${durationS.toFixed(0)} s: ${outDir}/latest.md, report.json, rekey.svg`)
   return report
 }
 

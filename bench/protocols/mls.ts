@@ -31,7 +31,13 @@ export class MlsDriver implements ProtocolDriver {
   /** Rows by `${op}/${n}`, for the hybrid drivers (MLS commits underneath). */
   readonly measured = new Map<string, RekeyRow>()
 
+  private readonly announced = new Set<number>()
+
   fixture(n: number): Promise<MlsFixture> {
+    if (!this.announced.has(n)) {
+      this.announced.add(n)
+      if (n >= 128) progress(`mls n=${n}: building the group (${n - 1} KeyPackages in one Add commit, then path commits; minutes at n = 10000)...`)
+    }
     return mlsFixture(n)
   }
 

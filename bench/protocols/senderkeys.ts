@@ -64,6 +64,7 @@ export class SenderKeysDriver implements ProtocolDriver {
     let s = this.stars.get(n)
     if (s !== undefined) return s
     const t0 = performance.now()
+    if (n >= 1024) progress(`sender-keys n=${n}: setting up ${n - 1} two-party sessions...`)
     const ids = Array.from({ length: n }, (_, i) => `m${i}`)
     const center = party('m0', 0)
     let receiver: Party | undefined
