@@ -387,6 +387,7 @@ export class Client {
     membershipEpoch: bigint,
     nextCommitEpoch: bigint,
     beforeStart?: (g: Group) => Promise<void>,
+    pendingPublish: Uint8Array[] = [],
   ): Promise<Group> {
     const fields = {
       protocol: engine.protocol,
@@ -400,9 +401,10 @@ export class Client {
       consumedSeq: 0,
       leaving: new Set<string>(),
       nextCommitEpoch,
+      pendingPublish,
     }
     const cp = await Checkpoint.create(this.store, this.groupKey(engine.groupId), lastSeq, Group.encodeRecordOf(fields))
-    const group = new Group(this.deps(), engine, cp, name, membershipEpoch, undefined, [], [], new Map(), 0, new Set(), nextCommitEpoch)
+    const group = new Group(this.deps(), engine, cp, name, membershipEpoch, undefined, [], [], new Map(), 0, new Set(), nextCommitEpoch, [...pendingPublish])
     await beforeStart?.(group)
     this.adopt(group)
     return group
@@ -452,6 +454,7 @@ export class Client {
         Number(r.consumedSeq),
         new Set(r.leaving),
         r.nextCommitEpoch,
+        r.pendingPublish,
       )
       this.adopt(group)
     }
@@ -548,10 +551,18 @@ export class Client {
       const join = protocol === 'sender-keys' ? SenderKeysEngine.join : CoordinatorEngine.join
       const { engine, replies } = await join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
       // Our first protocol messages go out before the application can send anything in the group.
-      await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, inv.nextCommitEpoch, async (g) => {
-        await this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did }))
-        await g.publishReplies(replies)
-      })
+      await this.register(
+        engine,
+        inv.name,
+        Number(inv.commitSeq),
+        engine.epoch,
+        inv.nextCommitEpoch,
+        async (g) => {
+          await this.audit.append(memberAddedEvent({ groupId: g.idBytes, sender: inv.inviter, epoch: g.epoch, member: this.did }))
+          await g.publishReplies()
+        },
+        replies,
+      )
       await this.flushPreKeys()
       return
     }

@@ -185,6 +185,7 @@ export class Group {
     private consumedSeq: number,
     private readonly leaving: Set<string>,
     private nextCommitEpoch: bigint,
+    private pendingPublish: Uint8Array[] = [],
   ) {
     this.id = toHex(engine.groupId)
     this.progress.advance(checkpoint.lastSeq)
@@ -254,6 +255,7 @@ export class Group {
     consumedSeq: number
     leaving: Set<string>
     nextCommitEpoch: bigint
+    pendingPublish?: Uint8Array[]
   }): Uint8Array {
     const s = g.engine.serialize()
     return encodeProto(
@@ -272,6 +274,7 @@ export class Group {
         consumedSeq: BigInt(g.consumedSeq),
         leaving: [...g.leaving],
         nextCommitEpoch: g.nextCommitEpoch,
+        pendingPublish: g.pendingPublish ?? [],
       }),
     )
   }
@@ -289,6 +292,7 @@ export class Group {
       consumedSeq: this.consumedSeq,
       leaving: this.leaving,
       nextCommitEpoch: this.nextCommitEpoch,
+      pendingPublish: this.pendingPublish,
     })
   }
 
@@ -309,6 +313,8 @@ export class Group {
 
   private async run(): Promise<void> {
     try {
+      // Payloads owed from before a restart go out first.
+      if (this.pendingPublish.length > 0) await this.mutex.run(() => this.flushPublish())
       while (this.status === 'active') {
         this.sub = await this.deps.delivery.subscribe(this.engine.groupId, this.deps.did, { after: this.checkpoint.lastSeq })
         if (this.status !== 'active') break
@@ -360,6 +366,8 @@ export class Group {
     }
     await this.checkpoint.advance(d.seq, this.record())
     await this.deps.afterPersist()
+    // Whatever is owed to the log (from this entry, or left by a failed publish) goes out first.
+    if (this.pendingPublish.length > 0) effects.unshift(() => this.flushPublish())
     for (const f of effects) {
       try {
         await f()
@@ -431,7 +439,7 @@ export class Group {
         effects.push(async () => this.emit('rejected', { seq: d.seq, error: e }))
       }
     }
-    for (const reply of r.replies) effects.push(() => this.publishReply(reply))
+    this.owePublish(r.replies, effects)
   }
 
   private onCommit(r: Received & { kind: 'commit' }, effects: (() => Promise<void>)[]): void {
@@ -445,7 +453,7 @@ export class Group {
       await audit.append(epochChangedEvent(base))
     })
     if (this.outbox.length > 0) effects.push(() => this.flushOutbox())
-    for (const reply of r.replies) effects.push(() => this.publishReply(reply))
+    this.owePublish(r.replies, effects)
     if (r.removedUs) {
       this.status = 'removed'
       effects.push(() => this.shutdown(true))
@@ -523,17 +531,28 @@ export class Group {
     }
   }
 
-  /** A protocol payload back to the group (hybrid rekey request or resend, sender-key distribution), already persisted. */
-  private async publishReply(payload: Uint8Array): Promise<void> {
-    if (this.status !== 'active') return
-    await this.deps.delivery.publish(this.engine.groupId, this.envelope(payload), { kind: 'message' })
+  /**
+   * Protocol payloads for the group (hybrid rekey requests and resends,
+   * sender-key distributions, hub relays) are persisted with the state that
+   * produced them and published after it (at least once: a duplicate after a
+   * crash is refused by every receiver as a replay, a loss would not be).
+   */
+  private owePublish(replies: readonly Uint8Array[], _effects: (() => Promise<void>)[]): void {
+    this.pendingPublish.push(...replies)
   }
 
-  /** @internal a joiner's first protocol messages (sender-key distributions). */
-  async publishReplies(replies: readonly Uint8Array[]): Promise<void> {
-    await this.mutex.run(async () => {
-      for (const r of replies) await this.publishReply(r)
-    })
+  /** Publishes what is owed, oldest first, saving after each. Runs under the mutex. */
+  private async flushPublish(): Promise<void> {
+    while (this.pendingPublish.length > 0 && this.status === 'active') {
+      await this.deps.delivery.publish(this.engine.groupId, this.envelope(this.pendingPublish[0]!), { kind: 'message' })
+      this.pendingPublish.shift()
+      await this.checkpoint.save(this.record())
+    }
+  }
+
+  /** @internal a joiner's first protocol messages (already in its first record): publish them now. */
+  async publishReplies(): Promise<void> {
+    await this.mutex.run(() => this.flushPublish())
   }
 
   private envelope(payload: Uint8Array): Uint8Array {

@@ -461,6 +461,11 @@ export interface GroupRecord {
    * group: every member skips it and the next commit takes the next slot.
    */
   nextCommitEpoch: bigint
+  /**
+   * Protocol payloads owed to the group log (sender-key distributions, hub relays, hybrid
+   * rekey requests), persisted with the state that produced them and published at least once.
+   */
+  pendingPublish: Uint8Array[]
 }
 
 export const GroupRecord: $rt.MessageType<GroupRecord> = {
@@ -480,6 +485,7 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       consumedSeq: init?.consumedSeq ?? 0n,
       leaving: init?.leaving ?? [],
       nextCommitEpoch: init?.nextCommitEpoch ?? 0n,
+      pendingPublish: init?.pendingPublish ?? [],
     }
   },
   encodeTo(m: GroupRecord, w: $rt.ProtoWriter): void {
@@ -520,6 +526,7 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       const v = $rt.u64(m.nextCommitEpoch, 'talos.v1.GroupRecord.next_commit_epoch')
       if (!(v === 0n)) { w.uint32(104); $rt.writeVarint64(w, v) }
     }
+    for (const v of m.pendingPublish) { w.uint32(114); w.bytes($rt.bytes(v, 'talos.v1.GroupRecord.pending_publish')) }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): GroupRecord {
     const m = GroupRecord.create()
@@ -577,6 +584,10 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
         case 13:
           $rt.wire(tag, 0, 'talos.v1.GroupRecord.next_commit_epoch')
           m.nextCommitEpoch = $rt.readUint64(r)
+          break
+        case 14:
+          $rt.wire(tag, 2, 'talos.v1.GroupRecord.pending_publish')
+          m.pendingPublish.push($rt.readBytes(r))
           break
         default:
           $rt.skipField(r, tag)

@@ -150,3 +150,40 @@ describe('write-ahead commits', () => {
     await closeAll(Object.values(a))
   })
 })
+
+describe('protocol messages owed to the log', () => {
+  it('sender keys: a distribution that could not be published before a crash goes out after the restart', async () => {
+    const delivery = new MemoryDelivery()
+    const { agents: a } = await agents(['alice', 'carol'], delivery)
+    const store = new MemoryStore()
+    let failMessages = true
+    const flaky = new Proxy(delivery, {
+      get(t, p) {
+        if (p === 'publish') {
+          return async (gid: Uint8Array, env: Uint8Array, o: { kind: 'message' } | { kind: 'commit'; epoch: number }) => {
+            if (o.kind === 'message' && failMessages) throw new Error('simulated crash before publishing')
+            return t.publish(gid, env, o)
+          }
+        }
+        const v = Reflect.get(t, p)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    }) as MemoryDelivery
+    const bob1 = await Client.create({ did: did('bob'), delivery: flaky, store, keyPackages: 2 })
+    const g = await a.alice!.client.createGroup({ name: 'g', members: [did('bob'), did('carol')], protocol: 'sender-keys' })
+    const gc = await a.carol!.client.waitForGroup(g.id)
+    // bob's join could not publish its key for carol (he opens that session: he joined first)
+    await expect.poll(async () => (await store.list(`c/${token(did('bob'))}/g/`)).length).toBe(1)
+    await bob1.close()
+    failMessages = false
+
+    const bob2 = await Client.create({ did: did('bob'), delivery, store, keyPackages: 2 })
+    const gb = await bob2.waitForGroup(g.id)
+    await gb.send(enc('bob after restart'))
+    for (const x of [g, gc]) expect(dec((await take(x, 1))[0]!.plaintext)).toBe('bob after restart')
+    await gc.send(enc('carol to all'))
+    expect(dec((await take(gb, 1))[0]!.plaintext)).toBe('carol to all')
+    await bob2.close()
+    await closeAll(Object.values(a))
+  })
+})
