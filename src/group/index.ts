@@ -19,8 +19,10 @@
  *     winner and retries (bounded), so members never fork
  *   - every log entry is applied, persisted (state + seq, CAS), then acked:
  *     a crash anywhere loses nothing and applies nothing twice; our own
- *     commits are written ahead, and sends persist the ratchet before the
- *     ciphertext leaves
+ *     commits are written ahead, sends persist the ratchet before the
+ *     ciphertext leaves, and protocol payloads owed to the log (sender-key
+ *     distributions, hub relays, hybrid rekey requests) and invitations are
+ *     persisted with the state that produced them and sent at least once
  *   - decrypted messages wait in the persisted inbox until the application
  *     takes the next one (or leaves the loop); `messages({ after: seq })`
  *     makes the hand-off exactly once for an application that records seq
