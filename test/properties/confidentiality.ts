@@ -55,7 +55,12 @@ export async function observeConfidentiality(column: Column): Promise<Observatio
     row: 'confidentiality',
     column,
     value,
-    scenario: `warm-up; an outsider (m1 of an independent group of the same protocol) tries every recorded message; ${removedRead === undefined ? '' : 'snapshot(m3), m0 removes m3, m0 and m1 send R1, R2, the removed state follows all traffic'}${hubReads ? '; the hub’s view recorded' : ''}`,
+    scenario: [
+      'warm-up',
+      'an outsider (a member of an independent group of the same protocol) tries every recorded message',
+      ...(removedRead === undefined ? [] : ['snapshot(m3), m0 removes m3, m0 and m1 send R1, R2, the removed state follows all traffic']),
+      ...(hubReads ? ['the hub’s view recorded'] : []),
+    ].join('; '),
     evidence,
   }
 }

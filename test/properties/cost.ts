@@ -409,7 +409,7 @@ export async function observeCost(column: Column, op: MembershipOp, sizes: reado
     row,
     column,
     value,
-    scenario: `${op} one member to/from a group of n, n = ${sizes.join(', ')}; primitive calls counted per member (ops.ts); fitted per role (worst member) and in total`,
+    scenario: `${op === 'add' ? 'a group of n-1 gains its n-th member' : 'a group of n loses one member'}, n = ${sizes.join(', ')}; primitive calls counted per member (ops.ts); fitted per role (worst member) and in total`,
     evidence,
   }
 }

@@ -61,7 +61,7 @@ export const EXPECTED: Record<Row, Record<Column, Expectation>> = {
   'add-cost': {
     coordinator: e('joiner O(1); hub O(1); members 0; total O(1)', 'One X3DH session between the joiner and the hub; nothing reaches the members.'),
     'sender-keys': e('existing O(1); joiner O(n); total O(n)', 'Every member opens a session to the joiner and sends it its key (constant each); the joiner answers n-1 X3DH handshakes and sends its key n-1 times.'),
-    mls: e(COST_MLS_ADD, 'The Commit costs O(log n) to make and to process (tree and parent hashes along one path); the joiner verifies the whole ratchet tree (a signature and a hash per leaf). Adding the (2^k+1)-th member doubles the tree and costs O(n) for everyone (evidence).'),
+    mls: e(COST_MLS_ADD, 'The Commit costs O(log n) to make and to process (tree and parent hashes along one path); the joiner verifies the whole ratchet tree (a signature and a hash per leaf). Adding the (2^k+1)-th member doubles the tree and costs the committer O(n) (SHA-256 over the wider tree); the others stay O(log n) (evidence).'),
     'hybrid-copath': e(COST_MLS_ADD, 'MLS plus the hybrid epoch entry (constant: SafeExportSecret and the seed-tree root); per-sender seeds are derived lazily, O(log n), at each sender’s first message.'),
     'hybrid-pairwise': e(COST_MLS_ADD, 'Same run as copath: the rekey mode does not enter epoch entry.'),
     'double-ratchet': e('n/a (two parties)', 'No membership.'),
@@ -104,7 +104,7 @@ const perMemberAtMost = (cls: string) => (v: string) => ORDER.indexOf(worstPerMe
 const perMemberIs = (cls: string) => (v: string) => worstPerMember(v) === cls
 
 const MLS_ADD_EXPLANATION =
-  'O(log n) holds for the committer and for each existing member. The joiner verifies the whole ratchet tree it receives (a leaf signature and a hash per member): O(n). Every member processes the Commit, so the group total is O(n log n). An add that doubles the tree (the (2^k+1)-th member) costs O(n) for everyone, as tree hashes are recomputed over the wider tree (evidence lines).'
+  'O(log n) holds for the committer and for each existing member. The joiner verifies the whole ratchet tree it receives (a leaf signature and a hash per member): O(n). Every member processes the Commit, so the group total is O(n log n). An add that doubles the tree (the (2^k+1)-th member) costs the committer O(n), the growth being SHA-256 calls over the wider tree, while the other members stay O(log n) (evidence lines).'
 
 export const ROADMAP: Partial<Record<Row, Partial<Record<Column, RoadmapClaim>>>> = {
   'forward-secrecy': {
