@@ -100,7 +100,7 @@ export function applyProposals(
   if (added.length > 0) checkTreeSize(tree.leafCount, opts.config)
 
   const membershipChanged = sorted.updates.length > 0 || added.length > 0
-  if (membershipChanged) checkCredentialTypes(tree)
+  if (membershipChanged) checkCredentialTypes(tree, [...sorted.updates.map((u) => u.leaf), ...added.map((a) => a.leaf)])
   if (sorted.groupContextExtensions) {
     for (let i = 0; i < tree.leafCount; i++) {
       const leaf = tree.leaf(i)
@@ -124,17 +124,42 @@ export function checkTreeSize(leafCount: number, config: GroupConfig): void {
 }
 
 /**
- * §7.3: every member supports every credential type in use. One pass over
- * the leaves without cryptography (tens of microseconds at n = 1024), run
- * only when a leaf entered or changed.
+ * §7.3: every member supports every credential type in use. Given that this
+ * held before the Commit, only the leaves in `changed` (added, updated, or
+ * the committer's new leaf) can break it: each must support every type in
+ * use (the tree counts them), and a type that only changed leaves use is
+ * new to the group, so every member must support it (the one O(n) case:
+ * a credential type entering the group). Without `changed`, the full check.
  */
-export function checkCredentialTypes(tree: RatchetTree): void {
-  const inUse = new Set<number>()
-  for (let i = 0; i < tree.leafCount; i++) {
+export function checkCredentialTypes(tree: RatchetTree, changed?: readonly number[]): void {
+  if (changed === undefined) return checkAllCredentialTypes(tree)
+  const inUse = tree.credentialTypesInUse()
+  const byChanged = new Map<number, number>()
+  for (const i of changed) {
     const leaf = tree.leaf(i)
-    if (leaf !== undefined) inUse.add(leaf.credential.credentialType)
+    if (leaf === undefined) continue
+    for (const t of inUse) {
+      if (!leaf.capabilities.credentials.includes(t)) {
+        throw new TalosError('MLS_UNSUPPORTED_CREDENTIAL_TYPE', `member ${i} does not support credential type ${t}`)
+      }
+    }
+    const t = leaf.credential.credentialType
+    byChanged.set(t, (byChanged.get(t) ?? 0) + 1)
   }
-  if (inUse.size === 0) return
+  for (const [t, n] of byChanged) {
+    if (tree.credentialTypeCount(t) > n) continue // an unchanged member uses t: everyone supported it already
+    for (let i = 0; i < tree.leafCount; i++) {
+      const leaf = tree.leaf(i)
+      if (leaf !== undefined && !leaf.capabilities.credentials.includes(t)) {
+        throw new TalosError('MLS_UNSUPPORTED_CREDENTIAL_TYPE', `member ${i} does not support credential type ${t}`)
+      }
+    }
+  }
+}
+
+function checkAllCredentialTypes(tree: RatchetTree): void {
+  const inUse = tree.credentialTypesInUse()
+  if (inUse.length === 0) return
   for (let i = 0; i < tree.leafCount; i++) {
     const leaf = tree.leaf(i)
     if (leaf === undefined) continue

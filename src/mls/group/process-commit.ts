@@ -149,7 +149,7 @@ export async function stageCommit(state: GroupState, ac: AuthenticatedContent, p
       })
       memzero(r.pathSecret)
       commitSecret = r.commitSecret
-      if (previous === undefined || credentialSupportChanged(previous, commit.path.leafNode)) checkCredentialTypes(tree)
+      if (previous === undefined || credentialSupportChanged(previous, commit.path.leafNode)) checkCredentialTypes(tree, [senderLeaf])
     } else if (commit.path !== undefined) {
       commitSecret = undefined // removed: we cannot decrypt it, and the epoch is not ours any more
     } else {

@@ -6,8 +6,8 @@
  * What it caches, and why (ARCHITECTURE.md "Performance shape"):
  * - the tree hash of every node (§7.8). A change to node x forgets the hashes
  *   of x and its ancestors only; treeHash() recomputes exactly the forgotten
- *   ones. Invariant: a cached hash means the whole subtree under it is clean,
- *   so invalidation stops at the first ancestor already forgotten.
+ *   ones. A cached hash is that of the current subtree; hashes of all-blank
+ *   subtrees come from a memo shared by every tree (blankSubtreeHash).
  * - the exact encoding of each node (node.ts), so hashing never re-encodes.
  * - an index of every encryption and signature key (key-index.ts), for the
  *   §7.3 / §12.4.2 uniqueness rules in O(1) per key.
@@ -50,6 +50,41 @@ function parentOf(x: number): number {
   return (x | (1 << k)) & ~(1 << (k + 1))
 }
 
+/**
+ * Tree hashes of all-blank subtrees, per cipher suite. A blank subtree's
+ * hash depends only on the suite and the subtree's position (its leaves'
+ * indices), never on the group, so it is shared by every tree: when a tree
+ * doubles (a Commit adding member 2^k + 1), the new blank half costs one
+ * lookup instead of 2^(k+1) - 1 hashes, and joiners of wide trees skip the
+ * blank right edge. Bounded: only nodes below MAX_BLANK_MEMO are kept (at most
+ * that many 32-64 byte hashes per suite object). The hashes are public values.
+ */
+const MAX_BLANK_MEMO = 1 << 17
+const blankMemo = new WeakMap<CipherSuite, Map<number, Uint8Array>>()
+
+function blankSubtreeHash(suite: CipherSuite, x: number): Uint8Array {
+  let memo = blankMemo.get(suite)
+  if (memo === undefined) {
+    memo = new Map()
+    blankMemo.set(suite, memo)
+  }
+  return blankHash(suite, memo, x)
+}
+
+function blankHash(suite: CipherSuite, memo: Map<number, Uint8Array>, x: number): Uint8Array {
+  const cached = memo.get(x)
+  if (cached !== undefined) return cached
+  let h: Uint8Array
+  if ((x & 1) === 0) {
+    h = suite.hash(leafHashInput(x >> 1, undefined))
+  } else {
+    const k = levelOf(x)
+    h = suite.hash(parentHashInput(undefined, blankHash(suite, memo, x ^ (1 << (k - 1))), blankHash(suite, memo, x ^ (3 << (k - 1)))))
+  }
+  if (x < MAX_BLANK_MEMO) memo.set(x, h)
+  return h
+}
+
 export class RatchetTree {
   readonly suite: CipherSuite
   private nodes: CowArray<TreeNode | undefined>
@@ -59,6 +94,8 @@ export class RatchetTree {
   private keys: KeyIndex
   private leaves: number
   private members: number
+  /** credential_type -> number of leaves whose credential has it (the §7.3 "types in use"). */
+  private credentialTypes: Map<number, number>
   /** No blank leaf has an index below this (speeds up Add's leftmost-blank search). */
   private blankHint: number
 
@@ -70,6 +107,7 @@ export class RatchetTree {
     this.nonBlank = new CowArray<number>(2 * leafCount - 1, 0)
     this.keys = new KeyIndex()
     this.members = 0
+    this.credentialTypes = new Map()
     this.blankHint = 0
   }
 
@@ -119,6 +157,7 @@ export class RatchetTree {
     c.keys = this.keys.clone()
     c.leaves = this.leaves
     c.members = this.members
+    c.credentialTypes = new Map(this.credentialTypes)
     c.blankHint = this.blankHint
     return c
   }
@@ -135,6 +174,16 @@ export class RatchetTree {
 
   get root(): number {
     return this.leaves - 1
+  }
+
+  /** How many members have a credential of type `t` (§7.3 credential types in use). O(1). */
+  credentialTypeCount(t: number): number {
+    return this.credentialTypes.get(t) ?? 0
+  }
+
+  /** The credential types in use by members. O(number of types). */
+  credentialTypesInUse(): number[] {
+    return [...this.credentialTypes.keys()]
   }
 
   /** Number of non-blank leaves. */
@@ -259,7 +308,9 @@ export class RatchetTree {
     if (cached !== undefined) return cached
     const n = this.nodes.get(x)
     let h: Uint8Array
-    if ((x & 1) === 0) {
+    if (this.nonBlank.get(x) === 0) {
+      h = blankSubtreeHash(this.suite, x)
+    } else if ((x & 1) === 0) {
       h = this.suite.hash(leafHashInput(x >> 1, n?.bytes))
     } else {
       const k = levelOf(x)
@@ -299,11 +350,19 @@ export class RatchetTree {
     }
     const delta = (node !== undefined ? 1 : 0) - (old !== undefined ? 1 : 0)
     if ((x & 1) === 0) {
+      if (old !== undefined) this.countCredentialType((old as LeafTreeNode).leafNode.credential.credentialType, -1)
+      if (node !== undefined) this.countCredentialType((node as LeafTreeNode).leafNode.credential.credentialType, 1)
       this.members += delta
       if (node === undefined && x >> 1 < this.blankHint) this.blankHint = x >> 1
     }
     if (delta !== 0) this.countUp(x, delta)
     this.invalidate(x)
+  }
+
+  private countCredentialType(t: number, delta: number): void {
+    const n = (this.credentialTypes.get(t) ?? 0) + delta
+    if (n === 0) this.credentialTypes.delete(t)
+    else this.credentialTypes.set(t, n)
   }
 
   private countUp(x: number, delta: number): void {
@@ -333,13 +392,14 @@ export class RatchetTree {
 
   /** Forgets the cached hashes of x and its ancestors (stopping where already forgotten). */
   private invalidate(x: number): void {
-    // An uncached node has only uncached ancestors (a cached hash vouches for its whole subtree).
+    // Every ancestor is visited: a blank subtree's hash comes from the shared
+    // memo and is cached at its top only, so an uncached node can sit below a
+    // cached one. O(log n) reads; writes only where a hash was cached.
     const r = this.leaves - 1
-    this.hashes.set(x, undefined)
+    if (this.hashes.get(x) !== undefined) this.hashes.set(x, undefined)
     while (x !== r) {
       x = parentOf(x)
-      if (this.hashes.get(x) === undefined) return
-      this.hashes.set(x, undefined)
+      if (this.hashes.get(x) !== undefined) this.hashes.set(x, undefined)
     }
   }
 
