@@ -78,8 +78,14 @@ async function runSide(column: Column, side: 'sender' | 'receiver'): Promise<Obs
     const after = [await w.send(S, 'A1'), await w.send(S, 'A2')]
     const read: string[] = []
     for (const r of after) if (await w.reads(snap, r)) read.push(r.text!)
-    const healed = baseRead && read.length === 0
+    let healed = baseRead && read.length === 0
     evidence.push(`${e.label} (${did}): baseline B ${baseRead ? 'read' : 'NOT read (compromise ineffective)'}; after: ${read.length === 0 ? 'A1, A2 safe' : `${read.join(', ')} read`}`)
+    if (side === 'sender' && e.label === 'own rekey' && w instanceof MlsWorld && w.hybridMode !== undefined) {
+      // The rekey attack found no r it could open; with a recipient's keys added it must read A1.
+      const control = await w.rekeyAttackControl(snap, after[0]!, X)
+      evidence.push(`  control: the same rekey attack given ${X}'s private keys too ${control ? 'reads A1' : 'does NOT read A1 (attack broken)'}`)
+      if (!control) healed = false
+    }
     if (!baseRead) {
       value ??= 'attacker failed its baseline'
       break

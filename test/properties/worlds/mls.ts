@@ -20,14 +20,23 @@
  * inner layer of X's own messages, and for FS, the key scan tries every
  * Nh-byte bytes field of the hybrid state as a chain key CK[k, c] run forward
  * to the message's n, and as a seed-tree node on the sender's path (or its
- * base) derived down to CK[0, 0], with the message's real AAD and reuse guard.
+ * base) derived down to CK[0, 0], with the message's real AAD and reuse guard;
+ * for X's own rekeys after the snapshot, every rekey entry is tried with every
+ * private key the snapshot (or the following clone) holds — MLS tree keys and
+ * pairwise receive keys — and an opened r is combined with every Nh-byte field
+ * as the root key (rootStep), as the design's harness does.
  */
-import { getCipherSuite } from '../../../src/crypto/index.js'
+import { getCipherSuite, type CipherSuite } from '../../../src/crypto/index.js'
 import { mlsHybridView } from '../../../src/group/hybrid-adapter.js'
 import type { HybridGroupView } from '../../../src/hybrid/index.js'
 import {
+  COPATH_LABEL,
   HybridSession,
+  PAIRWISE_LABEL,
   applyReuseGuard,
+  encodePairwiseContext,
+  encodeRekeyContext,
+  rootStep,
   chainFromBase,
   hybExpand,
   decodeFrame,
@@ -39,6 +48,7 @@ import {
   type RekeyMode,
 } from '../../../src/hybrid/index.js'
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
+import { decodeStateRecord } from '../../../src/hybrid/state-codec.js'
 import { left, right } from '../../../src/mls/treemath.js'
 import { basicCredential, decodeMLSMessage, generateKeyPackage, keyPackageMessage, MlsGroup } from '../../../src/mls/index.js'
 import { attempt, dec, enc, type Rec, type Snap, type World } from '../world.js'
@@ -143,6 +153,52 @@ export function hybridScan(
       const pt = tryChain(chainFromBase(suite, seed).chainKey, 0)
       if (pt !== undefined) return pt
       if (x === target) break
+    }
+  }
+  return undefined
+}
+
+/**
+ * The rekey attack: every rekey entry of `frames` tried with every private key in `keys`; an opened r is
+ * combined with every Nh-byte field of `states` as the root key (rootStep), and the resulting chain key is
+ * run forward to the target frame. The plaintext, or undefined.
+ */
+export async function rekeyAttack(
+  suiteOf: CipherSuite,
+  gid: Uint8Array,
+  keys: readonly Uint8Array[],
+  states: readonly Uint8Array[],
+  frames: readonly { inner: Uint8Array; epoch: bigint; leaf: number }[],
+  target: Uint8Array,
+  epoch: bigint,
+  leaf: number,
+): Promise<Uint8Array | undefined> {
+  for (const wx of frames) {
+    const f = decodeFrame(wx.inner, 1 << 20)
+    if (f.kind !== 'message' || f.message.type !== HybridMessageType.DATA_REKEY || f.message.rekey?.targets === undefined) continue
+    const m = f.message
+    const ctx = encodeRekeyContext({ groupId: gid, epoch: wx.epoch, senderLeaf: wx.leaf, step: m.step, pn: m.pn })
+    const tg = m.rekey!.targets!
+    let secret: Uint8Array | undefined
+    for (const e of tg.value.entries) {
+      for (const k of keys) {
+        if (secret !== undefined) break
+        secret = await attempt(() =>
+          tg.case === 'copath'
+            ? suiteOf.decryptWithLabel(k, COPATH_LABEL, ctx, e.kemOutput, e.ciphertext)
+            : suiteOf.decryptWithLabel(k, PAIRWISE_LABEL, encodePairwiseContext(ctx, (e as { leaf: number }).leaf, (e as { keyVersion: number }).keyVersion), e.kemOutput, e.ciphertext),
+        )
+      }
+    }
+    if (secret === undefined) continue
+    const Nh = suiteOf.Nh
+    for (const state of states) {
+      for (let i = 1; i + Nh <= state.length; i++) {
+        if (state[i - 1] !== Nh) continue
+        const next = rootStep(suiteOf, state.slice(i, i + Nh), secret, ctx)
+        const pt = hybridScan(new Uint8Array([Nh, ...next.chainKey]), target, gid, epoch, leaf, 1)
+        if (pt !== undefined) return pt
+      }
     }
   }
   return undefined
@@ -259,10 +315,27 @@ export class MlsWorld implements World {
     if (c.hyb === undefined) return dec(outer.content.data) === r.text
     // Hybrid, the member's own message: the inner frame by key scan of the hybrid state.
     const gid = c.mls.groupId
-    for (const state of [c.hyb.serialize(), (snap.data as MlsSnapData).hyb!]) {
+    const states = [c.hyb.serialize(), (snap.data as MlsSnapData).hyb!]
+    for (const state of states) {
       const pt = hybridScan(state, x.inner, gid, x.epoch, x.leaf, c.mls.currentState.tree.leafCount)
       if (pt !== undefined && dec(pt) === r.text) return true
     }
+    // The member's own rekeys since the snapshot: an entry the snapshot's private keys open gives r, and
+    // r with any Nh-byte field (the root key RK[k] the snapshot holds) gives the new chain.
+    const keys: Uint8Array[] = []
+    for (const g of [c.mls, MlsGroup.deserialize((snap.data as MlsSnapData).mls)]) {
+      const view = hybridViewOf(g)
+      for (let node = 0; node < 2 * view.leafWidth - 1; node++) {
+        const k = view.privateKey(node)
+        if (k !== undefined) keys.push(k)
+      }
+    }
+    for (const state of states) for (const rec of [decodeStateRecord(state).current, decodeStateRecord(state).previous]) for (const k of rec?.ownKeys ?? []) keys.push(k.privateKey)
+    const frames = this.wire
+      .filter((w) => w.index >= snap.pos && w.index <= r.index && w.from === snap.member && w.kind === 'app')
+      .map((w) => w.extra as { inner: Uint8Array; epoch: bigint; leaf: number })
+    const pt = await rekeyAttack(c.mls.currentState.suite, gid, keys, states, frames, x.inner, x.epoch, x.leaf)
+    if (pt !== undefined && dec(pt) === r.text) return true
     return false
   }
 
@@ -361,6 +434,28 @@ export class MlsWorld implements World {
     const st = copy as unknown as { state: { ownLeaf: number } }
     st.state = { ...st.state, ownLeaf: this.leafOf(victim) }
     return copy.send(inner)
+  }
+
+  /**
+   * Control of the rekey attack on `snap.member`'s own message r: the same attack with the private keys of
+   * member `helper` (a recipient of the rekey) added must read r, or the attack itself is broken.
+   */
+  async rekeyAttackControl(snap: Snap, r: Rec, helper: string): Promise<boolean> {
+    const d = snap.data as MlsSnapData
+    const x = r.extra as { inner: Uint8Array; epoch: bigint; leaf: number }
+    const keys: Uint8Array[] = []
+    const h = this.state.get(helper)!
+    const view = hybridViewOf(h.mls)
+    for (let node = 0; node < 2 * view.leafWidth - 1; node++) {
+      const k = view.privateKey(node)
+      if (k !== undefined) keys.push(k)
+    }
+    for (const rec of [decodeStateRecord(h.hyb!.serialize()).current]) for (const k of rec?.ownKeys ?? []) keys.push(k.privateKey)
+    const frames = this.wire
+      .filter((w) => w.index >= snap.pos && w.index <= r.index && w.from === snap.member && w.kind === 'app')
+      .map((w) => w.extra as { inner: Uint8Array; epoch: bigint; leaf: number })
+    const pt = await rekeyAttack(getCipherSuite(SUITE), h.mls.groupId, keys, [d.hyb!], frames, x.inner, x.epoch, x.leaf)
+    return pt !== undefined && dec(pt) === r.text
   }
 
   /** What a removed member's final state reads of record r (following every later record). */
