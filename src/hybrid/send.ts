@@ -179,54 +179,77 @@ function stageSendWith(
       type === HybridMessageType.DATA && announcement === undefined
         ? encodeDataFrame(msgChain.step, n, reuseGuard, ciphertext)
         : encodeMessageFrame({ version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement, ciphertext })
-    const oldChain = s.send.chain
-    const stagedChain = msgChain
-    let done = false
-    return {
-      frame,
-      step: msgChain.step,
-      n,
-      rekeyed: rekey,
-      apply: () => {
-        if (done) throw hybridError('HYBRID_INVALID_STATE', 'send stage applied twice')
-        done = true
-        seed?.apply()
-        // What this message consumed (§7): CK[k,n] (the chain key it was sealed under); on a rekey
-        // also the whole old chain (RK[k], CK[k,*]). Its key/nonce were zeroed right after sealing.
-        memzero(stagedChain.chainKey)
-        if (rekey) {
-          zeroChain(chain)
-          s.send.lastRekeyMs = now
-          s.send.chainStartedMs = now
-          s.send.peerMessageSinceRekey = false
-          s.send.restored = false
-          s.sentRekeys.push({ step: stagedChain.step, frame })
-          while (s.sentRekeys.length > policy.keptRekeys) s.sentRekeys.shift()
-        } else if (oldChain === undefined) {
-          s.send.chainStartedMs = now
-        }
-        s.send.chain = { step: stagedChain.step, n: n + 1, rootKey: stagedChain.rootKey, chainKey: nextCk }
-        s.send.sentTotal++
-        s.sentSinceAnnounce++
-        if (newKey !== undefined) {
-          s.ownKeys.push(newKey)
-          s.sentSinceAnnounce = 0
-          s.lastAnnounceMs = now
-        }
-        if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
-      },
-      discard: () => {
-        if (done) return
-        done = true
-        seed?.discard()
-        for (const b of fresh) memzero(b)
-        if (newKey !== undefined) deleteOwnKey(newKey)
-      },
-    }
+    return new Staged(s, policy, now, frame, chain, s.send.chain === undefined, msgChain, n, nextCk, rekey, seed, fresh, newKey)
   } catch (e) {
     seed?.discard()
     for (const b of fresh) memzero(b)
     if (newKey !== undefined) deleteOwnKey(newKey)
     throw e
+  }
+}
+
+/** A staged send (a class, not closures: one per message on the hot path). */
+class Staged implements StagedSend {
+  private done = false
+
+  constructor(
+    private readonly s: EpochState,
+    private readonly policy: HybridPolicy,
+    private readonly now: number,
+    readonly frame: Uint8Array,
+    /** The chain the message started from (the old one on a rekey). */
+    private readonly chain: Chain,
+    /** No send chain existed before (chain 0 derived by this send). */
+    private readonly firstChain: boolean,
+    /** The chain the message was sealed in. */
+    private readonly msgChain: Chain,
+    readonly n: number,
+    private readonly nextCk: Uint8Array,
+    readonly rekeyed: boolean,
+    private readonly seed: StagedSeed | undefined,
+    private readonly fresh: Uint8Array[],
+    private readonly newKey: OwnReceiveKey | undefined,
+  ) {}
+
+  get step(): number {
+    return this.msgChain.step
+  }
+
+  apply(): void {
+    if (this.done) throw hybridError('HYBRID_INVALID_STATE', 'send stage applied twice')
+    this.done = true
+    const { s, policy, now, msgChain, newKey } = this
+    this.seed?.apply()
+    // What this message consumed (§7): CK[k,n] (the chain key it was sealed under); on a rekey
+    // also the whole old chain (RK[k], CK[k,*]). Its key/nonce were zeroed right after sealing.
+    memzero(msgChain.chainKey)
+    if (this.rekeyed) {
+      zeroChain(this.chain)
+      s.send.lastRekeyMs = now
+      s.send.chainStartedMs = now
+      s.send.peerMessageSinceRekey = false
+      s.send.restored = false
+      s.sentRekeys.push({ step: msgChain.step, frame: this.frame })
+      while (s.sentRekeys.length > policy.keptRekeys) s.sentRekeys.shift()
+    } else if (this.firstChain) {
+      s.send.chainStartedMs = now
+    }
+    s.send.chain = { step: msgChain.step, n: this.n + 1, rootKey: msgChain.rootKey, chainKey: this.nextCk }
+    s.send.sentTotal++
+    s.sentSinceAnnounce++
+    if (newKey !== undefined) {
+      s.ownKeys.push(newKey)
+      s.sentSinceAnnounce = 0
+      s.lastAnnounceMs = now
+    }
+    if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
+  }
+
+  discard(): void {
+    if (this.done) return
+    this.done = true
+    this.seed?.discard()
+    for (const b of this.fresh) memzero(b)
+    if (this.newKey !== undefined) deleteOwnKey(this.newKey)
   }
 }
