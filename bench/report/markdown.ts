@@ -182,8 +182,11 @@ export function renderMarkdown(r: Report): string {
     'committer: the member making the change (for sender-keys add, the joiner; for the coordinator, the hub). ' +
       'each other member: one receiver\'s cost. joiner: the new member, when it is not the committer. ' +
       'whole group: the sum over every member (formula per protocol below); per member = whole group / n. ' +
-      'bytes: what the committer sends, every copy counted.',
+      'bytes: what the committer sends, every copy counted. ' +
+      'committer / HPKE seal: the committer\'s cost in units of one HPKE EncryptWithLabel measured in the same run (section 1), ' +
+      'a floor unit for re-keys that moves less with machine load than the absolute time.',
   )
+  const seal = r.primitives.find((p) => p.name.startsWith('HPKE EncryptWithLabel'))?.medianUs
   for (const op of REKEY_OPS) {
     const rows = r.rekey
       .filter((x) => x.op === op)
@@ -192,12 +195,13 @@ export function renderMarkdown(r: Report): string {
     out.push('', `### ${REKEY_OP_LABEL[op]}`, '')
     out.push(
       table(
-        ['protocol', 'n', 'committer', 'each other member', 'joiner', 'whole group', 'per member', 'bytes', 'method'],
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+        ['protocol', 'n', 'committer', 'committer / HPKE seal', 'each other member', 'joiner', 'whole group', 'per member', 'bytes', 'method'],
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
         rows.map((x) => [
           PROTOCOL_LABEL[x.protocol],
           x.n.toLocaleString('en-US'),
           formatUs(x.committerUs),
+          ratio(x.committerUs, seal),
           formatUs(x.receiverUs),
           x.joinerUs === undefined ? '–' : formatUs(x.joinerUs),
           formatUs(x.totalUs),

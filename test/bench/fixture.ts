@@ -32,7 +32,10 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       { size: 64, sendUs: 40, receiveUs: 100 },
       { size: 1024, sendUs: 50, receiveUs: 110 },
     ],
-    primitives: [{ name: 'Ed25519 sign (256 B)', medianUs: 38, samples: 40 }],
+    primitives: [
+      { name: 'Ed25519 sign (256 B)', medianUs: 38, samples: 40 },
+      { name: 'HPKE EncryptWithLabel (32 B secret)', medianUs: 100, samples: 40 },
+    ],
     messages,
     scale,
     rekey,

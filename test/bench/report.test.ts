@@ -49,6 +49,11 @@ describe('renderMarkdown', () => {
     expect(head).toContain('![cost against group size, log-log](rekey.svg)')
   })
 
+  it('shows the re-key unit ratio as – when the run has no HPKE primitive row', () => {
+    const rows = tableAfter(renderMarkdown(sampleReport({ primitives: [] })), `### ${REKEY_OP_LABEL.update}`).slice(2)
+    expect(rows.every((r) => r[3] === '–')).toBe(true)
+  })
+
   it('has no provisional line when the report is not provisional', () => {
     const r = sampleReport()
     const { provisional: _, ...rest } = r
@@ -82,14 +87,15 @@ describe('renderMarkdown', () => {
   it('has a re-key table per operation with per-member = total / n and the method', () => {
     for (const op of REKEY_OPS) {
       const rows = tableAfter(md, `### ${REKEY_OP_LABEL[op]}`)
-      expect(rows[0]).toEqual(['protocol', 'n', 'committer', 'each other member', 'joiner', 'whole group', 'per member', 'bytes', 'method'])
+      expect(rows[0]).toEqual(['protocol', 'n', 'committer', 'committer / HPKE seal', 'each other member', 'joiner', 'whole group', 'per member', 'bytes', 'method'])
       const body = rows.slice(2)
       expect(body).toHaveLength(PROTOCOLS.length * 3)
       const sk128 = body.find((r) => r[0] === PROTOCOL_LABEL['sender-keys'] && r[1] === '128')!
       // total = 100 n² = 1,638,400 µs; per member = 100 n = 12,800 µs
-      expect(sk128[5]).toBe('1.64 s')
-      expect(sk128[6]).toBe('12.8 ms')
-      expect(sk128[8]).toBe('measured')
+      expect(sk128[3]).toBe('128×') // 12,800 µs against a 100 µs HPKE seal
+      expect(sk128[6]).toBe('1.64 s')
+      expect(sk128[7]).toBe('12.8 ms')
+      expect(sk128[9]).toBe('measured')
     }
   })
 
