@@ -17,7 +17,7 @@
  * PrivateMessage. The returned PendingCommit is merged once the Delivery
  * Service accepted the Commit, or discarded if another Commit won the epoch.
  */
-import { encode } from '../../codec/tls.js'
+import { encode, Writer } from '../../codec/tls.js'
 import { memzero } from '../../crypto/sodium.js'
 import { TalosError } from '../../errors.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
@@ -28,7 +28,7 @@ import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
 import { ContentType, SenderType } from '../wire/framing.js'
 import { groupContextCodec, MLS10 } from '../wire/group-context.js'
 import { WireFormat } from '../wire/framing.js'
-import { encodeMLSMessage } from '../wire/message.js'
+import { encodeMLSMessage, mlsMessageCodec } from '../wire/message.js'
 import { ProposalOrRefType, ProposalType, type Proposal, type ProposalOrRef } from '../wire/proposal.js'
 import type { Commit } from '../wire/commit.js'
 import type { ResumptionPSKUsage } from '../wire/psk.js'
@@ -212,13 +212,17 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
           }
         }),
       )
-      welcome = encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_welcome, welcome: w })
+      // Sized up front: the encrypted GroupInfo carries the whole tree.
+      const ww = new Writer(w.encryptedGroupInfo.length + 256 * w.secrets.length + 64)
+      mlsMessageCodec.encode(ww, { version: MLS10, wireFormat: WireFormat.mls_welcome, welcome: w })
+      welcome = ww.finish()
     }
     const message = encodeMLSMessage(protectHandshake(state, withConfirmationTag(ac, advanced.confirmationTag)))
     return {
       commit: message,
       welcome,
-      groupInfo: gi && encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value }),
+      // MLSMessage header || the GroupInfo's exact bytes (no re-encoding of the tree).
+      groupInfo: gi && new Writer(gi.bytes.length + 4).u16(MLS10).u16(WireFormat.mls_group_info).bytes(gi.bytes).finish(),
       pending: pendingCommit(state, next),
     }
   } catch (e) {

@@ -23,7 +23,6 @@ import type { Extension } from '../wire/extension.js'
 import { WireFormat } from '../wire/framing.js'
 import { MLS10, type GroupContext } from '../wire/group-context.js'
 import type { KeyPackage } from '../wire/key-package.js'
-import { encodeMLSMessage } from '../wire/message.js'
 import type { Proposal } from '../wire/proposal.js'
 import { PSKType, ResumptionPSKUsage } from '../wire/psk.js'
 import type { GroupConfig } from './config.js'
@@ -385,7 +384,11 @@ export class MlsGroup {
       },
       opts,
     )
-    return encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_group_info, groupInfo: gi.value })
+    // MLSMessage header || the GroupInfo's exact bytes (no re-encoding of the tree).
+    const out = new Uint8Array(4 + gi.bytes.length)
+    out.set([0, MLS10, 0, WireFormat.mls_group_info])
+    out.set(gi.bytes, 4)
+    return out
   }
 
   /** The ratchet_tree extension body of the current tree (to hand a joiner out of band). */

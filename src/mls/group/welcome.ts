@@ -13,7 +13,7 @@
  * then decrypts and checks the GroupInfo. The GroupInfo is kept with its
  * exact bytes so its signature is verified over what was sent.
  */
-import { decode, encode } from '../../codec/tls.js'
+import { decode, encode, Writer } from '../../codec/tls.js'
 import { constantTimeEqual, memzero } from '../../crypto/sodium.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
@@ -88,8 +88,10 @@ export function verifyGroupInfoSignature(suite: CipherSuite, gi: Encoded<GroupIn
 /** Signs a GroupInfo (the committer, §12.4.3). */
 export function signGroupInfo(suite: CipherSuite, signaturePriv: Uint8Array, tbs: Omit<GroupInfo, 'signature'>): Encoded<GroupInfo> {
   const unsigned: GroupInfo = { ...tbs, signature: EMPTY }
-  const value: GroupInfo = { ...tbs, signature: suite.signWithLabel(signaturePriv, GROUP_INFO_LABEL, groupInfoTbsBytes(unsigned)) }
-  return { value, bytes: encode(groupInfoCodec, value) }
+  const tbsBytes = groupInfoTbsBytes(unsigned)
+  const value: GroupInfo = { ...tbs, signature: suite.signWithLabel(signaturePriv, GROUP_INFO_LABEL, tbsBytes) }
+  // GroupInfo = GroupInfoTBS || opaque signature<V>: appended, not re-encoded (the TBS holds the whole tree).
+  return { value, bytes: new Writer(tbsBytes.length + value.signature.length + 4).bytes(tbsBytes).opaque(value.signature).finish() }
 }
 
 export interface WelcomeRecipient {

@@ -66,7 +66,11 @@ export const groupInfoCodec: Codec<GroupInfo> = {
 /** The GroupInfoTBS bytes; from `encoded` (the exact GroupInfo bytes) without re-encoding when given. */
 export function groupInfoTbsBytes(gi: GroupInfo, encoded?: Uint8Array): Uint8Array {
   if (encoded) return withoutTrailingSignature(encoded, gi.signature)
-  const w = new Writer()
+  // Sized up front: with a ratchet_tree extension the TBS is the whole tree (hundreds of KiB at n = 1024).
+  let size = 512 + gi.confirmationTag.length + gi.groupContext.groupId.length
+  for (const e of gi.extensions) size += e.extensionData.length + 8
+  for (const e of gi.groupContext.extensions) size += e.extensionData.length + 8
+  const w = new Writer(size)
   groupInfoTbsCodec.encode(w, gi)
   return w.finish()
 }
