@@ -41,6 +41,14 @@ export function selectPending(state: GroupState, cached: readonly CachedProposal
   const out: CachedProposal[] = []
   const removesSeen = new Set<number>()
   const addKeys = new Set<string>()
+  // New encryption keys of the chosen Updates and Adds: two proposals bringing the same key cannot both apply (§7.3).
+  const newKeys = new Set<string>()
+  const freshKey = (k: Uint8Array): boolean => {
+    const h = hex(k)
+    if (newKeys.has(h)) return false
+    newKeys.add(h)
+    return true
+  }
   for (const c of cached) {
     const p = c.proposal
     switch (p.proposalType) {
@@ -52,7 +60,7 @@ export function selectPending(state: GroupState, cached: readonly CachedProposal
         break
       case ProposalType.update: {
         const leaf = c.sender.senderType === SenderType.member ? c.sender.leafIndex : -1
-        if (leaf !== state.ownLeaf && !removed.has(leaf) && lastUpdate.get(leaf) === c && isMember(leaf)) out.push(c)
+        if (leaf !== state.ownLeaf && !removed.has(leaf) && lastUpdate.get(leaf) === c && isMember(leaf) && freshKey(p.update.leafNode.encryptionKey)) out.push(c)
         break
       }
       case ProposalType.add: {
@@ -62,6 +70,7 @@ export function selectPending(state: GroupState, cached: readonly CachedProposal
         const k = hex(p.add.keyPackage.leafNode.signatureKey)
         const existing = tree.findSignatureKey(p.add.keyPackage.leafNode.signatureKey)
         if (addKeys.has(k) || (existing !== undefined && !removed.has(existing))) break
+        if (!freshKey(p.add.keyPackage.leafNode.encryptionKey)) break
         addKeys.add(k)
         out.push(c)
         break

@@ -159,9 +159,20 @@ export function checkReceivedProposal(state: GroupState, sender: Sender, p: Prop
         requiredCapabilities: required,
         groupCipherSuite: gc.cipherSuite,
       })
+      // §7.3 uniqueness, checked now: a cached proposal that cannot be applied would make every Commit fail.
+      if (state.tree.findEncryptionKey(p.update.leafNode.encryptionKey) !== undefined) {
+        throw new TalosError('MLS_DUPLICATE_ENCRYPTION_KEY', 'the Update encryption key is already held by a node of the tree')
+      }
+      const holder = state.tree.findSignatureKey(p.update.leafNode.signatureKey)
+      if (holder !== undefined && holder !== sender.leafIndex) {
+        throw new TalosError('MLS_DUPLICATE_SIGNATURE_KEY', `the Update signature key is member ${holder}'s`)
+      }
       return
     }
     case ProposalType.add:
+      if (state.tree.findEncryptionKey(p.add.keyPackage.leafNode.encryptionKey) !== undefined) {
+        throw new TalosError('MLS_DUPLICATE_ENCRYPTION_KEY', 'the added leaf encryption key is already held by a node of the tree')
+      }
       validateKeyPackage(
         { value: p.add.keyPackage, bytes: encode(keyPackageCodec, p.add.keyPackage) },
         {
