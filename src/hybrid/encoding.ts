@@ -127,12 +127,22 @@ export function aadPrefix(groupId: Uint8Array, epoch: bigint, senderLeaf: number
 
 /** The AEAD associated data (§4) from a cached prefix: one allocation per message. */
 export function encodeAadFrom(prefix: Uint8Array, a: Omit<AadFields, 'groupId' | 'epoch' | 'senderLeaf'>): Uint8Array {
+  return writeAad(new Uint8Array(prefix.length + 14 + a.reuseGuard.length + a.rekeyHash.length), prefix, false, a)
+}
+
+/**
+ * The AEAD associated data written into `out` (prefix.length + 14 +
+ * reuse_guard + rekey_hash bytes). With `prefixWritten`, `out` already starts
+ * with the prefix: a per-sender scratch buffer, rewritten per message and only
+ * ever handed to a synchronous seal/open.
+ */
+export function writeAad(out: Uint8Array, prefix: Uint8Array, prefixWritten: boolean, a: Omit<AadFields, 'groupId' | 'epoch' | 'senderLeaf'>): Uint8Array {
   if (!(isU32(a.step) && isU32(a.n) && isU32(a.pn) && isU8(a.version) && isU8(a.type))) {
     throw new TalosError('HYBRID_MALFORMED', 'AAD field out of range')
   }
   const p = prefix.length
-  const out = new Uint8Array(p + 14 + a.reuseGuard.length + a.rekeyHash.length)
-  out.set(prefix, 0)
+  if (out.length !== p + 14 + a.reuseGuard.length + a.rekeyHash.length) throw new TalosError('HYBRID_MALFORMED', 'AAD buffer of the wrong size')
+  if (!prefixWritten) out.set(prefix, 0)
   out[p] = a.version
   out[p + 1] = a.type
   writeU32(out, p + 2, a.step)

@@ -19,7 +19,7 @@ import { memzero } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
 import { HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
 import { findCopathEntry, COPATH_LABEL, type FoundEntry } from './copath.js'
-import { encodeAadFrom, encodePairwiseContext, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { encodePairwiseContext, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
 import { hybridError } from './errors.js'
 import { checkMessage } from './message.js'
 import { findPairwiseEntry, PAIRWISE_LABEL } from './pairwise.js'
@@ -27,7 +27,7 @@ import type { HybridPolicy } from './policy.js'
 import { applyReuseGuard, chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
 import type { StagedSeed } from './seed-tree.js'
 import { addSkipped, deleteSkipped, lookupSkipped } from './skipped.js'
-import { senderAadPrefix, skippedId, type Chain, type EpochState } from './state.js'
+import { senderAad, skippedId, type Chain, type EpochState } from './state.js'
 
 export type StagedReceive =
   | {
@@ -75,7 +75,7 @@ function walk(s: EpochState, ck: Uint8Array, from: number, to: number, keep: num
 
 /** `ownNonce`: `nonce` is a fresh buffer of this receive (zeroed with it), so the reuse guard is applied in place. */
 function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array, ownNonce: boolean): Uint8Array {
-  const aad = encodeAadFrom(senderAadPrefix(s, sender), {
+  const aad = senderAad(s, sender, {
     version: m.version,
     type: m.type,
     step: m.step,

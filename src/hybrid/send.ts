@@ -12,14 +12,14 @@ import { memzero } from '../crypto/sodium.js'
 import { HybridMessageType, type HybridKeyAnnouncement, type HybridRekey } from '../proto/hybrid.js'
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
-import { encodeAadFrom, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
 import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
 import { chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
 import { announceDue, announcementOf, deleteOwnKey, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
-import { senderAadPrefix, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
+import { senderAad, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
 import { hybridError } from './errors.js'
 
 export interface StagedSend {
@@ -156,7 +156,7 @@ function stageSendWith(
     fresh.push(nextCk)
     const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
     const blob = encodeRekeyBlob(rekeyBlob, announcement)
-    const aad = encodeAadFrom(senderAadPrefix(s, s.ownLeaf), {
+    const aad = senderAad(s, s.ownLeaf, {
       version: HYBRID_VERSION,
       type,
       step: msgChain.step,

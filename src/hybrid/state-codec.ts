@@ -169,5 +169,6 @@ export function epochFromRecord(r: HybridEpochRecord, view: HybridGroupView): Ep
     peerKeys: new Map(r.peerKeys.map((k) => [k.leaf, { leaf: k.leaf, version: k.version, publicKey: k.publicKey }])),
     sentRekeys: r.sentRekeys.map((x) => ({ step: x.step, frame: x.frame })),
     aadPrefixes: new Map(),
+    aadScratch: new Map(),
   }
 }

@@ -12,7 +12,7 @@
 import type { CipherSuite } from '../crypto/suite.js'
 import { forgetPrivateKey } from '../crypto/index.js'
 import { memzero } from '../crypto/sodium.js'
-import { aadPrefix } from './encoding.js'
+import { aadPrefix, writeAad, type AadFields } from './encoding.js'
 import { hybridError } from './errors.js'
 import { HYBRID_COMPONENT_ID, type HybridGroupView } from './group-view.js'
 import { SeedTree } from './seed-tree.js'
@@ -90,6 +90,8 @@ export interface EpochState {
   sentRekeys: { step: number; frame: Uint8Array }[]
   /** Not persisted: the per-sender AAD prefix ("HYB1 msg" || group_id<V> || epoch || sender). */
   aadPrefixes: Map<number, Uint8Array>
+  /** Not persisted: per-sender AAD scratch buffers (prefix written once), see senderAad. */
+  aadScratch: Map<number, Uint8Array>
 }
 
 /** The cached AAD prefix of `sender` in this epoch. */
@@ -100,6 +102,23 @@ export function senderAadPrefix(s: EpochState, sender: number): Uint8Array {
     s.aadPrefixes.set(sender, p)
   }
   return p
+}
+
+/**
+ * The AAD of one message of `sender` (§4), written into a per-sender scratch
+ * buffer holding the prefix (no allocation per message). Valid until the next
+ * call for the same sender: hand it only to a synchronous seal or open.
+ */
+export function senderAad(s: EpochState, sender: number, a: Omit<AadFields, 'groupId' | 'epoch' | 'senderLeaf'>): Uint8Array {
+  const prefix = senderAadPrefix(s, sender)
+  const size = prefix.length + 14 + a.reuseGuard.length + a.rekeyHash.length
+  let buf = s.aadScratch.get(sender)
+  if (buf === undefined || buf.length !== size) {
+    buf = new Uint8Array(size)
+    buf.set(prefix, 0)
+    s.aadScratch.set(sender, buf)
+  }
+  return writeAad(buf, prefix, true, a)
 }
 
 export function skippedId(sender: number, step: number, n: number): string {
@@ -138,6 +157,7 @@ export function newEpochState(view: HybridGroupView, nowMs: number): EpochState 
     peerKeys: new Map(),
     sentRekeys: [],
     aadPrefixes: new Map(),
+    aadScratch: new Map(),
   }
 }
 
