@@ -10,6 +10,21 @@
  * and the exact derivations, for vectors and other implementations:
  * hybExpand/hybLabel (kdf.ts), the ratchet functions (ratchet.ts), the seed
  * tree (seed-tree.ts), the canonical encodings (encoding.ts).
+ *
+ * Where HYBRID.md leaves room, this implementation reads it as follows (the
+ * published vectors fix the derivation-level choices):
+ * - AAD: the trailing Hash covers the canonical rekey blob AND the receive-key
+ *   announcement together, so neither can be swapped without breaking the
+ *   inner AEAD; with neither present it is Hash("").
+ * - Rekey HPKE: RFC 9420 EncryptWithLabel, so the HPKE info label is
+ *   "MLS 1.0 HYB1 rekey" (pairwise: "MLS 1.0 HYB1 pairwise rekey").
+ * - §6 skipped-key counts (100 per chain, 2000 per group) are storage caps
+ *   that evict the oldest key; only maximum_forward_distance rejects.
+ * - Pairwise receive keys: the latest version is kept past 7 days, or an idle
+ *   member could no longer open anyone's rekey; the 1-hour announce rule
+ *   replaces it at that member's next send.
+ * - A restored sender whose lost state had already rekeyed is refused by peers
+ *   as a duplicate (no key reuse; it recovers at the next epoch).
  */
 export { HybridSession, type HybridOptions, type ReceiveResult, type ReceivedMessage } from './session.js'
 export { HYBRID_COMPONENT_ID, type HybridGroupView } from './group-view.js'
