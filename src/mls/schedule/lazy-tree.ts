@@ -27,6 +27,18 @@ const RIGHT = new TextEncoder().encode('right')
 /** The tree math bound (2^30 leaves). */
 export const MAX_TREE_LEAVES = MAX_LEAVES
 
+/**
+ * How a node's child secret is derived from the node's secret. RFC 9420 and
+ * the exporter tree use ExpandWithLabel(secret, "tree", side, Nh); the hybrid
+ * seed tree (HYBRID.md §3) has the same shape under its own KDF label.
+ */
+export type DeriveChild = (secret: Uint8Array, side: 'left' | 'right') => Uint8Array
+
+/** tree_node_[child]_secret = ExpandWithLabel(tree_node_[N]_secret, "tree", side, KDF.Nh). */
+export function rfc9420DeriveChild(suite: CipherSuite): DeriveChild {
+  return (secret, side) => suite.expandWithLabel(secret, 'tree', side === 'left' ? LEFT : RIGHT, suite.Nh)
+}
+
 /** A leaf secret derived but not yet committed to the tree. */
 export interface StagedLeaf {
   /** tree_node_[leaf]_secret; owned by the caller from the moment it is staged. */
@@ -53,22 +65,33 @@ export class LazyTreeSecrets {
     readonly nLeaves: number,
     /** node index -> secret of an underived frontier node. */
     private readonly frontier: Map<number, Uint8Array>,
+    private readonly derive: DeriveChild,
   ) {}
 
   /** A tree whose root holds `rootSecret`. Takes ownership of the buffer (it is zeroed when consumed). */
-  static fromRoot(suite: CipherSuite, nLeaves: number, rootSecret: Uint8Array): LazyTreeSecrets {
+  static fromRoot(
+    suite: CipherSuite,
+    nLeaves: number,
+    rootSecret: Uint8Array,
+    derive: DeriveChild = rfc9420DeriveChild(suite),
+  ): LazyTreeSecrets {
     checkLeafCount(nLeaves)
     if (rootSecret.length !== suite.Nh) {
       throw new TalosError('MLS_INVALID_SECRET_LENGTH', `tree root secret must be ${suite.Nh} bytes`)
     }
-    return new LazyTreeSecrets(suite, nLeaves, new Map([[root(nLeaves), rootSecret]]))
+    return new LazyTreeSecrets(suite, nLeaves, new Map([[root(nLeaves), rootSecret]]), derive)
   }
 
   /**
    * Restores a frontier (deserialization). Checks that every node lies in the
    * tree, holds Nh bytes, and that no stored node is an ancestor of another.
    */
-  static fromFrontier(suite: CipherSuite, nLeaves: number, nodes: ReadonlyMap<number, Uint8Array>): LazyTreeSecrets {
+  static fromFrontier(
+    suite: CipherSuite,
+    nLeaves: number,
+    nodes: ReadonlyMap<number, Uint8Array>,
+    derive: DeriveChild = rfc9420DeriveChild(suite),
+  ): LazyTreeSecrets {
     checkLeafCount(nLeaves)
     const width = 2 * nLeaves - 1
     for (const [x, s] of nodes) {
@@ -86,7 +109,7 @@ export class LazyTreeSecrets {
         throw new TalosError('MLS_INVALID_TREE_STATE', `frontier nodes ${a} and ${b} overlap`)
       }
     }
-    return new LazyTreeSecrets(suite, nLeaves, new Map(nodes))
+    return new LazyTreeSecrets(suite, nLeaves, new Map(nodes), derive)
   }
 
   get size(): number {
@@ -131,8 +154,8 @@ export class LazyTreeSecrets {
     let secret = stored
     try {
       while (x !== target) {
-        const l = this.suite.expandWithLabel(secret, 'tree', LEFT, this.suite.Nh)
-        const r = this.suite.expandWithLabel(secret, 'tree', RIGHT, this.suite.Nh)
+        const l = this.derive(secret, 'left')
+        const r = this.derive(secret, 'right')
         if (secret !== stored) memzero(secret)
         if (target < x) {
           siblings.push([right(x), r])
@@ -183,7 +206,7 @@ export class LazyTreeSecrets {
   clone(): LazyTreeSecrets {
     const copy = new Map<number, Uint8Array>()
     for (const [x, s] of this.frontier) copy.set(x, s.slice())
-    return new LazyTreeSecrets(this.suite, this.nLeaves, copy)
+    return new LazyTreeSecrets(this.suite, this.nLeaves, copy, this.derive)
   }
 
   /** Zeroes and forgets every stored node secret. */
