@@ -24,15 +24,13 @@
  * The hub's sequence number and each member's last received one are kept in
  * the persisted state, so a restart neither replays nor refuses deliveries.
  */
-import { Writer } from '../../codec/tls.js'
 import { decodeProto, encodeProto } from '../../codec/proto.js'
-import { sha256 } from '../../crypto/sodium.js'
 import { ed25519 } from '../../crypto/signature/ed25519.js'
 import { TalosError } from '../../errors.js'
 import { COORDINATOR_VERSION, MAX_COORDINATOR_PAYLOAD, decodeDelivery, decodeSubmit, encodeDelivery, encodeSubmit } from '../../coordinator/wire.js'
 import { PairwiseSessions } from '../../ratchet/sessions.js'
 import { CoPayload, CoState, SkAdopt, SkCommit, SkInvite, type CoQueued, type SkMember } from '../../proto/group.js'
-import { checkMembers, commitTbs, equal, inviteTbs, leaveTbs, writeMembers, type SenderKeysDeps, type SkTicket } from './sender-keys.js'
+import { checkMembers, commitTbs, equal, inviteTbs, leaveTbs, membershipAuthenticator, type SenderKeysDeps, type SkTicket } from './sender-keys.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
 const MAX_STATE_BYTES = 64 * 1024 * 1024
@@ -133,9 +131,7 @@ export class CoordinatorEngine implements ProtocolEngine {
   }
 
   epochAuthenticator(): Uint8Array {
-    const w = new Writer(256).opaque(this.groupId).u64(this.epochValue)
-    writeMembers(w, this.memberList)
-    return sha256(w.finish())
+    return membershipAuthenticator(this.groupId, this.epochValue, this.memberList)
   }
 
   pendingRemovals(): string[] {

@@ -77,6 +77,13 @@ export function writeMembers(w: Writer, list: readonly SkMember[]): void {
   for (const m of list) w.opaque(new TextEncoder().encode(m.did)).opaque(m.identityKey)
 }
 
+/** SHA-256 over (group id, epoch, members with keys): equal values mean the same membership history applied. */
+export function membershipAuthenticator(groupId: Uint8Array, epoch: bigint, list: readonly SkMember[]): Uint8Array {
+  const w = new Writer(256).opaque(groupId).u64(epoch)
+  writeMembers(w, list)
+  return sha256(w.finish())
+}
+
 export function commitTbs(c: SkCommit): Uint8Array {
   const w = new Writer(256).opaque(new TextEncoder().encode(LABEL_COMMIT)).opaque(c.groupId).u64(c.epoch)
   w.opaque(new TextEncoder().encode(c.committer))
@@ -192,11 +199,8 @@ export class SenderKeysEngine implements ProtocolEngine {
     return this.memberList.find((m) => m.did === did)?.identityKey
   }
 
-  /** SHA-256 over (group id, epoch, members with keys): equal values mean the same membership history applied. */
   epochAuthenticator(): Uint8Array {
-    const w = new Writer(256).opaque(this.groupId).u64(this.epochValue)
-    writeMembers(w, this.memberList)
-    return sha256(w.finish())
+    return membershipAuthenticator(this.groupId, this.epochValue, this.memberList)
   }
 
   pendingRemovals(): string[] {
