@@ -9,35 +9,9 @@ import { describe, expect, it } from 'vitest'
 import { isTalosError } from '../../src/errors.js'
 import { SenderKeyGroup } from '../../src/senderkeys/group.js'
 import { decodeDistribution, decodeSenderKeyMessage, encodeDistribution } from '../../src/senderkeys/message.js'
+import { hostile, onlyTalosError } from '../helpers/fuzz.js'
 import { toHex } from '../helpers/vectors.js'
 import { GROUP_ID, dec, enc, makeGroup } from './helpers.js'
-
-function onlyTalosError(fn: () => unknown): void {
-  try {
-    fn()
-  } catch (e) {
-    if (!isTalosError(e)) throw new Error(`non-Talos error: ${String(e)}`, { cause: e })
-  }
-}
-
-function hostile(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.uint8Array({ maxLength: 300 }),
-    fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
-      const b = valid.slice()
-      b[i]! ^= x
-      return b
-    }),
-    fc.nat(valid.length).map((n) => valid.slice(0, n)),
-    fc.tuple(fc.nat(valid.length), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([i, ins]) => {
-      const b = new Uint8Array(valid.length + ins.length)
-      b.set(valid.subarray(0, i), 0)
-      b.set(ins, i)
-      b.set(valid.subarray(i), i + ins.length)
-      return b
-    }),
-  )
-}
 
 const RUNS = 300
 
