@@ -112,10 +112,6 @@ export class LazyTreeSecrets {
     return new LazyTreeSecrets(suite, nLeaves, new Map(nodes), derive)
   }
 
-  get size(): number {
-    return this.frontier.size
-  }
-
   /** The frontier, ascending by node index (for serialization; buffers are not copied). */
   entries(): [number, Uint8Array][] {
     return [...this.frontier.entries()].sort((a, b) => a[0] - b[0])
@@ -195,11 +191,6 @@ export class LazyTreeSecrets {
         for (const [, s] of siblings) memzero(s)
       },
     }
-  }
-
-  /** Bumps the version: any outstanding StagedLeaf becomes stale. */
-  touch(): void {
-    this.version++
   }
 
   /** A deep copy with fresh buffers. */
