@@ -36,12 +36,7 @@ export function token(v: Uint8Array | string): string {
   return toHex(sha256(typeof v === 'string' ? new TextEncoder().encode(v) : v)).slice(0, 32)
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
-  return d === 0
-}
+export { constantTimeEqual as bytesEqual } from '../crypto/sodium.js'
 
 /** Resolves waiters once a monotonically growing counter reaches their target. */
 export class Progress {

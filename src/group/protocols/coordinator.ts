@@ -30,7 +30,8 @@ import { TalosError } from '../../errors.js'
 import { COORDINATOR_VERSION, MAX_COORDINATOR_PAYLOAD, decodeDelivery, decodeSubmit, encodeDelivery, encodeSubmit } from '../../coordinator/wire.js'
 import { PairwiseSessions } from '../../ratchet/sessions.js'
 import { CoPayload, CoState, SkAdopt, SkCommit, SkInvite, type CoQueued, type SkMember } from '../../proto/group.js'
-import { checkMembers, commitTbs, equal, inviteTbs, leaveTbs, membershipAuthenticator, type SenderKeysDeps, type SkTicket } from './sender-keys.js'
+import { checkMembers, commitTbs, inviteTbs, leaveTbs, membershipAuthenticator, type SenderKeysDeps, type SkTicket } from './sender-keys.js'
+import { bytesEqual } from '../util.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
 const MAX_STATE_BYTES = 64 * 1024 * 1024
@@ -75,13 +76,13 @@ export class CoordinatorEngine implements ProtocolEngine {
     checkMembers(inv.members)
     const hub = inv.members[0]
     const self = inv.members.find((m) => m.did === deps.did)
-    if (hub === undefined || hub.did !== inviter || inv.inviter !== inviter || !equal(inv.groupId, groupId)) {
+    if (hub === undefined || hub.did !== inviter || inv.inviter !== inviter || !bytesEqual(inv.groupId, groupId)) {
       throw new TalosError('GROUP_MALFORMED_INVITE', 'a coordinator invitation comes from the hub, the first member')
     }
-    if (self === undefined || !equal(self.identityKey, deps.identity.public.signingKey)) throw new TalosError('GROUP_MALFORMED_INVITE', 'the invitation does not name us with our key')
+    if (self === undefined || !bytesEqual(self.identityKey, deps.identity.public.signingKey)) throw new TalosError('GROUP_MALFORMED_INVITE', 'the invitation does not name us with our key')
     if (!ed25519.verify(hub.identityKey, inviteTbs(inv), inv.signature)) throw new TalosError('GROUP_MALFORMED_INVITE', "the hub's signature does not verify")
     const bundle = await deps.claimBundle(hub.did)
-    if (bundle.identity === undefined || !equal(bundle.identity.signingKey, hub.identityKey)) {
+    if (bundle.identity === undefined || !bytesEqual(bundle.identity.signingKey, hub.identityKey)) {
       throw new TalosError('GROUP_INVALID_KEY_PACKAGE', "the hub's bundle names another identity key than the invitation")
     }
     const sessions = new PairwiseSessions(deps.identity, deps.preKeys)
@@ -201,7 +202,7 @@ export class CoordinatorEngine implements ProtocolEngine {
     if (body.case === 'leave') {
       const l = body.value
       const key = this.publicKeyOf(l.did)
-      if (l.did !== envelopeSender || !equal(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
+      if (l.did !== envelopeSender || !bytesEqual(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
         throw malformed('a leave request for another member, group or epoch')
       }
       if (!ed25519.verify(key, leaveTbs(l), l.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'leave request signature does not verify')
@@ -210,7 +211,7 @@ export class CoordinatorEngine implements ProtocolEngine {
     if (body.case === 'submit') {
       if (!this.isHub) return none // for the hub only
       const submit = decodeSubmit(this.sessions.decrypt(envelopeSender, body.value))
-      if (!equal(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
+      if (!bytesEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
       if (submit.join) {
         if (submit.payload.length !== 0) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'a join message carries no payload')
         this.connected.add(envelopeSender)
@@ -227,14 +228,14 @@ export class CoordinatorEngine implements ProtocolEngine {
     if (mine.length === 0) return none
     if (mine.length > 1) throw malformed('two deliveries for us in one relay')
     const d = decodeDelivery(this.sessions.decrypt(this.hub, mine[0]!.sessionMessage))
-    if (!equal(d.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'delivery for another group')
+    if (!bytesEqual(d.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'delivery for another group')
     if (d.seq <= this.seq) throw new TalosError('COORDINATOR_REPLAY', `sequence ${d.seq} is not after ${this.seq}`)
     this.seq = d.seq
     return { kind: 'application', sender: d.sender, epoch: this.epochValue, payloads: [d.payload], replies: [] }
   }
 
   private checkCommit(c: SkCommit, envelopeSender: string): void {
-    if (!equal(c.groupId, this.groupId)) throw malformed('commit for another group')
+    if (!bytesEqual(c.groupId, this.groupId)) throw malformed('commit for another group')
     if (c.epoch !== this.epochValue) throw new TalosError('GROUP_WRONG_EPOCH', `commit for epoch ${c.epoch}, the group is at ${this.epochValue}`)
     if (c.committer !== envelopeSender || c.committer !== this.hub) throw new TalosError('GROUP_SENDER_MISMATCH', 'only the hub commits in a coordinator group')
     checkMembers(c.added)

@@ -40,6 +40,7 @@ import { decodeSenderKeyMessage } from '../../senderkeys/message.js'
 import { SenderKeyRecord } from '../../proto/senderkeys.js'
 import { SkAdopt, SkCommit, SkInvite, SkPayload, SkState, type SkBuffered, type SkMember } from '../../proto/group.js'
 import type { ClientPreKeys } from '../prekeys.js'
+import { bytesEqual } from '../util.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
 /** Members of a sender-keys group. */
@@ -150,11 +151,11 @@ export class SenderKeysEngine implements ProtocolEngine {
       throw new TalosError('GROUP_MALFORMED_INVITE', `undecodable sender-keys invitation: ${(e as Error).message}`)
     }
     checkMembers(inv.members)
-    if (inv.inviter !== inviter || !equal(inv.groupId, groupId)) throw new TalosError('GROUP_MALFORMED_INVITE', 'invitation fields disagree')
+    if (inv.inviter !== inviter || !bytesEqual(inv.groupId, groupId)) throw new TalosError('GROUP_MALFORMED_INVITE', 'invitation fields disagree')
     const inviterEntry = inv.members.find((m) => m.did === inviter)
     const selfEntry = inv.members.find((m) => m.did === deps.did)
     if (inviterEntry === undefined || selfEntry === undefined) throw new TalosError('GROUP_MALFORMED_INVITE', 'inviter or invitee missing')
-    if (!equal(selfEntry.identityKey, deps.identity.public.signingKey)) throw new TalosError('GROUP_MALFORMED_INVITE', 'the invitation names another key for us')
+    if (!bytesEqual(selfEntry.identityKey, deps.identity.public.signingKey)) throw new TalosError('GROUP_MALFORMED_INVITE', 'the invitation names another key for us')
     if (!ed25519.verify(inviterEntry.identityKey, inviteTbs(inv), inv.signature)) {
       throw new TalosError('GROUP_MALFORMED_INVITE', "the inviter's signature does not verify")
     }
@@ -301,7 +302,7 @@ export class SenderKeysEngine implements ProtocolEngine {
     if (body.case === 'leave') {
       const l = body.value
       const key = this.publicKeyOf(l.did)
-      if (l.did !== envelopeSender || !equal(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
+      if (l.did !== envelopeSender || !bytesEqual(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
         throw malformed('a leave request for another member, group or epoch')
       }
       if (!ed25519.verify(key, leaveTbs(l), l.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'leave request signature does not verify')
@@ -336,7 +337,7 @@ export class SenderKeysEngine implements ProtocolEngine {
   }
 
   private checkCommit(c: SkCommit, envelopeSender: string): void {
-    if (!equal(c.groupId, this.groupId)) throw malformed('commit for another group')
+    if (!bytesEqual(c.groupId, this.groupId)) throw malformed('commit for another group')
     if (c.epoch !== this.epochValue) throw new TalosError('GROUP_WRONG_EPOCH', `commit for epoch ${c.epoch}, the group is at ${this.epochValue}`)
     if (c.committer !== envelopeSender) throw new TalosError('GROUP_SENDER_MISMATCH', 'the envelope names another sender than the commit')
     const key = this.publicKeyOf(c.committer)
@@ -445,9 +446,5 @@ export class SenderKeysEngine implements ProtocolEngine {
 }
 
 function sameIdentity(bundle: PreKeyBundle, identityKey: Uint8Array): boolean {
-  return bundle.identity !== undefined && equal(bundle.identity.signingKey, identityKey)
-}
-
-export function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
+  return bundle.identity !== undefined && bytesEqual(bundle.identity.signingKey, identityKey)
 }
