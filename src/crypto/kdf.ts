@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import { TalosError } from '../errors.js'
-import { hkdfExpand, hkdfExtract, hmac, memzero, sha256, sha512, type HashName } from './sodium.js'
+import { hkdfExpand, hkdfExtract, hmac, memzero, sha256, sha512, takeBuffer, type HashName } from './sodium.js'
 
 /** One hash function with its HMAC and HKDF. */
 export interface HashKdf {
@@ -43,13 +43,6 @@ function sodiumHashKdf(name: 'SHA256' | 'SHA512'): HashKdf {
       return hkdfExpand(name, prk, info, length)
     },
   }
-}
-
-/** A plain Uint8Array copy of a node Buffer (which may be a view into a shared pool), then the Buffer zeroed. */
-function takeBuffer(b: Buffer): Uint8Array {
-  const out = new Uint8Array(b)
-  b.fill(0)
-  return out
 }
 
 function nodeHmac384(key: Uint8Array, data: Uint8Array): Uint8Array {

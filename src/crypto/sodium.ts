@@ -51,7 +51,7 @@ export const NATIVE_MAC_MIN = 512
 const nodeName = (hash: 'SHA256' | 'SHA512'): 'sha256' | 'sha512' => (hash === 'SHA256' ? 'sha256' : 'sha512')
 
 /** A plain Uint8Array copy of a node Buffer (possibly a view into a shared pool), the Buffer then zeroed. */
-function takeBuffer(b: Buffer): Uint8Array {
+export function takeBuffer(b: Buffer): Uint8Array {
   const out = new Uint8Array(b.byteLength)
   out.set(b)
   b.fill(0)
