@@ -19,10 +19,9 @@
  * hub, no group key to rotate); a removed member simply stops receiving.
  */
 import { TalosError } from '../errors.js'
+import { bytesEqual } from '../ratchet/identity.js'
 import type { PairwiseSessions } from '../ratchet/sessions.js'
 import { COORDINATOR_VERSION, decodeSubmit, encodeDelivery } from './wire.js'
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
 export interface Relayed {
   readonly sender: string
@@ -56,7 +55,7 @@ export class CoordinatorHub {
     if (!this.memberSet.has(from)) throw new TalosError('COORDINATOR_NOT_A_MEMBER', `${from} is not a member`)
     const submit = decodeSubmit(this.sessions.decrypt(from, sessionMessage))
     if (!submit.join || submit.payload.length !== 0) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'expected a join message')
-    if (!sameBytes(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'join for another group')
+    if (!bytesEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'join for another group')
   }
 
   /** Removes a member: it stops receiving at once, and its session is deleted. */
@@ -70,7 +69,7 @@ export class CoordinatorHub {
     if (!this.memberSet.has(from)) throw new TalosError('COORDINATOR_NOT_A_MEMBER', `${from} is not a member`)
     const submit = decodeSubmit(this.sessions.decrypt(from, sessionMessage))
     if (submit.join) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'join message where a submission was expected')
-    if (!sameBytes(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
+    if (!bytesEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
     const seq = ++this.seq
     const plaintext = encodeDelivery({ version: COORDINATOR_VERSION, groupId: this.groupId, sender: from, seq, payload: submit.payload })
     const deliveries = new Map<string, Uint8Array>()

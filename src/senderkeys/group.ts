@@ -28,6 +28,7 @@ import { decodeProto, encodeProto } from '../codec/proto.js'
 import { memzero } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
 import { SenderKeyRecord, type SenderKeyStateRecord } from '../proto/senderkeys.js'
+import { bytesEqual } from '../ratchet/identity.js'
 import type { PairwiseSessions } from '../ratchet/sessions.js'
 import { DEFAULT_SENDERKEY_POLICY, MAX_STATES_PER_MEMBER, SENDERKEY_VERSION, type SenderKeyPolicy } from './constants.js'
 import { decodeDistribution, decodeSenderKeyMessage, encodeDistribution, encodeSenderKeyMessage } from './message.js'
@@ -49,8 +50,6 @@ export interface ReceivedMessage {
   readonly sender: string
   readonly plaintext: Uint8Array
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
 export class SenderKeyGroup {
   private own: SenderKeyState
@@ -141,7 +140,7 @@ export class SenderKeyGroup {
     try {
       const d = decodeDistribution(plaintext)
       if (d.sender !== from) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', `${from} sent a key for ${d.sender}`)
-      if (!sameBytes(d.groupId, this.groupId)) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'key for another group')
+      if (!bytesEqual(d.groupId, this.groupId)) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'key for another group')
       const states = this.received.get(from) ?? []
       if (states.some((s) => s.keyId === d.keyId)) {
         throw new TalosError('SENDERKEY_DUPLICATE_DISTRIBUTION', `${from}'s key ${d.keyId} is already installed`)
@@ -162,7 +161,7 @@ export class SenderKeyGroup {
   /** Verifies and decrypts a member's message. A refused message changes nothing. */
   decrypt(bytes: Uint8Array): ReceivedMessage {
     const m = decodeSenderKeyMessage(bytes)
-    if (!sameBytes(m.groupId, this.groupId)) throw new TalosError('SENDERKEY_WRONG_GROUP', 'message for another group')
+    if (!bytesEqual(m.groupId, this.groupId)) throw new TalosError('SENDERKEY_WRONG_GROUP', 'message for another group')
     if (m.sender === this.self) throw new TalosError('SENDERKEY_OWN_MESSAGE', 'our own message came back')
     if (!this.memberSet.has(m.sender)) throw new TalosError('SENDERKEY_NOT_A_MEMBER', `${m.sender} is not a member`)
     const state = this.received.get(m.sender)?.find((s) => s.keyId === m.keyId)
