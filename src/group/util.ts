@@ -26,11 +26,6 @@ export function toHex(b: Uint8Array): string {
   return s
 }
 
-export function fromHex(s: string): Uint8Array | undefined {
-  if (s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined
-  return Uint8Array.from(Buffer.from(s, 'hex'))
-}
-
 /** A fixed-length store-key token for a DID or a group id (hex of SHA-256, truncated to 128 bits). */
 export function token(v: Uint8Array | string): string {
   return toHex(sha256(typeof v === 'string' ? new TextEncoder().encode(v) : v)).slice(0, 32)
