@@ -171,9 +171,13 @@ export function deriveEpochSecrets(suite: CipherSuite, epochSecret: Uint8Array):
 /** From the member secret: welcome_secret and all epoch secrets; zeroes epoch_secret. */
 function fromMemberSecret(suite: CipherSuite, member: Uint8Array, groupContext: Uint8Array): JoinedEpochSecrets {
   const welcomeSecret = suite.deriveSecret(member, 'welcome')
-  const epochSecret = suite.expandWithLabel(member, 'epoch', groupContext, suite.Nh)
+  let epochSecret: Uint8Array | undefined
   try {
+    epochSecret = suite.expandWithLabel(member, 'epoch', groupContext, suite.Nh)
     return { ...deriveEpochSecrets(suite, epochSecret), welcomeSecret }
+  } catch (e) {
+    memzero(welcomeSecret)
+    throw e
   } finally {
     memzero(epochSecret)
   }
