@@ -120,8 +120,14 @@ export class SenderKeyGroup {
   /** A member joins: it gets our current key (it cannot read anything we sent before). */
   addMember(member: string): Uint8Array {
     if (member === this.self) throw new TalosError('SENDERKEY_NOT_A_MEMBER', 'cannot add ourselves')
+    const wasMember = this.memberSet.has(member)
     this.memberSet.add(member)
-    return this.distribute([member]).get(member)!
+    try {
+      return this.distribute([member]).get(member)!
+    } catch (e) {
+      if (!wasMember) this.memberSet.delete(member)
+      throw e
+    }
   }
 
   /** A member leaves: its keys are deleted, ours is rotated and sent to every remaining member. */
