@@ -3,6 +3,7 @@
  * time per group), hex, and a bounded wait for "processed up to seq".
  */
 import { sha256 } from '../crypto/sodium.js'
+import { toHex } from '../delivery/limits.js'
 
 export class Mutex {
   private tail: Promise<void> = Promise.resolve()
@@ -18,13 +19,7 @@ export class Mutex {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-export function toHex(b: Uint8Array): string {
-  let s = ''
-  for (const x of b) s += HEX[x]
-  return s
-}
+export { toHex } from '../delivery/limits.js'
 
 /** A fixed-length store-key token for a DID or a group id (hex of SHA-256, truncated to 128 bits). */
 export function token(v: Uint8Array | string): string {
