@@ -50,7 +50,7 @@ try {
   let url: string
   if (process.env['NATS_URL']) {
     url = process.env['NATS_URL']
-    say(`delivery: NATS JetStream at ${url}`)
+    say(`delivery: NATS JetStream at ${url.replace(/\/\/[^@/]*@/g, '//')}`) // without any user:password in the URL
   } else {
     service = new MemoryDelivery()
     server = await serveDelivery(service)
