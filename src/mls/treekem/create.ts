@@ -104,61 +104,68 @@ export async function createUpdatePath(opts: CreateUpdatePathOptions): Promise<C
   const pathSecrets = new Map<number, Uint8Array>()
   let secret = nextPathSecret(suite, leafSecret)
   if (opts.leafSecret === undefined) memzero(leafSecret)
-  for (const { node } of path) {
-    const kp = await nodeKeyPair(suite, secret)
-    opts.privateKeys.set(node, kp.privateKey, kp.publicKey)
-    publicKeys.push(kp.publicKey)
-    secrets.push(secret)
-    pathSecrets.set(node, secret)
-    secret = nextPathSecret(suite, secret)
+  // On any throw below, no path secret or the commit secret outlives the call.
+  const wipe = (): void => {
+    memzero(secret)
+    for (const s of pathSecrets.values()) memzero(s)
   }
-  const commitSecret = secret
+  try {
+    for (const { node } of path) {
+      const kp = await nodeKeyPair(suite, secret)
+      opts.privateKeys.set(node, kp.privateKey, kp.publicKey)
+      publicKeys.push(kp.publicKey)
+      secrets.push(secret)
+      pathSecrets.set(node, secret)
+      secret = nextPathSecret(suite, secret)
+    }
+    const commitSecret = secret
 
-  // 2-3. Public keys and parent hashes into the tree, then the signed leaf.
-  const leafParentHash = mergePathKeys(tree, leafIndex, path, publicKeys)
-  const leafNode: LeafNode = signLeafNode(
-    suite,
-    opts.signaturePrivateKey,
-    {
-      encryptionKey: leafKeys.publicKey,
-      signatureKey: fields.signatureKey,
-      credential: fields.credential,
-      capabilities: fields.capabilities,
-      leafNodeSource: LeafNodeSource.commit,
-      parentHash: leafParentHash,
-      extensions: fields.extensions,
-    },
-    { groupId: opts.groupId, leafIndex },
-  )
-  tree.setLeaf(leafIndex, leafNode)
-  opts.privateKeys.set(2 * leafIndex, leafKeys.privateKey, leafKeys.publicKey)
-  opts.privateKeys.prune(tree)
+    // 2-3. Public keys and parent hashes into the tree, then the signed leaf.
+    const leafParentHash = mergePathKeys(tree, leafIndex, path, publicKeys)
+    const leafNode: LeafNode = signLeafNode(
+      suite,
+      opts.signaturePrivateKey,
+      {
+        encryptionKey: leafKeys.publicKey,
+        signatureKey: fields.signatureKey,
+        credential: fields.credential,
+        capabilities: fields.capabilities,
+        leafNodeSource: LeafNodeSource.commit,
+        parentHash: leafParentHash,
+        extensions: fields.extensions,
+      },
+      { groupId: opts.groupId, leafIndex },
+    )
+    tree.setLeaf(leafIndex, leafNode)
+    opts.privateKeys.set(2 * leafIndex, leafKeys.privateKey, leafKeys.publicKey)
+    opts.privateKeys.prune(tree)
 
-  // 4. Encrypt each path secret to its copath resolution.
-  const treeHash = tree.treeHash()
-  const groupContext = resolveGroupContext(opts.groupContext, treeHash)
-  const nodes: UpdatePathNode[] = await Promise.all(
-    path.map(async ({ copath }, i) => {
-      const targets = tree.resolution(copath, excluded)
-      const encryptedPathSecret = await Promise.all(
-        targets.map((r) => suite.encryptWithLabel(encryptionKeyOf(tree, r), UPDATE_PATH_LABEL, groupContext, secrets[i]!)),
-      )
-      return { encryptionKey: publicKeys[i]!, encryptedPathSecret }
-    }),
-  )
+    // 4. Encrypt each path secret to its copath resolution.
+    const treeHash = tree.treeHash()
+    const groupContext = resolveGroupContext(opts.groupContext, treeHash)
+    const nodes: UpdatePathNode[] = await Promise.all(
+      path.map(async ({ copath }, i) => {
+        const targets = tree.resolution(copath, excluded)
+        const encryptedPathSecret = await Promise.all(
+          targets.map((r) => suite.encryptWithLabel(encryptionKeyOf(tree, r), UPDATE_PATH_LABEL, groupContext, secrets[i]!)),
+        )
+        return { encryptionKey: publicKeys[i]!, encryptedPathSecret }
+      }),
+    )
 
-  return {
-    updatePath: { leafNode, nodes },
-    leafNodeBytes: tree.leafAt(leafIndex)!.bytes,
-    commitSecret,
-    pathSecrets,
-    pathSecretFor: (leaf) => pathSecrets.get(commonAncestor(2 * leafIndex, 2 * leaf)),
-    treeHash,
-    groupContext,
-    wipe() {
-      memzero(commitSecret)
-      for (const s of pathSecrets.values()) memzero(s)
-    },
+    return {
+      updatePath: { leafNode, nodes },
+      leafNodeBytes: tree.leafAt(leafIndex)!.bytes,
+      commitSecret,
+      pathSecrets,
+      pathSecretFor: (leaf) => pathSecrets.get(commonAncestor(2 * leafIndex, 2 * leaf)),
+      treeHash,
+      groupContext,
+      wipe,
+    }
+  } catch (e) {
+    wipe()
+    throw e
   }
 }
 
