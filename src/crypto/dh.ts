@@ -23,9 +23,10 @@
  * An all-zero shared secret (small-order peer key) is rejected, as RFC 7748
  * §6.1 allows and X3DH/Double Ratchet require.
  */
-import { diffieHellman, randomFillSync, type KeyObject } from 'node:crypto'
+import { randomFillSync, type KeyObject } from 'node:crypto'
 import { TalosError } from '../errors.js'
 import { PrivateKeyCache, PublicKeyCache, forgetPrivateKey } from './key-cache.js'
+import { nodeDh } from './hpke/dh-groups.js'
 import { okpPrivateKey, okpPublicKey } from './node-keys.js'
 import { memzero } from './sodium.js'
 
@@ -100,18 +101,7 @@ export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Arra
   })
   if (pub === null) throw new TalosError('CRYPTO_INVALID_PUBLIC_KEY', 'X25519 public key rejected')
   const { key } = privateKeys.get(privateKey, parsePrivate)
-  let shared: Buffer
-  try {
-    shared = diffieHellman({ privateKey: key, publicKey: pub })
-  } catch {
-    throw new TalosError('CRYPTO_DH_FAILED', 'X25519 failed (small-order public key)')
-  }
-  const out = new Uint8Array(shared)
-  shared.fill(0)
-  let acc = 0
-  for (let i = 0; i < out.length; i++) acc |= out[i]!
-  if (acc === 0) throw new TalosError('CRYPTO_DH_FAILED', 'X25519 output is all zero (small-order public key)')
-  return out
+  return nodeDh('X25519', key, pub)
 }
 
 /** Deletes a consumed private key: zeroes the bytes and drops every cached parse of them. */

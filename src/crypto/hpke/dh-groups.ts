@@ -47,7 +47,8 @@ export interface DhGroup<Priv = unknown, Pub = unknown> {
   dh(sk: Priv, pk: Pub): Uint8Array
 }
 
-function nodeDh(name: string, sk: KeyObject, pk: KeyObject): Uint8Array {
+/** DH via OpenSSL; any failure or an all-zero result is CRYPTO_DH_FAILED (the output buffer is zeroed after copying). */
+export function nodeDh(name: string, sk: KeyObject, pk: KeyObject): Uint8Array {
   let shared: Buffer
   try {
     shared = diffieHellman({ privateKey: sk, publicKey: pk })
