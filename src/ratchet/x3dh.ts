@@ -45,6 +45,18 @@ export function associatedData(initiator: IdentityPublic, responder: IdentityPub
   return w.finish()
 }
 
+/** DH over each (private, public) pair; if one fails, the outputs already computed are zeroed. */
+function dhAll(pairs: readonly (readonly [Uint8Array, Uint8Array])[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  try {
+    for (const [priv, pub] of pairs) out.push(ratchetDh(priv, pub))
+  } catch (e) {
+    for (const d of out) memzero(d)
+    throw e
+  }
+  return out
+}
+
 /** The X3DH KDF over DH1..DH4 (zeroed here). Exported for the fixed vectors. */
 export function x3dhKdf(dhs: Uint8Array[], ad: Uint8Array, headerEncryption: boolean): X3dhSecrets {
   const ikm = new Uint8Array(32 * (dhs.length + 1))
@@ -95,12 +107,12 @@ export function x3dhInitiate(
   const opk = bundle.oneTimePreKey
   const ek: X25519KeyPair = ephemeral ?? x25519Generate()
   try {
-    const dhs = [
-      ratchetDh(identity.agreement.privateKey, spk.publicKey),
-      ratchetDh(ek.privateKey, remote.agreementKey),
-      ratchetDh(ek.privateKey, spk.publicKey),
-    ]
-    if (opk !== undefined) dhs.push(ratchetDh(ek.privateKey, opk.publicKey))
+    const dhs = dhAll([
+      [identity.agreement.privateKey, spk.publicKey],
+      [ek.privateKey, remote.agreementKey],
+      [ek.privateKey, spk.publicKey],
+      ...(opk !== undefined ? [[ek.privateKey, opk.publicKey] as const] : []),
+    ])
     return {
       secrets: x3dhKdf(dhs, associatedData(identity.public, remote), headerEncryption),
       baseKey: ek.publicKey,
@@ -145,12 +157,12 @@ export function x3dhRespond(identity: IdentityKeyPair, store: PreKeyStore, p: Re
       throw new TalosError('RATCHET_UNKNOWN_PREKEY', `one-time prekey ${p.oneTimePreKeyId} is unknown or already used`)
     }
   }
-  const dhs = [
-    ratchetDh(spk.privateKey, p.remoteIdentity.agreementKey),
-    ratchetDh(identity.agreement.privateKey, p.baseKey),
-    ratchetDh(spk.privateKey, p.baseKey),
-  ]
-  if (opk !== undefined) dhs.push(ratchetDh(opk.privateKey, p.baseKey))
+  const dhs = dhAll([
+    [spk.privateKey, p.remoteIdentity.agreementKey],
+    [identity.agreement.privateKey, p.baseKey],
+    [spk.privateKey, p.baseKey],
+    ...(opk !== undefined ? [[opk.privateKey, p.baseKey] as const] : []),
+  ])
   return {
     secrets: x3dhKdf(dhs, associatedData(p.remoteIdentity, identity.public), p.headerEncryption),
     signedPreKey: { privateKey: spk.privateKey.slice(), publicKey: spk.publicKey },
