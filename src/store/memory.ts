@@ -27,6 +27,7 @@ export class MemoryStore implements StateStore {
     const current = s?.bytes === undefined ? 0 : s.version
     if (current !== expectedVersion) throw conflict(key, expectedVersion, current)
     const version = (s?.version ?? 0) + 1
+    s?.bytes?.fill(0) // our own copy (get hands out copies): records hold keys, so the old one is wiped
     this.slots.set(key, { version, bytes: bytes.slice() })
     return version
   }
@@ -37,7 +38,10 @@ export class MemoryStore implements StateStore {
     const s = this.slots.get(key)
     const current = s?.bytes === undefined ? 0 : s.version
     if (current !== expectedVersion) throw conflict(key, expectedVersion, current)
-    if (s !== undefined) s.bytes = undefined
+    if (s !== undefined) {
+      s.bytes?.fill(0)
+      s.bytes = undefined
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
