@@ -114,7 +114,7 @@ export class Writer {
     const start = this.pos
     body(this)
     const len = this.pos - start
-    const prefix = len < 0x40 ? 1 : len < 0x4000 ? 2 : 4
+    const prefix = varintSize(len)
     if (len > MAX_VARINT) throw new TalosError('DECODE_VARINT_TOO_LARGE', `vector of ${len} bytes is too long`)
     this.ensure(prefix)
     this.buf.copyWithin(start + prefix, start, this.pos)
@@ -372,4 +372,9 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array, what = 'message'):
     if (e instanceof TalosError) throw e
     throw new TalosError('DECODE_INVALID', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
+}
+
+/** Size in bytes of the RFC 9420 §2.1.2 varint prefix for length `n`. */
+export function varintSize(n: number): number {
+  return n < 0x40 ? 1 : n < 0x4000 ? 2 : 4
 }

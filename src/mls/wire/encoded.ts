@@ -10,7 +10,9 @@
  * their TBS prefix straight from those bytes.
  */
 import { TalosError } from '../../errors.js'
-import type { Codec, Reader, Writer } from '../../codec/tls.js'
+import { varintSize, type Codec, type Reader, type Writer } from '../../codec/tls.js'
+
+export { varintSize }
 
 /** A decoded value together with the exact bytes it was decoded from. */
 export interface Encoded<T> {
@@ -34,11 +36,6 @@ export function withBytes<T>(codec: Codec<T>): Codec<Encoded<T>> {
       return { value, bytes: r.sliceFrom(start) }
     },
   }
-}
-
-/** Size in bytes of the RFC 9420 §2.1.2 varint prefix for length `n`. */
-export function varintSize(n: number): number {
-  return n < 0x40 ? 1 : n < 0x4000 ? 2 : 4
 }
 
 /**
