@@ -325,7 +325,13 @@ export class MlsGroup {
   /** Proposes a fresh key for our own leaf (§12.1.2). */
   async proposeUpdate(extensions?: Extension[]): Promise<{ message: Uint8Array; ref: Uint8Array }> {
     const u = await updateProposal(this.state, extensions)
-    const r = sendProposal(this.state, u.proposal)
+    let r: ReturnType<typeof sendProposal>
+    try {
+      r = sendProposal(this.state, u.proposal)
+    } catch (e) {
+      memzero(u.encryptionPriv)
+      throw e
+    }
     const updateKeys = new Map(this.state.updateKeys)
     updateKeys.set(Buffer.from(u.encryptionPub).toString('hex'), u.encryptionPriv)
     this.state = { ...r.state, updateKeys }

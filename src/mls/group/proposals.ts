@@ -6,6 +6,7 @@
  * also returns the new leaf's private key, which the group keeps until the
  * Update is committed (it is our leaf key from then on).
  */
+import { memzero } from '../../crypto/sodium.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { buildLeafNode } from '../keys/leaf-node.js'
@@ -13,7 +14,7 @@ import { freshPskNonce } from '../schedule/psk.js'
 import type { Encoded } from '../wire/encoded.js'
 import type { Extension } from '../wire/extension.js'
 import type { KeyPackage } from '../wire/key-package.js'
-import { LeafNodeSource } from '../wire/leaf-node.js'
+import { LeafNodeSource, type LeafNode } from '../wire/leaf-node.js'
 import { ProposalType, type Proposal } from '../wire/proposal.js'
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from '../wire/psk.js'
 import { decodeMLSMessageKeyPackage } from '../wire/message.js'
@@ -41,19 +42,25 @@ export async function updateProposal(
   const current = state.tree.leaf(state.ownLeaf)
   if (current === undefined) throw new TalosError('MLS_GROUP_INACTIVE', 'our leaf is blank')
   const kp = await suite.generateHpkeKeyPair()
-  const leafNode = buildLeafNode(
-    suite,
-    state.signaturePriv,
-    {
-      encryptionKey: kp.publicKey,
-      signatureKey: current.signatureKey,
-      credential: current.credential,
-      capabilities: current.capabilities,
-      extensions: extensions ?? current.extensions,
-    },
-    { leafNodeSource: LeafNodeSource.update },
-    { groupId: contextOf(state).groupId, leafIndex: state.ownLeaf },
-  )
+  let leafNode: LeafNode
+  try {
+    leafNode = buildLeafNode(
+      suite,
+      state.signaturePriv,
+      {
+        encryptionKey: kp.publicKey,
+        signatureKey: current.signatureKey,
+        credential: current.credential,
+        capabilities: current.capabilities,
+        extensions: extensions ?? current.extensions,
+      },
+      { leafNodeSource: LeafNodeSource.update },
+      { groupId: contextOf(state).groupId, leafIndex: state.ownLeaf },
+    )
+  } catch (e) {
+    memzero(kp.privateKey)
+    throw e
+  }
   return { proposal: { proposalType: ProposalType.update, update: { leafNode } }, encryptionPriv: kp.privateKey, encryptionPub: kp.publicKey }
 }
 
