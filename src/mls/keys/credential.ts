@@ -74,7 +74,7 @@ export function didAuthenticationService(
     const known = resolveKey(did)
     if (known === undefined) return false
     const list = known instanceof Uint8Array ? [known] : known
-    return list.some((k) => k.length === signatureKey.length && k.every((b, i) => b === signatureKey[i]))
+    return list.some((k) => bytesEqual(k, signatureKey))
   }
 }
 
