@@ -5,8 +5,10 @@
  * the raw scheme encoding). Implementations live beside this file; consumers
  * call `getCipherSuite(id)` from src/crypto/index.ts.
  *
- * Everything is synchronous except HPKE, which goes through @hpke/core's
- * Promise-based API.
+ * Everything is synchronous except the HPKE members, which return Promises
+ * (the contract predates the synchronous single-shot path in hpke/hpke.ts,
+ * which now backs them; see that file for why @hpke/core's contexts are not
+ * on the hot path).
  */
 
 /** RFC 9420 §17.1 cipher suite identifiers. */
