@@ -29,6 +29,7 @@
 import { Writer } from '../codec/tls.js'
 import { sha256 } from '../crypto/sodium.js'
 import { isDid } from '../delivery/did.js'
+import { TalosError } from '../errors.js'
 import type { CapabilityDecision, GroupCapabilityApproval, GroupCapabilityGrant } from '../proto/capability.js'
 
 const GRANT_LABEL = new TextEncoder().encode('talos capability grant v1')
@@ -46,27 +47,67 @@ const U64_MAX = (1n << 64n) - 1n
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
 
-export function scopeProblem(scope: string): string | undefined {
+// Lone surrogates: TextEncoder would sign U+FFFD in their place, so the
+// signed bytes would not be the scope the caller showed.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array
+
+export function scopeProblem(scope: unknown): string | undefined {
+  if (typeof scope !== 'string') return 'scope is not a string'
+  if (LONE_SURROGATE.test(scope)) return 'scope is not well-formed UTF-16'
   const n = utf8.encode(scope).length
   if (n === 0 || n > MAX_SCOPE_BYTES) return `scope of ${n} bytes (1..${MAX_SCOPE_BYTES})`
   if (CONTROL.test(scope)) return 'scope contains control characters'
   return undefined
 }
 
-/** Why a grant is malformed (before any signature check), or undefined. */
-export function grantProblem(g: GroupCapabilityGrant): string | undefined {
-  if (g.groupId.length === 0 || g.groupId.length > MAX_GROUP_ID_BYTES) return `group_id of ${g.groupId.length} bytes`
-  const scope = scopeProblem(g.scope)
-  if (scope !== undefined) return scope
-  if (g.epoch < 0n || g.epoch > U64_MAX) return 'epoch out of range'
-  if (g.members.length === 0 || g.members.length > MAX_MEMBERS) return `${g.members.length} members (1..${MAX_MEMBERS})`
-  for (let i = 0; i < g.members.length; i++) {
-    if (!isDid(g.members[i])) return `member ${i} is not a DID`
-    if (i > 0 && !(g.members[i - 1]! < g.members[i]!)) return 'members are not sorted and distinct'
+/**
+ * Why the signed fields of a grant are malformed, or undefined. Takes any
+ * value: grants arrive decoded from the wire, rebuilt from JSON, or from
+ * callers whose types were cast away, and every field is checked for its
+ * type before it is measured or encoded.
+ */
+export function unsignedGrantProblem(g: unknown): string | undefined {
+  if (typeof g !== 'object' || g === null) return 'the grant is not an object'
+  const x = g as { readonly [K in keyof GroupCapabilityGrant]?: unknown }
+  if (!isBytes(x.groupId) || x.groupId.length === 0 || x.groupId.length > MAX_GROUP_ID_BYTES) {
+    return isBytes(x.groupId) ? `group_id of ${x.groupId.length} bytes` : 'group_id is not a Uint8Array'
   }
-  if (!isDid(g.grantor)) return 'grantor is not a DID'
-  if (g.nonce.length < MIN_NONCE_BYTES || g.nonce.length > MAX_NONCE_BYTES) return `nonce of ${g.nonce.length} bytes`
-  if (g.signature.length !== SIGNATURE_BYTES) return `signature of ${g.signature.length} bytes`
+  const scope = scopeProblem(x.scope)
+  if (scope !== undefined) return scope
+  if (typeof x.epoch !== 'bigint' || x.epoch < 0n || x.epoch > U64_MAX) return 'epoch is not a uint64 bigint'
+  if (!Array.isArray(x.members)) return 'members is not an array'
+  const members: readonly unknown[] = x.members
+  if (members.length === 0 || members.length > MAX_MEMBERS) return `${members.length} members (1..${MAX_MEMBERS})`
+  for (let i = 0; i < members.length; i++) {
+    if (!isDid(members[i])) return `member ${i} is not a DID`
+    if (i > 0 && !((members[i - 1] as string) < (members[i] as string))) return 'members are not sorted and distinct'
+  }
+  if (typeof x.requireConsensus !== 'boolean') return 'require_consensus is not a boolean'
+  if (!isDid(x.grantor)) return 'grantor is not a DID'
+  if (!isBytes(x.nonce) || x.nonce.length < MIN_NONCE_BYTES || x.nonce.length > MAX_NONCE_BYTES) {
+    return isBytes(x.nonce) ? `nonce of ${x.nonce.length} bytes` : 'nonce is not a Uint8Array'
+  }
+  return undefined
+}
+
+/** Why a grant is malformed (before any signature check), or undefined. */
+export function grantProblem(g: unknown): string | undefined {
+  const problem = unsignedGrantProblem(g)
+  if (problem !== undefined) return problem
+  const signature = (g as { signature?: unknown }).signature
+  if (!isBytes(signature) || signature.length !== SIGNATURE_BYTES) return `signature is not ${SIGNATURE_BYTES} bytes`
+  return undefined
+}
+
+/** Why an approval is malformed (before it is matched to a grant), or undefined. */
+export function approvalShapeProblem(a: unknown): string | undefined {
+  if (typeof a !== 'object' || a === null) return 'not an object'
+  const x = a as { readonly [K in keyof GroupCapabilityApproval]?: unknown }
+  if (!isDid(x.approver)) return 'approver is not a DID'
+  if (!isBytes(x.grantHash)) return 'grant_hash is not a Uint8Array'
+  if (!isBytes(x.signature) || x.signature.length !== SIGNATURE_BYTES) return 'malformed signature'
   return undefined
 }
 
@@ -83,8 +124,10 @@ export function grantTbs(g: Omit<GroupCapabilityGrant, 'signature'>): Uint8Array
     .finish()
 }
 
-/** SHA-256(GrantTBS): what approvals refer to. */
+/** SHA-256(GrantTBS): what approvals refer to. CAPABILITY_INVALID_GRANT for a malformed grant. */
 export function grantHash(g: Omit<GroupCapabilityGrant, 'signature'>): Uint8Array {
+  const problem = unsignedGrantProblem(g)
+  if (problem !== undefined) throw new TalosError('CAPABILITY_INVALID_GRANT', problem)
   return sha256(grantTbs(g))
 }
 

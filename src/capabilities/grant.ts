@@ -8,9 +8,9 @@
  */
 import { randomBytes } from '../crypto/sodium.js'
 import { assertDid } from '../delivery/did.js'
-import { TalosError } from '../errors.js'
+import { TalosError, type TalosErrorCode } from '../errors.js'
 import { CapabilityDecision, type GroupCapabilityApproval, type GroupCapabilityGrant } from '../proto/capability.js'
-import { approvalTbs, grantHash, grantProblem, grantTbs, MIN_NONCE_BYTES } from './canonical.js'
+import { approvalTbs, grantHash, grantProblem, grantTbs, SIGNATURE_BYTES, unsignedGrantProblem } from './canonical.js'
 
 export interface CapabilitySigner {
   readonly did: string
@@ -30,39 +30,81 @@ export interface GrantRequest {
   readonly nonce?: Uint8Array
 }
 
-export function createGroupCapabilityGrant(request: GrantRequest, grantor: CapabilitySigner): GroupCapabilityGrant {
-  assertDid(grantor.did, 'CAPABILITY_INVALID_GRANT', 'grantor')
-  if (typeof request.epoch === 'number' && !Number.isSafeInteger(request.epoch)) {
-    throw new TalosError('CAPABILITY_INVALID_GRANT', 'epoch must be an integer')
+const invalidGrant = (why: string): TalosError => new TalosError('CAPABILITY_INVALID_GRANT', why)
+
+/**
+ * A signer must be an object with a DID and a sign function. What it signs
+ * with is the caller's own code: an exception from it passes through
+ * unchanged, but an answer that is not a 64-byte signature is refused here
+ * rather than put on the wire.
+ */
+function checkSigner(signer: CapabilitySigner, code: TalosErrorCode, what: string): void {
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+    throw new TalosError(code, `${what} is not a CapabilitySigner`)
   }
-  const members = [...new Set(request.members)].sort()
-  if (!members.includes(grantor.did)) {
+  assertDid(signer.did, code, what)
+}
+
+function signWith(signer: CapabilitySigner, tbs: Uint8Array, code: TalosErrorCode): Uint8Array {
+  const signature: unknown = signer.sign(tbs)
+  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+    throw new TalosError(code, `the signer of ${signer.did} returned no ${SIGNATURE_BYTES}-byte signature`)
+  }
+  return signature
+}
+
+/**
+ * The grant, signed by `grantor`. Every request field is checked for its
+ * type first (requests are often built from JSON): anything malformed is
+ * CAPABILITY_INVALID_GRANT, a grantor outside `members` is
+ * CAPABILITY_NOT_A_MEMBER.
+ */
+export function createGroupCapabilityGrant(request: GrantRequest, grantor: CapabilitySigner): GroupCapabilityGrant {
+  checkSigner(grantor, 'CAPABILITY_INVALID_GRANT', 'grantor')
+  if (typeof request !== 'object' || request === null) throw invalidGrant('the request is not an object')
+  const { groupId, epoch, members, nonce } = request as { readonly [K in keyof GrantRequest]?: unknown }
+  if (!(groupId instanceof Uint8Array)) throw invalidGrant('groupId is not a Uint8Array')
+  if (typeof epoch === 'number' ? !Number.isSafeInteger(epoch) || epoch < 0 : typeof epoch !== 'bigint') {
+    throw invalidGrant('epoch must be a non-negative integer (number or bigint)')
+  }
+  if (!Array.isArray(members)) throw invalidGrant('members is not an array')
+  if (nonce !== undefined && !(nonce instanceof Uint8Array)) throw invalidGrant('nonce is not a Uint8Array')
+  const sorted = [...new Set<unknown>(members)].sort() as string[]
+  if (!sorted.includes(grantor.did)) {
     throw new TalosError('CAPABILITY_NOT_A_MEMBER', `${grantor.did} is not a member of the group it grants for`)
   }
   const unsigned = {
-    groupId: request.groupId.slice(),
+    groupId: groupId.slice(),
     scope: request.scope,
-    epoch: BigInt(request.epoch),
-    members,
+    epoch: BigInt(epoch as number | bigint),
+    members: sorted,
     requireConsensus: request.requireConsensus,
     grantor: grantor.did,
-    nonce: request.nonce?.slice() ?? randomBytes(32),
+    nonce: nonce?.slice() ?? randomBytes(32),
   }
-  if (unsigned.nonce.length < MIN_NONCE_BYTES) throw new TalosError('CAPABILITY_INVALID_GRANT', 'nonce too short')
-  const grant: GroupCapabilityGrant = { ...unsigned, signature: new Uint8Array(64) }
-  const problem = grantProblem(grant)
-  if (problem !== undefined) throw new TalosError('CAPABILITY_INVALID_GRANT', problem)
-  return { ...unsigned, signature: grantor.sign(grantTbs(unsigned)) }
+  const problem = unsignedGrantProblem(unsigned)
+  if (problem !== undefined) throw invalidGrant(problem)
+  return { ...unsigned, signature: signWith(grantor, grantTbs(unsigned), 'CAPABILITY_INVALID_GRANT') }
 }
 
-/** A member's signed approval or refusal of `grant`. */
+/**
+ * A member's signed approval or refusal of `grant`. A malformed grant is
+ * CAPABILITY_INVALID_GRANT; an approver that is not a signer, or a decision
+ * other than 'approve' or 'refuse', is CAPABILITY_INVALID_ARGUMENT (a typo
+ * must not sign a refusal); an approver outside the grant's members is
+ * CAPABILITY_NOT_A_MEMBER.
+ */
 export function answerGroupCapability(
   grant: GroupCapabilityGrant,
   approver: CapabilitySigner,
   decision: 'approve' | 'refuse',
 ): GroupCapabilityApproval {
   const problem = grantProblem(grant)
-  if (problem !== undefined) throw new TalosError('CAPABILITY_INVALID_GRANT', problem)
+  if (problem !== undefined) throw invalidGrant(problem)
+  checkSigner(approver, 'CAPABILITY_INVALID_ARGUMENT', 'approver')
+  if (decision !== 'approve' && decision !== 'refuse') {
+    throw new TalosError('CAPABILITY_INVALID_ARGUMENT', `decision ${JSON.stringify(String(decision)).slice(0, 40)} is not 'approve' or 'refuse'`)
+  }
   if (!grant.members.includes(approver.did)) {
     throw new TalosError('CAPABILITY_NOT_A_MEMBER', `${approver.did} is not among the grant's members`)
   }
@@ -71,5 +113,5 @@ export function answerGroupCapability(
     approver: approver.did,
     decision: decision === 'approve' ? CapabilityDecision.CAPABILITY_APPROVE : CapabilityDecision.CAPABILITY_REFUSE,
   }
-  return { ...unsigned, signature: approver.sign(approvalTbs(grant, unsigned)) }
+  return { ...unsigned, signature: signWith(approver, approvalTbs(grant, unsigned), 'CAPABILITY_INVALID_ARGUMENT') }
 }

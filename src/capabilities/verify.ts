@@ -18,15 +18,19 @@
  *            member that is not void is valid at once.
  *
  * The grantor's signature on the grant counts as the grantor's approval.
- * Approvals that do not count (bad signature, another grant, a non-member)
- * are listed in `ignored`, never fatal: anyone can append junk to the list.
+ * Approvals that do not count (bad signature, another grant, a non-member,
+ * not an approval at all) are listed in `ignored`, never fatal: anyone can
+ * append junk to the list. A grant of any shape is at worst `invalid`. Only
+ * the verifier's own arguments can throw: a view that is not a GroupView,
+ * or a publicKeyOf answering with something other than bytes, is
+ * CAPABILITY_INVALID_VIEW; approvals that are not an array are
+ * CAPABILITY_INVALID_ARGUMENT.
  */
 import { constantTimeEqual } from '../crypto/sodium.js'
 import { ed25519 } from '../crypto/signature/ed25519.js'
-import { isDid } from '../delivery/did.js'
 import { TalosError } from '../errors.js'
 import { CapabilityDecision, type GroupCapabilityApproval, type GroupCapabilityGrant } from '../proto/capability.js'
-import { approvalTbs, grantHash, grantProblem, grantTbs, SIGNATURE_BYTES } from './canonical.js'
+import { approvalShapeProblem, approvalTbs, grantHash, grantProblem, grantTbs } from './canonical.js'
 
 export interface GroupView {
   readonly groupId: Uint8Array
@@ -62,6 +66,24 @@ function toEpoch(v: number | bigint): bigint {
   throw new TalosError('CAPABILITY_INVALID_VIEW', `epoch ${String(v)} is not a non-negative integer`)
 }
 
+function checkView(view: GroupView): void {
+  if (typeof view !== 'object' || view === null) throw new TalosError('CAPABILITY_INVALID_VIEW', 'the view is not an object')
+  if (!(view.groupId instanceof Uint8Array)) throw new TalosError('CAPABILITY_INVALID_VIEW', 'groupId is not a Uint8Array')
+  if (!Array.isArray(view.members) || !view.members.every((m) => typeof m === 'string')) {
+    throw new TalosError('CAPABILITY_INVALID_VIEW', 'members is not an array of strings')
+  }
+  if (typeof view.publicKeyOf !== 'function') throw new TalosError('CAPABILITY_INVALID_VIEW', 'publicKeyOf is not a function')
+  toEpoch(view.epoch)
+  if (view.membershipEpoch !== undefined) toEpoch(view.membershipEpoch)
+}
+
+/** The view's key for `did`; a non-bytes answer is the view's bug, never a key to hand to libsodium. */
+function keyOf(view: GroupView, did: string): Uint8Array | undefined {
+  const key: unknown = view.publicKeyOf(did)
+  if (key === undefined || key instanceof Uint8Array) return key
+  throw new TalosError('CAPABILITY_INVALID_VIEW', `publicKeyOf returned ${typeof key}, not a Uint8Array or undefined`)
+}
+
 function sameMembers(grant: readonly string[], current: readonly string[]): boolean {
   const set = new Set(current)
   return set.size === grant.length && grant.every((m) => set.has(m))
@@ -72,10 +94,12 @@ export function verifyGroupCapability(
   approvals: readonly GroupCapabilityApproval[],
   view: GroupView,
 ): CapabilityStatus {
+  checkView(view)
+  if (!Array.isArray(approvals)) throw new TalosError('CAPABILITY_INVALID_ARGUMENT', 'approvals is not an array')
   const problem = grantProblem(grant)
   if (problem !== undefined) return { status: 'invalid', reason: problem }
   if (!grant.members.includes(grant.grantor)) return { status: 'invalid', reason: 'the grantor is not among the members' }
-  const grantorKey = view.publicKeyOf(grant.grantor)
+  const grantorKey = keyOf(view, grant.grantor)
   if (grantorKey === undefined || !ed25519.verify(grantorKey, grantTbs(grant), grant.signature)) {
     return { status: 'invalid', reason: "the grantor's signature does not verify" }
   }
@@ -95,7 +119,7 @@ export function verifyGroupCapability(
   const approved = new Set<string>([grant.grantor])
   const refused = new Set<string>()
   const ignored: IgnoredApproval[] = []
-  approvals.forEach((a, index) => {
+  approvals.forEach((a: GroupCapabilityApproval, index) => {
     const why = approvalProblem(a, grant, hash, members, view)
     if (why !== undefined) ignored.push({ index, reason: why })
     else if (a.decision === CapabilityDecision.CAPABILITY_REFUSE) refused.add(a.approver)
@@ -113,13 +137,14 @@ function approvalProblem(
   members: ReadonlySet<string>,
   view: GroupView,
 ): string | undefined {
-  if (!isDid(a.approver) || !members.has(a.approver)) return 'approver is not a member of the grant'
+  const shape = approvalShapeProblem(a)
+  if (shape !== undefined) return shape
+  if (!members.has(a.approver)) return 'approver is not a member of the grant'
   if (a.decision !== CapabilityDecision.CAPABILITY_APPROVE && a.decision !== CapabilityDecision.CAPABILITY_REFUSE) {
     return 'no decision'
   }
   if (a.grantHash.length !== hash.length || !constantTimeEqual(a.grantHash, hash)) return 'answers another grant'
-  if (a.signature.length !== SIGNATURE_BYTES) return 'malformed signature'
-  const key = view.publicKeyOf(a.approver)
+  const key = keyOf(view, a.approver)
   if (key === undefined) return 'no public key for the approver'
   if (!ed25519.verify(key, approvalTbs(grant, a), a.signature)) return 'signature does not verify'
   return undefined
