@@ -19,7 +19,7 @@
  * hub, no group key to rotate); a removed member simply stops receiving.
  */
 import { TalosError } from '../errors.js'
-import { bytesEqual } from '../ratchet/identity.js'
+import { constantTimeEqual } from '../crypto/sodium.js'
 import type { PairwiseSessions } from '../ratchet/sessions.js'
 import { COORDINATOR_VERSION, decodeSubmit, encodeDelivery } from './wire.js'
 
@@ -55,7 +55,7 @@ export class CoordinatorHub {
     if (!this.memberSet.has(from)) throw new TalosError('COORDINATOR_NOT_A_MEMBER', `${from} is not a member`)
     const submit = decodeSubmit(this.sessions.decrypt(from, sessionMessage))
     if (!submit.join || submit.payload.length !== 0) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'expected a join message')
-    if (!bytesEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'join for another group')
+    if (!constantTimeEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'join for another group')
   }
 
   /** Removes a member: it stops receiving at once, and its session is deleted. */
@@ -69,15 +69,18 @@ export class CoordinatorHub {
     if (!this.memberSet.has(from)) throw new TalosError('COORDINATOR_NOT_A_MEMBER', `${from} is not a member`)
     const submit = decodeSubmit(this.sessions.decrypt(from, sessionMessage))
     if (submit.join) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'join message where a submission was expected')
-    if (!bytesEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
-    const seq = ++this.seq
+    if (!constantTimeEqual(submit.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'submission for another group')
+    // All or nothing: every recipient session is checked before the sequence
+    // number or any session moves, so a refusal leaves the hub as it was
+    // (the submission itself has been consumed from `from`'s session).
+    // A member not connected yet misses the message (no atomicity there).
+    const recipients = [...this.memberSet].filter((m) => m !== from && this.sessions.has(m))
+    const seq = this.seq + 1n
     const plaintext = encodeDelivery({ version: COORDINATOR_VERSION, groupId: this.groupId, sender: from, seq, payload: submit.payload })
+    this.sessions.checkCanEncrypt(recipients, plaintext.length)
     const deliveries = new Map<string, Uint8Array>()
-    for (const m of this.memberSet) {
-      if (m === from) continue
-      if (!this.sessions.has(m)) continue // not connected yet: it misses this message (no atomicity)
-      deliveries.set(m, this.sessions.encrypt(m, plaintext))
-    }
+    for (const m of recipients) deliveries.set(m, this.sessions.encrypt(m, plaintext))
+    this.seq = seq
     return { sender: from, seq, payload: submit.payload, deliveries }
   }
 }

@@ -5,7 +5,7 @@
  * is refused (replay); a jump is accepted and reported as missed messages.
  */
 import { TalosError } from '../errors.js'
-import { bytesEqual } from '../ratchet/identity.js'
+import { constantTimeEqual } from '../crypto/sodium.js'
 import type { PreKeyBundle } from '../ratchet/prekeys.js'
 import type { PairwiseSessions } from '../ratchet/sessions.js'
 import { COORDINATOR_VERSION, MAX_COORDINATOR_PAYLOAD, decodeDelivery, encodeSubmit } from './wire.js'
@@ -44,7 +44,7 @@ export class CoordinatorMember {
   /** Opens a delivery from the hub. */
   receive(sessionMessage: Uint8Array): Delivered {
     const d = decodeDelivery(this.sessions.decrypt(HUB, sessionMessage))
-    if (!bytesEqual(d.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'delivery for another group')
+    if (!constantTimeEqual(d.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'delivery for another group')
     if (d.seq <= this.lastSeq) throw new TalosError('COORDINATOR_REPLAY', `sequence ${d.seq} is not after ${this.lastSeq}`)
     const missed = d.seq - this.lastSeq - 1n
     this.lastSeq = d.seq

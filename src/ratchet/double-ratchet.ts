@@ -16,12 +16,11 @@
  */
 import { aead } from '../crypto/aead.js'
 import { x25519Forget, x25519Generate } from '../crypto/dh.js'
-import { memzero } from '../crypto/sodium.js'
+import { constantTimeEqual, memzero } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
 import type { RatchetMessage } from '../proto/ratchet.js'
 import { MAX_COUNTER, MAX_PLAINTEXT_BYTES, MAX_PREVIOUS_RECEIVING_KEYS, RATCHET_VERSION, type RatchetPolicy } from './constants.js'
 import { checkHeader, encodeHeader, encryptHeader, messageAd, tryDecryptHeader, type Header } from './header.js'
-import { bytesEqual } from './identity.js'
 import { kdfCk, kdfRk, messageAeadKeys, ratchetDh } from './kdf.js'
 import type { PendingSkipped } from './skipped.js'
 import type { SessionState } from './state.js'
@@ -50,13 +49,29 @@ function sendingStep(s: SessionState): void {
   }
 }
 
-/** RatchetEncrypt. Mutates the state (nothing can fail after the first derivation). */
-export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): RatchetMessage {
-  if (plaintext.length > MAX_PLAINTEXT_BYTES) {
-    throw new TalosError('RATCHET_MESSAGE_TOO_LARGE', `plaintext of ${plaintext.length} bytes exceeds ${MAX_PLAINTEXT_BYTES}`)
+/**
+ * Every check RatchetEncrypt makes before it changes the state, without
+ * changing it: a caller that encrypts to many sessions (a hub's relay, a
+ * sender-key distribution) runs it on all of them first, so that a refusal
+ * cannot come half-way through. Past these checks only an internal crypto
+ * fault can make ratchetEncrypt throw (DHr was imported and used when it
+ * arrived).
+ */
+export function checkCanEncrypt(s: SessionState, plaintextLength: number): void {
+  if (plaintextLength > MAX_PLAINTEXT_BYTES) {
+    throw new TalosError('RATCHET_MESSAGE_TOO_LARGE', `plaintext of ${plaintextLength} bytes exceeds ${MAX_PLAINTEXT_BYTES}`)
   }
+  if (s.cks === undefined) {
+    if (s.dhr === undefined) throw new TalosError('RATCHET_CANNOT_SEND', 'the responder can send only after the first message has arrived')
+  } else if (s.ns >= MAX_COUNTER - 1) {
+    throw new TalosError('RATCHET_CHAIN_EXHAUSTED', 'sending chain reached its message limit')
+  }
+}
+
+/** RatchetEncrypt. Mutates the state (nothing can fail after checkCanEncrypt's checks). */
+export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): RatchetMessage {
+  checkCanEncrypt(s, plaintext.length)
   if (s.cks === undefined) sendingStep(s)
-  if (s.ns >= MAX_COUNTER - 1) throw new TalosError('RATCHET_CHAIN_EXHAUSTED', 'sending chain reached its message limit')
   const { chainKey, messageKey } = kdfCk(s.cks!)
   memzero(s.cks)
   s.cks = chainKey
@@ -104,7 +119,7 @@ function parseHeader(s: SessionState, m: RatchetMessage, nowMs: number, policy: 
     if (s.skipped.find(header.ratchetKey, header.n, nowMs, s.receivingSteps, policy) !== undefined) {
       return { header, adHeader, route: { kind: 'skipped', ratchetKey: header.ratchetKey } }
     }
-    const current = s.dhr !== undefined && bytesEqual(header.ratchetKey, s.dhr)
+    const current = s.dhr !== undefined && constantTimeEqual(header.ratchetKey, s.dhr)
     return { header, adHeader, route: current ? { kind: 'current' } : { kind: 'next' } }
   }
   if (m.header?.case !== 'encryptedHeader') throw new TalosError('RATCHET_INVALID_MESSAGE', 'expected an encrypted header')
@@ -113,17 +128,17 @@ function parseHeader(s: SessionState, m: RatchetMessage, nowMs: number, policy: 
   for (const c of s.skipped.headerChains()) {
     const header = tryDecryptHeader(c.headerKey, s.associatedData, enc)
     if (header === undefined) continue
-    if (!bytesEqual(header.ratchetKey, c.ratchetKey)) throw new TalosError('RATCHET_INVALID_HEADER', 'header names another chain')
+    if (!constantTimeEqual(header.ratchetKey, c.ratchetKey)) throw new TalosError('RATCHET_INVALID_HEADER', 'header names another chain')
     if (s.skipped.find(c.ratchetKey, header.n, nowMs, s.receivingSteps, policy) !== undefined) {
       return { header, adHeader: enc, route: { kind: 'skipped', ratchetKey: c.ratchetKey } }
     }
     // Same chain as the current one: fall through to the normal path (a later message of it).
-    if (s.dhr !== undefined && bytesEqual(c.ratchetKey, s.dhr)) return { header, adHeader: enc, route: { kind: 'current' } }
+    if (s.dhr !== undefined && constantTimeEqual(c.ratchetKey, s.dhr)) return { header, adHeader: enc, route: { kind: 'current' } }
     throw new TalosError('RATCHET_DUPLICATE_MESSAGE', 'message of a closed chain was already decrypted or its key expired')
   }
   const current = tryDecryptHeader(s.hkr, s.associatedData, enc)
   if (current !== undefined) {
-    if (s.dhr === undefined || !bytesEqual(current.ratchetKey, s.dhr)) {
+    if (s.dhr === undefined || !constantTimeEqual(current.ratchetKey, s.dhr)) {
       throw new TalosError('RATCHET_INVALID_HEADER', 'header under the current header key names another ratchet key')
     }
     return { header: current, adHeader: enc, route: { kind: 'current' } }
@@ -201,7 +216,7 @@ export function ratchetDecrypt(s: SessionState, m: RatchetMessage, nowMs: number
   }
 
   // A new receiving chain: the receiving half of a DH ratchet step.
-  if (!s.headerEncryption && s.previousReceivingKeys.some((k) => bytesEqual(k, header.ratchetKey))) {
+  if (!s.headerEncryption && s.previousReceivingKeys.some((k) => constantTimeEqual(k, header.ratchetKey))) {
     throw new TalosError('RATCHET_DUPLICATE_MESSAGE', 'message of a closed chain was already decrypted or its key expired')
   }
   if (s.dhs === undefined) {

@@ -16,6 +16,7 @@
  * signing key.
  */
 import { x25519Generate, x25519PublicKey, type X25519KeyPair } from '../crypto/dh.js'
+import { constantTimeEqual } from '../crypto/sodium.js'
 import { ed25519 } from '../crypto/signature/ed25519.js'
 import { Writer } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
@@ -83,11 +84,6 @@ export function writeIdentity(w: Writer, id: IdentityPublic): Writer {
 
 /** Whether two public identities are the same keys (public values: plain comparison). */
 export function sameIdentity(a: IdentityPublic, b: IdentityPublic): boolean {
-  return bytesEqual(a.signingKey, b.signingKey) && bytesEqual(a.agreementKey, b.agreementKey)
+  return constantTimeEqual(a.signingKey, b.signingKey) && constantTimeEqual(a.agreementKey, b.agreementKey)
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

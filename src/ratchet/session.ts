@@ -13,13 +13,13 @@
  *   const wire = s.encrypt(bytes)
  *   const { session, plaintext } = Session.respond(bob, bobPreKeys, wire)
  */
-import { memzero } from '../crypto/sodium.js'
+import { constantTimeEqual, memzero } from '../crypto/sodium.js'
 import { decodeProto, encodeProto } from '../codec/proto.js'
 import { TalosError } from '../errors.js'
 import { SessionMessage, type PreKeyMessage, type RatchetMessage } from '../proto/ratchet.js'
 import { DEFAULT_POLICY, MAX_SESSION_MESSAGE_BYTES, RATCHET_VERSION, type RatchetPolicy } from './constants.js'
-import { ratchetDecrypt, ratchetEncrypt } from './double-ratchet.js'
-import { bytesEqual, verifyIdentity, type IdentityKeyPair, type IdentityPublic } from './identity.js'
+import { checkCanEncrypt, ratchetDecrypt, ratchetEncrypt } from './double-ratchet.js'
+import { verifyIdentity, type IdentityKeyPair, type IdentityPublic } from './identity.js'
 import type { PreKeyBundle, PreKeyStore } from './prekeys.js'
 import { SkippedKeys } from './skipped.js'
 import { deserializeState, destroyState, serializeState, type SessionState } from './state.js'
@@ -100,7 +100,7 @@ export class Session {
     if (pk.version !== RATCHET_VERSION) throw new TalosError('RATCHET_UNSUPPORTED_VERSION', `prekey message version ${pk.version}`)
     if (pk.message === undefined) throw new TalosError('RATCHET_INVALID_MESSAGE', 'prekey message carries no message')
     const remote = verifyIdentity(pk.identity)
-    if (options.expected !== undefined && !bytesEqual(options.expected.signingKey, remote.signingKey)) {
+    if (options.expected !== undefined && !constantTimeEqual(options.expected.signingKey, remote.signingKey)) {
       throw new TalosError('RATCHET_IDENTITY_MISMATCH', 'prekey message comes from an unexpected identity')
     }
     const hs = x3dhRespond(identity, store, {
@@ -178,6 +178,12 @@ export class Session {
     return this.state.skipped.size
   }
 
+  /** Throws what `encrypt` would throw for a plaintext of this length, changing nothing (see checkCanEncrypt). */
+  checkCanEncrypt(plaintextLength: number): void {
+    this.live()
+    checkCanEncrypt(this.state, plaintextLength)
+  }
+
   /** Encrypts one message to SessionMessage bytes. */
   encrypt(plaintext: Uint8Array): Uint8Array {
     return encodeProto(SessionMessage, this.encryptMessage(plaintext))
@@ -215,7 +221,7 @@ export class Session {
     if (m.body?.case === 'preKey') {
       // A repeat of the PreKeyMessage that built this session (the initiator
       // keeps sending them until it hears back): same base key, same session.
-      if (this.state.initiator || !bytesEqual(m.body.value.baseKey, this.state.baseKey)) {
+      if (this.state.initiator || !constantTimeEqual(m.body.value.baseKey, this.state.baseKey)) {
         throw new TalosError('RATCHET_SESSION_MISMATCH', 'prekey message belongs to another session')
       }
       if (m.body.value.message === undefined) throw new TalosError('RATCHET_INVALID_MESSAGE', 'prekey message carries no message')

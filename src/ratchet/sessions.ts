@@ -16,7 +16,8 @@
  */
 import { TalosError } from '../errors.js'
 import { Session, decodeSessionMessage, type SessionOptions } from './session.js'
-import { bytesEqual, type IdentityKeyPair, type IdentityPublic } from './identity.js'
+import { constantTimeEqual } from '../crypto/sodium.js'
+import type { IdentityKeyPair, IdentityPublic } from './identity.js'
 import type { PreKeyBundle, PreKeyStore } from './prekeys.js'
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -43,7 +44,7 @@ export class PairwiseSessions {
   /** Starts a session with `peer` from its bundle (signatures verified). */
   connect(peer: string, bundle: PreKeyBundle): void {
     const pinned = this.pinned.get(peer)
-    if (pinned !== undefined && bundle.identity !== undefined && !bytesEqual(pinned.signingKey, bundle.identity.signingKey)) {
+    if (pinned !== undefined && bundle.identity !== undefined && !constantTimeEqual(pinned.signingKey, bundle.identity.signingKey)) {
       throw new TalosError('RATCHET_IDENTITY_MISMATCH', `bundle for ${peer} carries another identity`)
     }
     const s = Session.initiate(this.identity, bundle, this.options)
@@ -69,6 +70,20 @@ export class PairwiseSessions {
     return this.pinned.get(peer)
   }
 
+  /**
+   * Throws what `encrypt` would throw to each of these peers for a plaintext
+   * of this length (no session, session refusing to send), changing nothing:
+   * run before encrypting one plaintext to many peers, so that either every
+   * encryption happens or none does.
+   */
+  checkCanEncrypt(peers: Iterable<string>, plaintextLength: number): void {
+    for (const peer of peers) {
+      const s = this.sessions.get(peer)
+      if (s === undefined) throw new TalosError('RATCHET_NO_SESSION', `no session with ${peer}`)
+      s.checkCanEncrypt(plaintextLength)
+    }
+  }
+
   encrypt(peer: string, plaintext: Uint8Array): Uint8Array {
     const s = this.sessions.get(peer)
     if (s === undefined) throw new TalosError('RATCHET_NO_SESSION', `no session with ${peer}`)
@@ -84,7 +99,7 @@ export class PairwiseSessions {
       return current.decryptMessage(m)
     }
     const pk = m.body.value
-    if (current !== undefined && bytesEqual(current.baseKey, pk.baseKey)) return current.decryptMessage(m)
+    if (current !== undefined && constantTimeEqual(current.baseKey, pk.baseKey)) return current.decryptMessage(m)
     // A PreKeyMessage of a session we already replaced: without a one-time prekey
     // X3DH alone cannot tell it is a replay, so the base key is remembered.
     if (this.seenBaseKeys.get(peer)?.includes(hexOf(pk.baseKey))) {

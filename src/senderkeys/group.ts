@@ -25,12 +25,11 @@
  * `sender` inside must equal the session peer.
  */
 import { decodeProto, encodeProto } from '../codec/proto.js'
-import { memzero } from '../crypto/sodium.js'
+import { constantTimeEqual, memzero } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
 import { SenderKeyRecord, type SenderKeyStateRecord } from '../proto/senderkeys.js'
-import { bytesEqual } from '../ratchet/identity.js'
 import type { PairwiseSessions } from '../ratchet/sessions.js'
-import { DEFAULT_SENDERKEY_POLICY, MAX_STATES_PER_MEMBER, SENDERKEY_VERSION, type SenderKeyPolicy } from './constants.js'
+import { DEFAULT_SENDERKEY_POLICY, MAX_ITERATION, MAX_STATES_PER_MEMBER, SENDERKEY_VERSION, type SenderKeyPolicy } from './constants.js'
 import { decodeDistribution, decodeSenderKeyMessage, encodeDistribution, encodeSenderKeyMessage } from './message.js'
 import {
   destroySenderKey,
@@ -87,13 +86,23 @@ export class SenderKeyGroup {
 
   /** Our current sender key, encrypted over each recipient's session (default: every other member). */
   distribute(recipients: Iterable<string> = this.others): Map<string, Uint8Array> {
-    const plaintext = encodeDistribution(toDistribution(this.groupId, this.own))
+    return this.distributeState(this.own, [...recipients])
+  }
+
+  /**
+   * `state` encrypted over each recipient's session. Every recipient and
+   * session is checked first (PairwiseSessions.checkCanEncrypt), so a refusal comes
+   * before any session has moved.
+   */
+  private distributeState(state: SenderKeyState, recipients: readonly string[]): Map<string, Uint8Array> {
+    for (const r of recipients) {
+      if (!this.memberSet.has(r) || r === this.self) throw new TalosError('SENDERKEY_NOT_A_MEMBER', `${r} is not another member`)
+    }
+    const plaintext = encodeDistribution(toDistribution(this.groupId, state))
     const out = new Map<string, Uint8Array>()
     try {
-      for (const r of recipients) {
-        if (!this.memberSet.has(r) || r === this.self) throw new TalosError('SENDERKEY_NOT_A_MEMBER', `${r} is not another member`)
-        out.set(r, this.sessions.encrypt(r, plaintext))
-      }
+      this.sessions.checkCanEncrypt(recipients, plaintext.length)
+      for (const r of recipients) out.set(r, this.sessions.encrypt(r, plaintext))
     } finally {
       memzero(plaintext)
     }
@@ -102,8 +111,16 @@ export class SenderKeyGroup {
 
   /** Rotates our sender key (new chain, signing key and key id) and distributes it to every other member: one call. */
   rotateAndDistribute(): Map<string, Uint8Array> {
-    // Check every session first, so a missing one cannot leave a half-distributed key.
-    const missing = this.others.filter((m) => !this.sessions.has(m))
+    return this.rotateTo(this.others)
+  }
+
+  /**
+   * Staged rotation: the new key is installed only once its distribution to
+   * every recipient has been made; if that throws, the new key is destroyed
+   * and the old one stays in use.
+   */
+  private rotateTo(recipients: readonly string[]): Map<string, Uint8Array> {
+    const missing = recipients.filter((m) => !this.sessions.has(m))
     if (missing.length > 0) throw new TalosError('SENDERKEY_NO_SESSION', `no two-party session with ${missing.join(', ')}`)
     const old = this.own
     let next = newOwnState(this.self)
@@ -112,9 +129,16 @@ export class SenderKeyGroup {
       destroySenderKey(next)
       next = newOwnState(this.self)
     }
+    let out: Map<string, Uint8Array>
+    try {
+      out = this.distributeState(next, recipients)
+    } catch (e) {
+      destroySenderKey(next)
+      throw e
+    }
     this.own = next
     destroySenderKey(old)
-    return this.distribute()
+    return out
   }
 
   /** A member joins: it gets our current key (it cannot read anything we sent before). */
@@ -130,13 +154,18 @@ export class SenderKeyGroup {
     }
   }
 
-  /** A member leaves: its keys are deleted, ours is rotated and sent to every remaining member. */
+  /**
+   * A member leaves: its keys are deleted, ours is rotated and sent to every
+   * remaining member. All or nothing: if the distribution fails the member,
+   * its keys and our old key all stay.
+   */
   removeMember(member: string): Map<string, Uint8Array> {
     if (!this.memberSet.has(member) || member === this.self) throw new TalosError('SENDERKEY_NOT_A_MEMBER', `${member} is not another member`)
+    const out = this.rotateTo(this.others.filter((m) => m !== member))
     this.memberSet.delete(member)
     for (const s of this.received.get(member) ?? []) destroySenderKey(s)
     this.received.delete(member)
-    return this.rotateAndDistribute()
+    return out
   }
 
   /** Installs a key that `from` sent us over our session with it. */
@@ -146,7 +175,7 @@ export class SenderKeyGroup {
     try {
       const d = decodeDistribution(plaintext)
       if (d.sender !== from) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', `${from} sent a key for ${d.sender}`)
-      if (!bytesEqual(d.groupId, this.groupId)) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'key for another group')
+      if (!constantTimeEqual(d.groupId, this.groupId)) throw new TalosError('SENDERKEY_INVALID_DISTRIBUTION', 'key for another group')
       const states = this.received.get(from) ?? []
       if (states.some((s) => s.keyId === d.keyId)) {
         throw new TalosError('SENDERKEY_DUPLICATE_DISTRIBUTION', `${from}'s key ${d.keyId} is already installed`)
@@ -167,7 +196,7 @@ export class SenderKeyGroup {
   /** Verifies and decrypts a member's message. A refused message changes nothing. */
   decrypt(bytes: Uint8Array): ReceivedMessage {
     const m = decodeSenderKeyMessage(bytes)
-    if (!bytesEqual(m.groupId, this.groupId)) throw new TalosError('SENDERKEY_WRONG_GROUP', 'message for another group')
+    if (!constantTimeEqual(m.groupId, this.groupId)) throw new TalosError('SENDERKEY_WRONG_GROUP', 'message for another group')
     if (m.sender === this.self) throw new TalosError('SENDERKEY_OWN_MESSAGE', 'our own message came back')
     if (!this.memberSet.has(m.sender)) throw new TalosError('SENDERKEY_NOT_A_MEMBER', `${m.sender} is not a member`)
     const state = this.received.get(m.sender)?.find((s) => s.keyId === m.keyId)
@@ -207,11 +236,26 @@ export class SenderKeyGroup {
     const r = decodeProto(SenderKeyRecord, bytes, { maxBytes: 1 << 24 })
     const bad = (what: string): TalosError => new TalosError('SENDERKEY_INVALID_RECORD', `sender-key record: ${what}`)
     if (r.version !== SENDERKEY_VERSION) throw bad(`unsupported version ${r.version}`)
+    const policy: SenderKeyPolicy = { ...DEFAULT_SENDERKEY_POLICY, ...options.policy }
     const state = (x: SenderKeyStateRecord | undefined, own: boolean): SenderKeyState => {
       if (x === undefined) throw bad('missing state')
       if (x.chainKey.length !== 32 || x.signingKey.length !== 32) throw bad('keys must be 32 bytes')
       if (own !== (x.signingPrivate.length === 32)) throw bad('signing private key misplaced')
-      if (x.skipped.some((k) => k.messageSeed.length !== 32)) throw bad('skipped seeds must be 32 bytes')
+      // The limits live processing keeps: our own chain stops below MAX_ITERATION
+      // (encrypt refuses there), a member's is at most one past the last
+      // message iteration a decoder accepts (MAX_ITERATION).
+      if (x.iteration > (own ? MAX_ITERATION : MAX_ITERATION + 1)) throw bad(`iteration ${x.iteration} out of range`)
+      // Skipped seeds exist only for members' keys, at most maxSkippedKeys of
+      // them, each for a distinct iteration behind the chain, oldest first (as
+      // decryption stores them; eviction relies on the order).
+      if (own && x.skipped.length > 0) throw bad('own key with skipped seeds')
+      if (x.skipped.length > policy.maxSkippedKeys) throw bad(`${x.skipped.length} skipped seeds (limit ${policy.maxSkippedKeys})`)
+      let previous = -1
+      for (const k of x.skipped) {
+        if (k.messageSeed.length !== 32) throw bad('skipped seeds must be 32 bytes')
+        if (k.iteration <= previous || k.iteration >= x.iteration) throw bad('skipped iterations must increase and stay behind the chain')
+        previous = k.iteration
+      }
       return {
         sender: x.sender,
         keyId: x.keyId,

@@ -98,4 +98,19 @@ describe('coordinator baseline', () => {
       )
     }
   })
+
+  it('a relay is all or nothing: a recipient session that refuses to send leaves the sequence and every session as they were', () => {
+    const { hub, hubParty, members } = coordinated(5)
+    const first = hub.relay('m0', members[0]!.send(enc('one')))
+    for (const m of members.slice(1)) m.receive(first.deliveries.get(m.self)!)
+    const before = new Map(['m1', 'm2', 'm4'].map((m) => [m, hubParty.sessions.session(m)!.serialize()]))
+    // m3's session fails after m1's and m2's would have been encrypted.
+    hubParty.sessions.session('m3')!.destroy()
+    expect(() => hub.relay('m0', members[0]!.send(enc('two')))).toThrow(expect.objectContaining({ code: 'RATCHET_SESSION_DESTROYED' }))
+    for (const [m, rec] of before) expect(hubParty.sessions.session(m)!.serialize()).toEqual(rec)
+    hub.removeMember('m3')
+    const r = hub.relay('m0', members[0]!.send(enc('three')))
+    expect(r.seq).toBe(2n)
+    for (const i of [1, 2, 4]) expect(members[i]!.receive(r.deliveries.get(`m${i}`)!)).toMatchObject({ seq: 2n, missed: 0n })
+  })
 })

@@ -148,3 +148,64 @@ describe('sender keys in a group of 4', () => {
     expect(dec(restored.decrypt(a2.encrypt(enc('two'))).plaintext)).toBe('two')
   })
 })
+
+describe('sender keys: staged rotation and bounded records', () => {
+  const sessionRecords = (m: Member): string[] => [...m.sessions.exportRecords()].map(([p, r]) => `${p}:${toHex(r)}`)
+
+  it('a rotation whose distribution fails leaves our key and every session as they were', () => {
+    const g = makeGroup(4)
+    const [a, b] = g as [Member, Member]
+    // a's session with m3 is gone bad after m1's and m2's would have been encrypted.
+    a.sessions.session('m3')!.destroy()
+    const keyId = a.group.ownKeyId
+    const before = toHex(a.group.serialize())
+    const sessionsBefore = sessionRecords(a).filter((r) => !r.startsWith('m3:'))
+    expect(() => a.group.rotateAndDistribute()).toThrow(expect.objectContaining({ code: 'RATCHET_SESSION_DESTROYED' }))
+    expect(a.group.ownKeyId).toBe(keyId)
+    expect(toHex(a.group.serialize())).toBe(before)
+    expect(sessionRecords(a).filter((r) => !r.startsWith('m3:'))).toEqual(sessionsBefore)
+    // The old key still works for everyone.
+    expect(dec(b.group.decrypt(a.group.encrypt(enc('still here'))).plaintext)).toBe('still here')
+  })
+
+  it('a removal whose distribution fails changes nothing: the member, its keys and our old key stay', () => {
+    const g = makeGroup(4)
+    const [a, b] = g as [Member, Member]
+    a.sessions.session('m2')!.destroy()
+    const before = toHex(a.group.serialize())
+    expect(() => a.group.removeMember('m3')).toThrow(expect.objectContaining({ code: 'RATCHET_SESSION_DESTROYED' }))
+    expect(toHex(a.group.serialize())).toBe(before)
+    expect(a.group.members).toContain('m3')
+    expect(dec(a.group.decrypt(g[3]!.group.encrypt(enc('m3 still reads'))).plaintext)).toBe('m3 still reads')
+    expect(dec(b.group.decrypt(a.group.encrypt(enc('old key'))).plaintext)).toBe('old key')
+  })
+
+  it('deserialize refuses a record beyond the live limits (iteration, skipped seeds) with SENDERKEY_INVALID_RECORD', async () => {
+    const { decodeProto, encodeProto } = await import('../../src/codec/proto.js')
+    const { SenderKeyRecord } = await import('../../src/proto/senderkeys.js')
+    const [a, b] = makeGroup(2, { policy: { maxSkippedKeys: 4 } })
+    const msgs = Array.from({ length: 4 }, (_, i) => a!.group.encrypt(enc(`m${i}`)))
+    b!.group.decrypt(msgs[3]!) // three skipped seeds (0, 1, 2)
+    const good = decodeProto(SenderKeyRecord, b!.group.serialize())
+    const opts = { policy: { maxSkippedKeys: 4 } }
+    expect(() => SenderKeyGroup.deserialize(encodeProto(SenderKeyRecord, good), b!.sessions, opts)).not.toThrow()
+    const member = good.received[0]!
+    const seed = member.skipped[0]!.messageSeed
+    const variants: [string, typeof good][] = [
+      ['too many skipped seeds', { ...good, received: [{ ...member, iteration: 100, skipped: Array.from({ length: 5 }, (_, i) => ({ iteration: i, messageSeed: seed })) }] }],
+      ['a skipped seed ahead of the chain', { ...good, received: [{ ...member, skipped: [{ iteration: member.iteration, messageSeed: seed }] }] }],
+      ['duplicate skipped iterations', { ...good, received: [{ ...member, skipped: [member.skipped[0]!, member.skipped[0]!] }] }],
+      ['skipped seeds out of order', { ...good, received: [{ ...member, skipped: [...member.skipped].reverse() }] }],
+      ['own iteration at the limit', { ...good, own: { ...good.own!, iteration: 0xffffffff } }],
+      ['own key with skipped seeds', { ...good, own: { ...good.own!, iteration: 5, skipped: [{ iteration: 1, messageSeed: seed }] } }],
+    ]
+    for (const [what, rec] of variants) {
+      expect(() => SenderKeyGroup.deserialize(encodeProto(SenderKeyRecord, rec), b!.sessions, opts), what).toThrow(
+        expect.objectContaining({ code: 'SENDERKEY_INVALID_RECORD' }),
+      )
+    }
+    // The default policy's limit applies without options.
+    const many = { ...good, received: [{ ...member, iteration: 5000, skipped: Array.from({ length: 1001 }, (_, i) => ({ iteration: i, messageSeed: seed })) }] }
+    expect(() => SenderKeyGroup.deserialize(encodeProto(SenderKeyRecord, many), b!.sessions)).toThrow(expect.objectContaining({ code: 'SENDERKEY_INVALID_RECORD' }))
+  })
+})
