@@ -47,11 +47,26 @@ export const MAX_RECIPIENTS = 5000
 const MAX_GROUP_ID_BYTES = 255
 const U64_MAX = (1n << 64n) - 1n
 
-/** Why an event or entry is malformed, or undefined if it is well-formed. */
-export function eventProblem(e: AuditEvent): string | undefined {
-  if (e.groupId.length === 0 || e.groupId.length > MAX_GROUP_ID_BYTES) return `group_id of ${e.groupId.length} bytes`
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array
+const isU64 = (v: unknown): v is bigint => typeof v === 'bigint' && v >= 0n && v <= U64_MAX
+
+/**
+ * Why an event is malformed, or undefined if it is well-formed. Takes any
+ * value (events come from callers, entries from storage or another party)
+ * and checks every field's type before it is measured or encoded.
+ */
+export function eventProblem(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return 'the event is not an object'
+  const e = event as { readonly [K in keyof AuditEvent]?: unknown }
+  if (!isBytes(e.groupId) || e.groupId.length === 0 || e.groupId.length > MAX_GROUP_ID_BYTES) {
+    return isBytes(e.groupId) ? `group_id of ${e.groupId.length} bytes` : 'group_id is not a Uint8Array'
+  }
   if (!isDid(e.sender)) return 'sender is not a DID'
-  if (e.epoch < 0n || e.epoch > U64_MAX || e.timestampMs < 0n || e.timestampMs > U64_MAX) return 'integer out of range'
+  if (!isU64(e.epoch) || !isU64(e.timestampMs)) return 'epoch or timestamp is not a uint64 bigint'
+  if (!Array.isArray(e.recipients) || !isBytes(e.contentHash) || typeof e.member !== 'string') {
+    return 'recipients, content_hash or member has the wrong type'
+  }
+  const recipients: readonly unknown[] = e.recipients
   const message = e.type === AuditEventType.GROUP_MESSAGE
   const membership = e.type === AuditEventType.MEMBER_ADDED || e.type === AuditEventType.MEMBER_REMOVED
   switch (e.type) {
@@ -65,9 +80,9 @@ export function eventProblem(e: AuditEvent): string | undefined {
   }
   if (message) {
     if (e.contentHash.length !== HASH_BYTES) return 'GROUP_MESSAGE needs a 32-byte content_hash'
-    if (e.recipients.length > MAX_RECIPIENTS) return `more than ${MAX_RECIPIENTS} recipients`
-    if (!e.recipients.every(isDid)) return 'a recipient is not a DID'
-  } else if (e.contentHash.length !== 0 || e.recipients.length !== 0) {
+    if (recipients.length > MAX_RECIPIENTS) return `more than ${MAX_RECIPIENTS} recipients`
+    if (!recipients.every(isDid)) return 'a recipient is not a DID'
+  } else if (e.contentHash.length !== 0 || recipients.length !== 0) {
     return 'content_hash and recipients belong to GROUP_MESSAGE only'
   }
   if (membership ? !isDid(e.member) : e.member !== '') {
@@ -76,10 +91,14 @@ export function eventProblem(e: AuditEvent): string | undefined {
   return undefined
 }
 
-export function entryProblem(e: AuditEntry): string | undefined {
+/** Why an entry is malformed, or undefined; any value, as eventProblem. */
+export function entryProblem(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null) return 'the entry is not an object'
+  const e = entry as { readonly [K in keyof AuditEntry]?: unknown }
   if (e.event === undefined) return 'no event'
-  if (e.prevHash.length !== HASH_BYTES) return `prev_hash of ${e.prevHash.length} bytes`
-  if (e.signature.length !== SIGNATURE_BYTES) return `signature of ${e.signature.length} bytes`
+  if (!isU64(e.seq)) return 'seq is not a uint64 bigint'
+  if (!isBytes(e.prevHash) || e.prevHash.length !== HASH_BYTES) return `prev_hash is not ${HASH_BYTES} bytes`
+  if (!isBytes(e.signature) || e.signature.length !== SIGNATURE_BYTES) return `signature is not ${SIGNATURE_BYTES} bytes`
   if (!isDid(e.signer)) return 'signer is not a DID'
   return eventProblem(e.event)
 }

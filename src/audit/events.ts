@@ -1,7 +1,9 @@
 /**
  * Builders for the four audit events, so callers (src/group) cannot mix up
  * which fields belong to which type. Each returns a checked AuditEvent; the
- * timestamp is filled in by AuditLog.append.
+ * timestamp is filled in by AuditLog.append. Input of the wrong shape (a
+ * string epoch, recipients that are not an array, content that is not
+ * bytes) is AUDIT_INVALID_EVENT: nothing is coerced.
  */
 import { sha256 } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
@@ -15,10 +17,19 @@ export interface EventBase {
   readonly epoch: number | bigint
 }
 
-function make(type: AuditEventType, base: EventBase, extra: Partial<AuditEvent>): AuditEvent {
-  if (typeof base.epoch === 'number' && !Number.isSafeInteger(base.epoch)) {
-    throw new TalosError('AUDIT_INVALID_EVENT', 'epoch must be an integer')
+const invalid = (why: string): TalosError => new TalosError('AUDIT_INVALID_EVENT', why)
+
+function checkBase(base: EventBase): void {
+  if (typeof base !== 'object' || base === null) throw invalid('the event is not an object')
+  const epoch: unknown = base.epoch
+  // Negative numbers become negative bigints, which eventProblem refuses.
+  if (typeof epoch === 'number' ? !Number.isSafeInteger(epoch) : typeof epoch !== 'bigint') {
+    throw invalid('epoch must be an integer (number or bigint)')
   }
+}
+
+function make(type: AuditEventType, base: EventBase, extra: Partial<AuditEvent>): AuditEvent {
+  checkBase(base)
   const event: AuditEvent = {
     type,
     groupId: base.groupId,
@@ -42,6 +53,9 @@ export function groupMessageEvent(
       | { readonly contentHash: Uint8Array }
     ),
 ): AuditEvent {
+  checkBase(base)
+  if (!Array.isArray(base.recipients)) throw invalid('recipients is not an array')
+  if ('content' in base && !(base.content instanceof Uint8Array)) throw invalid('content is not a Uint8Array')
   const contentHash = 'content' in base ? sha256(base.content) : base.contentHash
   return make(AuditEventType.GROUP_MESSAGE, base, { recipients: [...base.recipients], contentHash })
 }

@@ -13,7 +13,7 @@ import { constantTimeEqual } from '../crypto/sodium.js'
 import { assertDid } from '../delivery/did.js'
 import { TalosError } from '../errors.js'
 import { AuditEntry, type AuditEvent } from '../proto/audit.js'
-import { entryHash, entryProblem, entryTbs, eventProblem, GENESIS_HASH } from './canonical.js'
+import { entryHash, entryProblem, entryTbs, eventProblem, GENESIS_HASH, SIGNATURE_BYTES } from './canonical.js'
 import type { AuditStorage } from './storage.js'
 import { MAX_ENTRY_BYTES, type AuditCheckpoint } from './verify.js'
 
@@ -26,12 +26,27 @@ export interface AuditSigner {
 /** An AuditSigner from an Ed25519 private key (32-byte seed, the MLS encoding). */
 export function ed25519AuditSigner(did: string, privateKey: Uint8Array): AuditSigner {
   assertDid(did, 'AUDIT_INVALID_SIGNER')
+  // Checked now, not at the first append, so a bad key never gets as far as a half-written log.
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) {
+    throw new TalosError('AUDIT_INVALID_SIGNER', 'the Ed25519 private key is not 32 bytes')
+  }
   return { did, sign: (m) => ed25519.sign(privateKey, m) }
 }
 
 export interface AuditLogOptions {
   /** Clock for entry timestamps (ms since the Unix epoch); default Date.now. */
   readonly now?: () => number
+}
+
+const invalidArgument = (why: string): TalosError => new TalosError('AUDIT_INVALID_ARGUMENT', why)
+
+/** The stored entries; a storage answering with anything but a list of bytes is AUDIT_IO. */
+async function readStored(storage: AuditStorage): Promise<Uint8Array[]> {
+  const stored: unknown = await storage.readAll()
+  if (!Array.isArray(stored) || !stored.every((b) => b instanceof Uint8Array)) {
+    throw new TalosError('AUDIT_IO', 'the audit storage did not return a list of Uint8Array entries')
+  }
+  return stored
 }
 
 export class AuditLog {
@@ -48,13 +63,24 @@ export class AuditLog {
   /**
    * Opens a log over `storage`, continuing its chain. The stored chain is
    * re-hashed (cheap; signatures are the verifier's job): a log whose links
-   * do not hold is AUDIT_CORRUPT, and nothing is appended to it.
+   * do not hold is AUDIT_CORRUPT, and nothing is appended to it. Arguments
+   * of the wrong shape are AUDIT_INVALID_ARGUMENT (storage, options) or
+   * AUDIT_INVALID_SIGNER.
    */
   static async open(storage: AuditStorage, signer: AuditSigner, options: AuditLogOptions = {}): Promise<AuditLog> {
+    if (typeof storage !== 'object' || storage === null || typeof storage.append !== 'function' || typeof storage.readAll !== 'function') {
+      throw invalidArgument('storage is not an AuditStorage')
+    }
+    if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+      throw new TalosError('AUDIT_INVALID_SIGNER', 'the signer is not an AuditSigner')
+    }
     assertDid(signer.did, 'AUDIT_INVALID_SIGNER')
+    if (typeof options !== 'object' || options === null || (options.now !== undefined && typeof options.now !== 'function')) {
+      throw invalidArgument('options.now is not a function')
+    }
     let prevHash = GENESIS_HASH
     let seq = 0n
-    for (const bytes of await storage.readAll()) {
+    for (const bytes of await readStored(storage)) {
       const e = decodeProto(AuditEntry, bytes, { maxBytes: MAX_ENTRY_BYTES })
       const problem = entryProblem(e)
       if (problem !== undefined || e.seq !== seq || !constantTimeEqual(e.prevHash, prevHash)) {
@@ -79,11 +105,20 @@ export class AuditLog {
   }
 
   private async appendNow(event: AuditEvent): Promise<{ entry: AuditEntry; head: AuditCheckpoint }> {
-    const stamped: AuditEvent = { ...event, recipients: [...event.recipients], timestampMs: BigInt(Math.max(0, Math.floor(this.now()))) }
+    if (typeof event !== 'object' || event === null || !Array.isArray(event.recipients)) {
+      throw new TalosError('AUDIT_INVALID_EVENT', 'the event is not an AuditEvent')
+    }
+    const time: unknown = this.now()
+    if (typeof time !== 'number' || !Number.isFinite(time)) throw invalidArgument(`the clock returned ${String(time)}`)
+    const stamped: AuditEvent = { ...event, recipients: [...event.recipients], timestampMs: BigInt(Math.max(0, Math.floor(time))) }
     const problem = eventProblem(stamped)
     if (problem !== undefined) throw new TalosError('AUDIT_INVALID_EVENT', problem)
     const unsigned = { seq: this.nextSeq, prevHash: this.prevHash, event: stamped, signer: this.signer.did }
-    const entry: AuditEntry = { ...unsigned, signature: this.signer.sign(entryTbs(unsigned)) }
+    const signature: unknown = this.signer.sign(entryTbs(unsigned))
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+      throw new TalosError('AUDIT_INVALID_SIGNER', `the signer returned no ${SIGNATURE_BYTES}-byte signature`)
+    }
+    const entry: AuditEntry = { ...unsigned, signature }
     const bytes = encodeProto(AuditEntry, entry)
     if (bytes.length > MAX_ENTRY_BYTES) throw new TalosError('AUDIT_INVALID_EVENT', `entry of ${bytes.length} bytes`)
     await this.storage.append(bytes)
@@ -95,6 +130,6 @@ export class AuditLog {
   /** Every entry, decoded (for export or verification). */
   async entries(): Promise<AuditEntry[]> {
     await this.queue
-    return (await this.storage.readAll()).map((b) => decodeProto(AuditEntry, b, { maxBytes: MAX_ENTRY_BYTES }))
+    return (await readStored(this.storage)).map((b) => decodeProto(AuditEntry, b, { maxBytes: MAX_ENTRY_BYTES }))
   }
 }

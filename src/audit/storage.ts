@@ -19,11 +19,19 @@ export interface AuditStorage {
   readAll(): Promise<Uint8Array[]>
 }
 
+/** TypedArray.set would copy a string or an array of anything, as NaN-turned-zero bytes. */
+function checkEntry(entry: Uint8Array): void {
+  if (!(entry instanceof Uint8Array) || entry.length === 0 || entry.length > MAX_ENTRY_BYTES) {
+    throw new TalosError('AUDIT_INVALID_ENTRY', 'an entry is 1 to MAX_ENTRY_BYTES bytes in a Uint8Array')
+  }
+}
+
 export class MemoryAuditStorage implements AuditStorage {
   /** Exposed so tests can tamper with stored entries. */
   readonly entries: Uint8Array[] = []
 
   async append(entry: Uint8Array): Promise<void> {
+    checkEntry(entry)
     this.entries.push(entry.slice())
   }
 
@@ -66,7 +74,7 @@ export class FileAuditStorage implements AuditStorage {
 
   async append(entry: Uint8Array): Promise<void> {
     if (this.broken) throw new TalosError('AUDIT_IO', 'audit file is in an unknown state after a failed append')
-    if (entry.length === 0 || entry.length > MAX_ENTRY_BYTES) throw new TalosError('AUDIT_INVALID_ENTRY', 'entry size')
+    checkEntry(entry)
     const record = new Uint8Array(4 + entry.length)
     new DataView(record.buffer).setUint32(0, entry.length)
     record.set(entry, 4)

@@ -20,10 +20,15 @@
  * kept (the head reported by AuditLog.append, published or countersigned).
  *
  * Pure: no I/O, no clock; the same input always gives the same answer.
+ * Entries of any shape are at worst `malformed`. Only the verifier's own
+ * arguments throw: entries that are not an array, a publicKeyOf that is not
+ * a function or answers with something other than bytes, checkpoints that
+ * are not (bigint, Uint8Array) pairs are TalosError AUDIT_INVALID_ARGUMENT.
  */
 import { constantTimeEqual } from '../crypto/sodium.js'
 import { ed25519 } from '../crypto/signature/ed25519.js'
 import { decodeProto } from '../codec/proto.js'
+import { TalosError } from '../errors.js'
 import { AuditEntry } from '../proto/audit.js'
 import { entryHash, entryProblem, entryTbs, GENESIS_HASH } from './canonical.js'
 
@@ -49,6 +54,30 @@ export interface VerifyAuditOptions {
 /** Ed25519 public key of a signer, or undefined if unknown. */
 export type PublicKeyOf = (did: string) => Uint8Array | undefined
 
+const invalidArgument = (why: string): TalosError => new TalosError('AUDIT_INVALID_ARGUMENT', why)
+
+function checkpointMap(options: VerifyAuditOptions): Map<bigint, Uint8Array> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options is not an object')
+  const list: unknown = options.checkpoints ?? []
+  if (!Array.isArray(list)) throw invalidArgument('checkpoints is not an array')
+  const checkpoints = new Map<bigint, Uint8Array>()
+  for (const c of list as unknown[]) {
+    const { seq, hash } = (typeof c === 'object' && c !== null ? c : {}) as { seq?: unknown; hash?: unknown }
+    if (typeof seq !== 'bigint' || !(hash instanceof Uint8Array)) throw invalidArgument('a checkpoint is not a (bigint seq, Uint8Array hash) pair')
+    checkpoints.set(seq, hash)
+  }
+  return checkpoints
+}
+
+function keyOf(publicKeyOf: PublicKeyOf, did: string): Uint8Array | undefined {
+  const key: unknown = publicKeyOf(did)
+  if (key === undefined || key instanceof Uint8Array) return key
+  throw invalidArgument(`publicKeyOf returned ${typeof key}, not a Uint8Array or undefined`)
+}
+
+/** The seq of a not yet checked entry, if it has one: lookahead must not trip over junk. */
+const seqOf = (x: unknown): unknown => (typeof x === 'object' && x !== null ? (x as { seq?: unknown }).seq : undefined)
+
 const fail = (index: number, reason: AuditFailure, message: string): AuditVerification => ({
   ok: false,
   index,
@@ -61,8 +90,9 @@ export function verifyAuditLog(
   publicKeyOf: PublicKeyOf,
   options: VerifyAuditOptions = {},
 ): AuditVerification {
-  const checkpoints = new Map<bigint, Uint8Array>()
-  for (const c of options.checkpoints ?? []) checkpoints.set(c.seq, c.hash)
+  if (!Array.isArray(entries)) throw invalidArgument('entries is not an array')
+  if (typeof publicKeyOf !== 'function') throw invalidArgument('publicKeyOf is not a function')
+  const checkpoints = checkpointMap(options)
   let prevHash = GENESIS_HASH
   let head: AuditCheckpoint | undefined
   for (let i = 0; i < entries.length; i++) {
@@ -72,12 +102,12 @@ export function verifyAuditLog(
     if (problem !== undefined) return fail(i, 'malformed', problem)
     if (e.seq !== expectedSeq) {
       if (e.seq < expectedSeq) return fail(i, 'reordered', `seq ${e.seq} appears again at position ${i}`)
-      const later = entries.slice(i + 1).some((x) => x.seq === expectedSeq)
+      const later = entries.slice(i + 1).some((x) => seqOf(x) === expectedSeq)
       return later
         ? fail(i, 'reordered', `seq ${e.seq} comes before seq ${expectedSeq}`)
         : fail(i, 'removed', `seq ${expectedSeq} is missing (found ${e.seq})`)
     }
-    const key = publicKeyOf(e.signer)
+    const key = keyOf(publicKeyOf, e.signer)
     if (key === undefined) return fail(i, 'unknown_signer', `no public key for ${e.signer}`)
     const hash = entryHash({ ...e, event: e.event! })
     const signed = ed25519.verify(key, entryTbs({ ...e, event: e.event! }), e.signature)
@@ -88,8 +118,9 @@ export function verifyAuditLog(
       return fail(i - 1, 'altered', `entry ${i - 1} differs from what entry ${i} chained to`)
     }
     if (!signed) {
-      const next = entries[i + 1]
-      const pinned = next !== undefined && next.seq === e.seq + 1n ? next.prevHash : checkpoints.get(e.seq)
+      const next: unknown = entries[i + 1]
+      const nextLink = seqOf(next) === e.seq + 1n ? (next as { prevHash?: unknown }).prevHash : undefined
+      const pinned = nextLink instanceof Uint8Array ? nextLink : checkpoints.get(e.seq)
       const contentChanged = pinned !== undefined && pinned.length === hash.length && !constantTimeEqual(pinned, hash)
       return contentChanged
         ? fail(i, 'altered', `entry ${i} was changed after it was signed`)
@@ -115,6 +146,7 @@ export function verifyAuditLogBytes(
   publicKeyOf: PublicKeyOf,
   options: VerifyAuditOptions = {},
 ): AuditVerification {
+  if (!Array.isArray(entries)) throw invalidArgument('entries is not an array')
   const decoded: AuditEntry[] = []
   for (let i = 0; i < entries.length; i++) {
     try {
