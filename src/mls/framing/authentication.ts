@@ -34,7 +34,7 @@ import {
   type Sender,
 } from '../wire/index.js'
 import type { FramingContext } from './context.js'
-import { encodeBody, framedContentSignContent, type ContentHeader } from './tbs.js'
+import { encodeBody, framedContentSignContent, type BodyInput, type ContentHeader } from './tbs.js'
 
 export const FRAMED_CONTENT_TBS_LABEL = 'FramedContentTBS'
 
@@ -167,7 +167,7 @@ export function signTbs(
   wireFormat: FramingWireFormat,
   header: ContentHeader,
   contentType: ContentType,
-  body: Uint8Array,
+  body: Uint8Array | BodyInput,
   signaturePrivateKey: Uint8Array,
 ): Uint8Array {
   return ctx.suite.sign(signaturePrivateKey, framedContentSignContent(ctx, wireFormat, header, contentType, body))

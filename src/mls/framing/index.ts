@@ -73,6 +73,7 @@ export { authenticatedContentTbm, encodeBody, framedContentTbs, type ContentHead
 export { protectPublicMessage, unprotectPublicMessage } from './public-message.js'
 export {
   createPrivateMessage,
+  encodePrivateMessageMLSMessage,
   protectPrivateMessage,
   unprotectPrivateMessage,
   type KeySource,

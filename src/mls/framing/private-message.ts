@@ -32,6 +32,7 @@ import {
   ContentType,
   decodeAuthData,
   decodeContentBody,
+  MLS10,
   SenderType,
   WireFormat,
   type AuthenticatedContent,
@@ -55,7 +56,7 @@ import { ExactWriter, opaqueSize } from './exact-writer.js'
 import { checkPaddingPolicy, paddingLength, type PaddingPolicy } from './padding.js'
 import { freshReuseGuard, guardedNonce } from './reuse-guard.js'
 import { decryptSenderData, encryptSenderData } from './sender-data.js'
-import { encodeBody } from './tbs.js'
+import { bodySize, encodeBody, writeBody, type BodyInput } from './tbs.js'
 
 /** The staged key API of the epoch's secret tree (src/mls/schedule SecretTree satisfies it). */
 export interface KeySource {
@@ -134,7 +135,8 @@ export function createPrivateMessage(
   const framed = frameContent(ctx, content)
   const wireFormat = WireFormat.mls_private_message
   checkSenderContent(framed, wireFormat)
-  const body = encodeBody(framed)
+  // Application data goes into the SignContent and the plaintext as it is (opaque<V>), without an intermediate body buffer.
+  const body: Uint8Array | BodyInput = framed.contentType === ContentType.application ? { applicationData: framed.applicationData } : encodeBody(framed)
   const signature = signTbs(ctx, wireFormat, framed, framed.contentType, body, signaturePrivateKey)
   return encryptContent(ctx, framed, body, { signature }, keys, padding)
 }
@@ -142,7 +144,7 @@ export function createPrivateMessage(
 function encryptContent(
   ctx: FramingContext,
   content: FramedContent,
-  body: Uint8Array,
+  body: Uint8Array | BodyInput,
   auth: FramedContentAuthData,
   keys: PrivateMessageKeys,
   padding: PaddingPolicy,
@@ -158,9 +160,9 @@ function encryptContent(
   }
   // PrivateMessageContent = body || FramedContentAuthData || zero padding (§6.3.1).
   const tag = content.contentType === ContentType.commit ? auth.confirmationTag : undefined
-  const unpadded = body.length + opaqueSize(auth.signature) + (tag === undefined ? 0 : opaqueSize(tag))
+  const unpadded = bodySize(body) + opaqueSize(auth.signature) + (tag === undefined ? 0 : opaqueSize(tag))
   const pad = paddingLength(padding, unpadded)
-  const w = new ExactWriter(unpadded + pad).bytes(body).opaque(auth.signature)
+  const w = writeBody(new ExactWriter(unpadded + pad), body).opaque(auth.signature)
   if (tag !== undefined) w.opaque(tag)
   const plaintext = w.zeros(pad).done()
   const { contentAad, senderDataAad } = aads(content)
@@ -194,6 +196,26 @@ function encryptContent(
     encryptedSenderData,
     ciphertext,
   }
+}
+
+/**
+ * The MLSMessage bytes of a PrivateMessage (§6: version, wire_format, then the
+ * struct), written into one buffer of the exact size: the codec's growing
+ * Writer reallocates and copies the ~1 KiB ciphertext on its way.
+ */
+export function encodePrivateMessageMLSMessage(pm: PrivateMessage): Uint8Array {
+  const size =
+    4 + opaqueSize(pm.groupId) + 9 + opaqueSize(pm.authenticatedData) + opaqueSize(pm.encryptedSenderData) + opaqueSize(pm.ciphertext)
+  return new ExactWriter(size)
+    .u16(MLS10)
+    .u16(WireFormat.mls_private_message)
+    .opaque(pm.groupId)
+    .u64(pm.epoch)
+    .u8(pm.contentType)
+    .opaque(pm.authenticatedData)
+    .opaque(pm.encryptedSenderData)
+    .opaque(pm.ciphertext)
+    .done()
 }
 
 /**

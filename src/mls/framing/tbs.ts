@@ -66,6 +66,26 @@ function writeSender(w: ExactWriter, sender: Sender): void {
   else if (sender.senderType === SenderType.external) w.u32(sender.senderIndex)
 }
 
+/**
+ * The content body as the framing functions take it: the encoded select
+ * (`encoded`), or, for application content on the send path, the
+ * application_data itself, written as opaque<V> where the body goes (so the
+ * 1 KiB body is never materialised on its own just to be copied twice).
+ */
+export type BodyInput = { readonly encoded: Uint8Array } | { readonly applicationData: Uint8Array }
+
+/** Size of the encoded body. */
+export function bodySize(body: Uint8Array | BodyInput): number {
+  if (body instanceof Uint8Array) return body.length
+  return 'encoded' in body ? body.encoded.length : opaqueSize(body.applicationData)
+}
+
+/** Writes the body (encoded bytes, or application_data as opaque<V>). */
+export function writeBody(w: ExactWriter, body: Uint8Array | BodyInput): ExactWriter {
+  if (body instanceof Uint8Array) return w.bytes(body)
+  return 'encoded' in body ? w.bytes(body.encoded) : w.opaque(body.applicationData)
+}
+
 function tbsSize(ctx: FramingContext, header: ContentHeader, bodyLength: number): number {
   return (
     4 +
@@ -85,11 +105,11 @@ function writeTbs(
   wireFormat: FramingWireFormat,
   header: ContentHeader,
   contentType: ContentType,
-  body: Uint8Array,
+  body: Uint8Array | BodyInput,
 ): void {
   w.u16(MLS10).u16(wireFormat).opaque(header.groupId).u64(header.epoch)
   writeSender(w, header.sender)
-  w.opaque(header.authenticatedData).u8(contentType).bytes(body)
+  writeBody(w.opaque(header.authenticatedData).u8(contentType), body)
   // §6.1: only member and new_member_commit senders bind to the GroupContext.
   if (tbsHasContext(header.sender)) w.bytes(ctx.groupContextBytes)
 }
@@ -113,9 +133,9 @@ export function framedContentSignContent(
   wireFormat: FramingWireFormat,
   header: ContentHeader,
   contentType: ContentType,
-  body: Uint8Array,
+  body: Uint8Array | BodyInput,
 ): Uint8Array {
-  const size = tbsSize(ctx, header, body.length)
+  const size = tbsSize(ctx, header, bodySize(body))
   const w = new ExactWriter(opaqueSize(SIGN_LABEL) + prefixSize(size) + size)
   w.opaque(SIGN_LABEL).varint(size)
   writeTbs(w, ctx, wireFormat, header, contentType, body)

@@ -296,10 +296,26 @@ export class MlsGroup {
     }
   }
 
-  /** Verifies and applies a message in one step. */
+  /**
+   * Verifies and applies a message in one step: stageMessage then accept,
+   * without the staging handle's wrapper (the per-message path).
+   */
   async processMessage(bytes: Uint8Array): Promise<ProcessResult> {
-    const incoming = await this.stageMessage(bytes)
-    incoming.accept()
+    const echo = this.ownCommitEcho(bytes)
+    if (echo !== undefined) {
+      echo.accept()
+      return { content: echo.content }
+    }
+    const base = this.state
+    const incoming = await guard(() => receive(base, bytes, this.psks))
+    if (this.state !== base) {
+      // Another call changed the group while this one was staged (only a Commit's staging awaits).
+      incoming.reject()
+      throw new TalosError('MLS_STALE_STAGE', 'the group changed since this message was staged')
+    }
+    // Discard before adopting: the pending commit shares key buffers with the state both came from.
+    if (incoming.content.kind === 'commit') this.discardPendingCommit()
+    this.state = incoming.accept()
     return { content: incoming.content }
   }
 

@@ -118,19 +118,38 @@ function requireActive(state: GroupState): void {
 function application(state: GroupState, staged: StagedPrivateMessage, framing: FramingContext): Incoming {
   const c = staged.content.content
   if (c.contentType !== ContentType.application) throw new TalosError('MLS_INVALID_STRUCTURE', 'not application data')
-  return {
-    content: {
+  return new IncomingApplication(
+    {
       kind: 'application',
       sender: staged.leafIndex,
       epoch: framing.groupContext.epoch,
       data: c.applicationData,
       authenticatedData: c.authenticatedData,
     },
-    accept() {
-      staged.commit()
-      return state
-    },
-    reject: () => staged.discard(),
+    state,
+    staged,
+  )
+}
+
+/**
+ * Application data: accepting consumes the message key in the secret tree
+ * (in place, O(1): the state object itself is unchanged). A class rather
+ * than closures: no per-message function objects.
+ */
+class IncomingApplication implements Incoming {
+  constructor(
+    readonly content: ReceivedContent,
+    private readonly state: GroupState,
+    private readonly staged: StagedPrivateMessage,
+  ) {}
+
+  accept(): GroupState {
+    this.staged.commit()
+    return this.state
+  }
+
+  reject(): void {
+    this.staged.discard()
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { TalosError } from '../../errors.js'
 import { signContent } from '../framing/authentication.js'
-import { createPrivateMessage, protectPrivateMessage } from '../framing/private-message.js'
+import { createPrivateMessage, encodePrivateMessageMLSMessage, protectPrivateMessage } from '../framing/private-message.js'
 import { protectPublicMessage } from '../framing/public-message.js'
 import type { PaddingPolicy } from '../framing/padding.js'
 import { ContentType, SenderType, WireFormat, type AuthenticatedContent } from '../wire/framing.js'
@@ -53,7 +53,7 @@ export function sendApplication(state: GroupState, data: Uint8Array, authenticat
     { secretTree: state.epoch.secretTree, senderDataSecret: state.epoch.keys.senderDataSecret },
     { padding: paddingOf(state) },
   )
-  return encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage })
+  return encodePrivateMessageMLSMessage(privateMessage)
 }
 
 /** Protects signed handshake content with the current epoch's keys as the MLSMessage its wire format names. */

@@ -55,14 +55,25 @@ export function contextOf(s: GroupState): GroupContext {
 
 /** Signature keys for framing: members from `tree`, external senders from the GroupContext. */
 export function senderLookup(tree: RatchetTree, groupContext: GroupContext): SenderKeyLookup {
-  let external: ReturnType<typeof externalSendersOf> | undefined
-  return {
-    memberSignatureKey: (leaf) =>
-      Number.isInteger(leaf) && leaf >= 0 && leaf < tree.leafCount ? tree.leaf(leaf)?.signatureKey : undefined,
-    externalSenderSignatureKey: (i) => {
-      external ??= externalSendersOf(groupContext.extensions)
-      return external[i]?.signatureKey
-    },
+  return new SenderKeys(tree, groupContext)
+}
+
+/** A class rather than closures: one is made per received message. */
+class SenderKeys implements SenderKeyLookup {
+  private external: ReturnType<typeof externalSendersOf> | undefined
+
+  constructor(
+    private readonly tree: RatchetTree,
+    private readonly groupContext: GroupContext,
+  ) {}
+
+  memberSignatureKey(leaf: number): Uint8Array | undefined {
+    return Number.isInteger(leaf) && leaf >= 0 && leaf < this.tree.leafCount ? this.tree.leaf(leaf)?.signatureKey : undefined
+  }
+
+  externalSenderSignatureKey(i: number): Uint8Array | undefined {
+    this.external ??= externalSendersOf(this.groupContext.extensions)
+    return this.external[i]?.signatureKey
   }
 }
 

@@ -168,38 +168,20 @@ export class SecretTree {
       if (fresh) zeroLeaf(fresh)
       throw e
     }
-    const version = this.version
-    let done = false
-    const finish = () => {
-      done = true
-      zeroKeyNonce(plan.out)
+    return new TreeKey(this, this.version, leaf, type, generation, plan, stagedLeaf, fresh)
+  }
+
+  /** @internal TreeKey.commit: installs a staged key's ratchet state. */
+  applyStaged(k: TreeKey): void {
+    if (k.version !== this.version) {
+      throw new TalosError('MLS_STALE_STAGE', 'the secret tree changed since this key was staged')
     }
-    return {
-      leaf,
-      type,
-      generation,
-      key: plan.out.key,
-      nonce: plan.out.nonce,
-      commit: () => {
-        if (done || version !== this.version) {
-          throw new TalosError('MLS_STALE_STAGE', 'the secret tree changed since this key was staged')
-        }
-        if (stagedLeaf) {
-          stagedLeaf.apply()
-          this.ratchets.set(leaf, fresh!)
-        }
-        applyRatchetPlan(this.ratchets.get(leaf)![type], plan, this.limits.maxOutOfOrder)
-        this.version++
-        finish()
-      },
-      discard: () => {
-        if (done) return
-        discardRatchetPlan(plan)
-        stagedLeaf?.discard() // the derived path siblings
-        if (fresh) zeroLeaf(fresh)
-        finish()
-      },
+    if (k.stagedLeaf) {
+      k.stagedLeaf.apply()
+      this.ratchets.set(k.leaf, k.fresh!)
     }
+    applyRatchetPlan(this.ratchets.get(k.leaf)![k.type], k.plan, this.limits.maxOutOfOrder)
+    this.version++
   }
 
   /** Both ratchet roots from a leaf secret, which is then zeroed (§9.2). */
@@ -233,6 +215,49 @@ export class SecretTree {
   /** @internal for serialization: frontier nodes and leaf ratchets, ascending. */
   snapshot(): { nodes: [number, Uint8Array][]; leaves: [number, LeafRatchets][] } {
     return { nodes: this.nodes.entries(), leaves: [...this.ratchets.entries()].sort((a, b) => a[0] - b[0]) }
+  }
+}
+
+/**
+ * A staged key. A class rather than closures: one object per message on the
+ * hot path, no per-message function objects.
+ */
+class TreeKey implements StagedKey {
+  private done = false
+  readonly key: Uint8Array
+  readonly nonce: Uint8Array
+
+  constructor(
+    private readonly tree: SecretTree,
+    readonly version: number,
+    readonly leaf: number,
+    readonly type: RatchetType,
+    readonly generation: number,
+    readonly plan: RatchetPlan,
+    readonly stagedLeaf: StagedLeaf | undefined,
+    readonly fresh: LeafRatchets | undefined,
+  ) {
+    this.key = plan.out.key
+    this.nonce = plan.out.nonce
+  }
+
+  commit(): void {
+    if (this.done) throw new TalosError('MLS_STALE_STAGE', 'the secret tree changed since this key was staged')
+    this.tree.applyStaged(this)
+    this.finish()
+  }
+
+  discard(): void {
+    if (this.done) return
+    discardRatchetPlan(this.plan)
+    this.stagedLeaf?.discard() // the derived path siblings
+    if (this.fresh) zeroLeaf(this.fresh)
+    this.finish()
+  }
+
+  private finish(): void {
+    this.done = true
+    zeroKeyNonce(this.plan.out)
   }
 }
 

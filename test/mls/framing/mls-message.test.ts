@@ -12,6 +12,8 @@ import { CIPHER_SUITE_IDS } from '../../../src/crypto/suite.js'
 import {
   confirmationTag,
   confirmedTranscriptHash,
+  createPrivateMessage,
+  encodePrivateMessageMLSMessage,
   nextTranscriptHashes,
   protectMessage,
   signContent,
@@ -91,5 +93,20 @@ describe.each(CIPHER_SUITE_IDS)('MLSMessage framing and the Commit flow, suite %
     const keys = { ...fx.keys(fx.tree()), membershipKey: fx.membershipKey }
     const kp = { version: MLS10, wireFormat: WireFormat.mls_key_package } as any
     expect(() => unprotectMessage(ctx, kp, keys, senders)).toThrow(code('MLS_INVALID_WIRE_FORMAT'))
+  })
+
+  it('the exact-size PrivateMessage encoder writes what the MLSMessage codec writes', () => {
+    for (const [size, ad] of [[0, 0], [1024, 0], [70_000, 300]] as const) {
+      const content: UnframedContent = {
+        sender: { senderType: SenderType.member, leafIndex: 3 },
+        contentType: ContentType.application,
+        applicationData: randomBytes(size),
+        authenticatedData: randomBytes(ad),
+      }
+      const pm = createPrivateMessage(ctx, content, fx.members[3]!.privateKey, fx.keys(fx.tree()))
+      const bytes = encodePrivateMessageMLSMessage(pm)
+      expect(bytes).toEqual(encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: pm }))
+      expect(decodeMLSMessage(bytes)).toEqual({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: pm })
+    }
   })
 })
