@@ -3,11 +3,17 @@
  * (examples/demo.ts, test/e2e/). It is what an agent framework would do with
  * talos-group, minus the LLM:
  *
- *   node --import tsx examples/agent.ts <did> <delivery url> <state dir>
+ *   TALOS_DELIVERY_URL=<delivery url> node --import tsx examples/agent.ts <did> <state dir>
  *
  *   delivery url   talos-delivery://127.0.0.1:<port>/<token>  (the parent's embedded service)
  *                  nats://host:port                           (NATS JetStream)
  *   state dir      a FileStore: restarting the process with the same dir resumes the agent
+ *
+ * The URL comes in the environment, not argv: it holds the service's auth
+ * token (or NATS credentials), and any local user can read a command line.
+ * It is removed from process.env once read so nothing this process spawns
+ * inherits it (/proc/<pid>/environ keeps the initial copy, readable only by
+ * this user and root).
  *
  * Requests (parent -> agent): { id, op, ...args }; replies: { type: 'reply', id, ok, result | error }.
  * Events (agent -> parent): { type: 'ready' | 'message' | 'joined' | 'rejected' | 'log' }.
@@ -23,7 +29,13 @@ import { isTalosError } from '../src/errors.js'
 
 type Request = { id: number; op: string; [k: string]: unknown }
 
-const [did, url, dir] = process.argv.slice(2) as [string, string, string]
+const [did, dir] = process.argv.slice(2) as [string, string]
+const url = process.env['TALOS_DELIVERY_URL'] ?? ''
+delete process.env['TALOS_DELIVERY_URL']
+if (url === '') {
+  console.error('agent: TALOS_DELIVERY_URL is not set')
+  process.exit(2)
+}
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
 const send = (m: object): void => {

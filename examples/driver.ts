@@ -7,6 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const AGENT = fileURLToPath(new URL('./agent.ts', import.meta.url))
+/**
+ * The environment variable that hands the agent its delivery URL. The URL
+ * holds the loopback service's auth token (or a NATS user:password), and a
+ * command line is readable by every local user (ps, /proc/<pid>/cmdline);
+ * a process's environment only by its own user and root.
+ */
+export const DELIVERY_URL_ENV = 'TALOS_DELIVERY_URL'
 
 export interface ReceivedEvent {
   readonly type: 'message'
@@ -46,7 +53,10 @@ export class AgentProcess {
 
   /** Starts `did` with its state in `dir`; resolves once it published its keys and resumed its groups. */
   static async start(did: string, url: string, dir: string, onEvent: (a: AgentProcess, e: AgentEvent) => void = () => {}): Promise<AgentProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', AGENT, did, url, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', AGENT, did, dir], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, [DELIVERY_URL_ENV]: url },
+    })
     const a = new AgentProcess(did, child, onEvent)
     await a.until(() => a.events.some((e) => e.type === 'ready'), 30_000, 'ready')
     return a
