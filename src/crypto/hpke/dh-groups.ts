@@ -7,8 +7,9 @@
  * the top of hpke.ts (OpenSSL's native X25519 is ~3x faster than libsodium's
  * WASM scalar multiplication here, and HPKE is all DH).
  */
-import { diffieHellman, randomFillSync, type KeyObject } from 'node:crypto'
+import { diffieHellman, type KeyObject } from 'node:crypto'
 import { TalosError } from '../../errors.js'
+import { pooledRandomBytes } from '../random-pool.js'
 import type { HashName } from '../sodium.js'
 import {
   ecGenerate,
@@ -77,9 +78,10 @@ function montgomery(crv: 'X25519' | 'X448'): DhGroup<KeyObject, KeyObject> {
     isValidScalar: (sk) => sk.length === (x25519 ? 32 : 56),
     // Every Nsk-byte string is a valid X25519/X448 private key (RFC 7748 §5 clamps it), so a fresh key is
     // imported from random bytes: as fast as generateKeyPairSync + JWK export, and without that pair's
-    // Node 20 deadlock (see ../dh.ts).
+    // Node 20 deadlock (see ../dh.ts). The bytes come from the pooled CSPRNG: an HPKE seal draws one
+    // ephemeral key, and a randomFillSync call of its own cost ~4 µs of a ~100 µs seal.
     generate: () => {
-      const privateKey = randomFillSync(new Uint8Array(x25519 ? 32 : 56))
+      const privateKey = pooledRandomBytes(x25519 ? 32 : 56)
       const p = okpPrivateKey(crv, privateKey)
       return { privateKey, publicKey: p.publicKey, handle: p.key }
     },

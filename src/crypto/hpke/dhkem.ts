@@ -146,7 +146,11 @@ export class Dhkem<Priv, Pub> implements KemInterface {
   }
 
   encapSync(pkR: Uint8Array, ephemeralIkm?: Uint8Array): { sharedSecret: Uint8Array; enc: Uint8Array } {
-    const pub = this.publicKey(pkR)
+    return this.encapTo(this.publicKey(pkR), pkR, ephemeralIkm)
+  }
+
+  /** Encap to a public key already parsed by publicKey(pkR) (SealBase parses it first, for its error code). */
+  encapTo(pub: Pub, pkR: Uint8Array, ephemeralIkm?: Uint8Array): { sharedSecret: Uint8Array; enc: Uint8Array } {
     let eph: { privateKey: Uint8Array; publicKey: Uint8Array; handle: Priv }
     if (ephemeralIkm === undefined) {
       eph = this.group.generate()

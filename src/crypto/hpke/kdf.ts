@@ -26,6 +26,8 @@ export class HpkeKdf implements KdfInterface {
   readonly id: KdfInterface['id']
   readonly hashSize: number
   private suiteId: Uint8Array = new Uint8Array(0)
+  /** "HPKE-v1" || suite_id, the fixed head of every labeled input. */
+  private prefix: Uint8Array = new Uint8Array(0)
 
   constructor(readonly hash: HashKdf) {
     this.id = KDF_IDS[hash.name] as KdfInterface['id']
@@ -34,6 +36,9 @@ export class HpkeKdf implements KdfInterface {
 
   init(suiteId: Uint8Array): void {
     this.suiteId = suiteId.slice()
+    this.prefix = new Uint8Array(7 + suiteId.length)
+    this.prefix.set(HPKE_V1, 0)
+    this.prefix.set(suiteId, 7)
   }
 
   private checkInit(): void {
@@ -42,12 +47,11 @@ export class HpkeKdf implements KdfInterface {
 
   buildLabeledIkm(label: Uint8Array, ikm: Uint8Array): Uint8Array {
     this.checkInit()
-    const s = this.suiteId
-    const out = new Uint8Array(7 + s.length + label.length + ikm.length)
-    out.set(HPKE_V1, 0)
-    out.set(s, 7)
-    out.set(label, 7 + s.length)
-    out.set(ikm, 7 + s.length + label.length)
+    const p = this.prefix
+    const out = new Uint8Array(p.length + label.length + ikm.length)
+    out.set(p, 0)
+    out.set(label, p.length)
+    out.set(ikm, p.length + label.length)
     return out
   }
 
@@ -56,14 +60,13 @@ export class HpkeKdf implements KdfInterface {
     if (!Number.isInteger(len) || len < 0 || len > 0xffff) {
       throw new TalosError('CRYPTO_INVALID_LENGTH', `HPKE LabeledExpand length ${len} does not fit uint16`)
     }
-    const s = this.suiteId
-    const out = new Uint8Array(9 + s.length + label.length + info.length)
+    const p = this.prefix
+    const out = new Uint8Array(2 + p.length + label.length + info.length)
     out[0] = len >>> 8
     out[1] = len & 0xff
-    out.set(HPKE_V1, 2)
-    out.set(s, 9)
-    out.set(label, 9 + s.length)
-    out.set(info, 9 + s.length + label.length)
+    out.set(p, 2)
+    out.set(label, 2 + p.length)
+    out.set(info, 2 + p.length + label.length)
     return out
   }
 

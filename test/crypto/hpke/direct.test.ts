@@ -131,3 +131,27 @@ describe('direct HPKE, large info (a Welcome of a 10,000-member group)', () => {
     expect(() => h.openSync(kp.privateKey, ct.kemOutput, other, new Uint8Array(0), ct.ciphertext)).toThrow(TalosError)
   })
 })
+
+describe('direct HPKE, the kept key_schedule_context of the last info', () => {
+  it('one info sealed to many, infos alternating, an info rewritten in place: each opens only with its own info', () => {
+    const h = new Hpke(X25519_GROUP, hashKdf('SHA256'), aead('CHACHA20POLY1305'))
+    const ref = new Hpke(X25519_GROUP, hashKdf('SHA256'), aead('CHACHA20POLY1305'))
+    const kps = [0, 1, 2].map(() => h.kem.generateKeyPairSync())
+    const infos = [randomBytes(40), randomBytes(40), randomBytes(300), new Uint8Array(0), randomBytes(2_000_000)]
+    const mutable = randomBytes(40)
+    const seq = [0, 0, 0, 1, 0, 2, 2, 3, 0, 4, 4, 1, -1, -1, 1]
+    for (const [i, which] of seq.entries()) {
+      const info = which < 0 ? mutable : infos[which]!
+      if (which < 0 && i % 2 === 0) mutable[7]! ^= 0x55 // same array, new contents
+      const kp = kps[i % kps.length]!
+      const pt = randomBytes(32)
+      const ct = h.sealSync(kp.publicKey, info, new Uint8Array(0), pt)
+      // A fresh instance (no kept context) opens it with the same info, and only with it.
+      expect(toHex(ref.openSync(kp.privateKey, ct.kemOutput, info.slice(), new Uint8Array(0), ct.ciphertext))).toBe(toHex(pt))
+      expect(toHex(h.openSync(kp.privateKey, ct.kemOutput, info, new Uint8Array(0), ct.ciphertext))).toBe(toHex(pt))
+      const other = info.length === 0 ? new Uint8Array(1) : info.slice()
+      if (other.length > 0 && info.length > 0) other[other.length - 1]! ^= 1
+      expect(() => h.openSync(kp.privateKey, ct.kemOutput, other, new Uint8Array(0), ct.ciphertext)).toThrow(TalosError)
+    }
+  })
+})
