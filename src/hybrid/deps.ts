@@ -5,9 +5,7 @@
  * (scripts/gen-hybrid-vectors.ts), and tests inject a clock and a counting
  * suite through the group view.
  */
-import { randomFillSync } from 'node:crypto'
-import { memzero } from '../crypto/sodium.js'
-import { hybridError } from './errors.js'
+import { pooledRandomBytes } from '../crypto/random-pool.js'
 import type { CipherSuite, HpkeCiphertext } from '../crypto/suite.js'
 
 export interface HybridDeps {
@@ -26,30 +24,12 @@ export interface HybridDeps {
 }
 
 /**
- * Randomness is drawn from a 4 KiB block of node:crypto CSPRNG output
- * (randomFillSync: ~30 µs per block on the bench machine). Not libsodium's
- * randombytes_buf: measured here, its WASM build pulls 4 bytes per call into
- * JavaScript, so 4 bytes cost ~17-40 µs and 4 KiB ~29 ms. Bytes handed out
- * are copied and then zeroed in the block, so no value given to the protocol
- * (r, reuse guards, receive-key seeds) stays behind or is handed out twice.
+ * Randomness comes from the crypto layer's pool of node:crypto CSPRNG output
+ * (../crypto/random-pool.ts: one randomFillSync per 4 KiB, slices copied out
+ * and zeroed in the block). Not libsodium's randombytes_buf: its WASM build
+ * pulls 4 bytes per call into JavaScript (~17-40 µs for 4 bytes here).
  */
-const POOL_BYTES = 4096
-let pool = new Uint8Array(0)
-let poolPos = 0
-
-export function pooledRandomBytes(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0) throw hybridError("HYBRID_INVALID_POLICY", `bad random length ${n}`)
-  if (n > POOL_BYTES) return randomFillSync(new Uint8Array(n))
-  if (poolPos + n > pool.length) {
-    memzero(pool)
-    pool = randomFillSync(new Uint8Array(POOL_BYTES))
-    poolPos = 0
-  }
-  const out = pool.slice(poolPos, poolPos + n)
-  pool.fill(0, poolPos, poolPos + n)
-  poolPos += n
-  return out
-}
+export { pooledRandomBytes }
 
 export const DEFAULT_DEPS: HybridDeps = Object.freeze<HybridDeps>({
   rng: pooledRandomBytes,

@@ -33,7 +33,7 @@
  * not be swappable by anyone who cannot produce the hybrid ciphertext.
  */
 import type { CipherSuite } from '../crypto/suite.js'
-import { Writer } from '../codec/tls.js'
+import { MAX_VARINT, Writer, varintSize } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
 import type { HybridKeyAnnouncement, HybridRekey } from '../proto/hybrid.js'
 
@@ -60,32 +60,84 @@ export function encodePairwiseContext(rekeyContext: Uint8Array, leaf: number, ve
   return new Writer(rekeyContext.length + 8).bytes(rekeyContext).u32(leaf).u32(version).finish()
 }
 
-/** HybRekeyBlob; undefined when there is neither a rekey nor an announcement. */
+/** Size of the RFC 9420 §2.1.2 varint length prefix; refuses lengths it cannot carry. */
+function vSize(len: number): number {
+  if (len > MAX_VARINT) throw new TalosError('DECODE_VARINT_TOO_LARGE', `length ${len} does not fit an MLS varint`)
+  return varintSize(len)
+}
+
+function putV(out: Uint8Array, p: number, len: number): number {
+  if (len < 0x40) {
+    out[p] = len
+    return p + 1
+  }
+  if (len < 0x4000) {
+    out[p] = 0x40 | (len >>> 8)
+    out[p + 1] = len & 0xff
+    return p + 2
+  }
+  out[p] = 0x80 | (len >>> 24)
+  out[p + 1] = (len >>> 16) & 0xff
+  out[p + 2] = (len >>> 8) & 0xff
+  out[p + 3] = len & 0xff
+  return p + 4
+}
+
+function putU32(out: Uint8Array, p: number, v: number): number {
+  if (!isU32(v)) throw new TalosError('DECODE_INVALID_VALUE', `${String(v)} does not fit a uint32`)
+  writeU32(out, p, v)
+  return p + 4
+}
+
+function putOpaque(out: Uint8Array, p: number, b: Uint8Array): number {
+  p = putV(out, p, b.length)
+  out.set(b, p)
+  return p + b.length
+}
+
+const opaqueSize = (b: Uint8Array): number => vSize(b.length) + b.length
+
+/**
+ * HybRekeyBlob; undefined when there is neither a rekey nor an announcement.
+ * Sized first and written into one buffer (the same bytes as the TLS Writer
+ * form, which test/hybrid/frame-writer.test.ts checks): it is built on every
+ * rekey, by the sender and by each receiver.
+ */
 export function encodeRekeyBlob(
   rekey: HybridRekey | undefined,
   announcement: HybridKeyAnnouncement | undefined,
 ): Uint8Array | undefined {
   if (rekey === undefined && announcement === undefined) return undefined
-  const w = new Writer(256)
-  w.optional(rekey, (v, r) => {
-    const t = r.targets
+  const t = rekey?.targets
+  // A present rekey without targets is refused by validation before this; encode it as an empty copath list.
+  let list = 0
+  if (t !== undefined) {
+    if (t.case === 'copath') for (const e of t.value.entries) list += 4 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
+    else for (const e of t.value.entries) list += 8 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
+  }
+  const size = (rekey === undefined ? 1 : 2 + vSize(list) + list) + (announcement === undefined ? 1 : 5 + opaqueSize(announcement.publicKey))
+  const out = new Uint8Array(size)
+  let p = 0
+  if (rekey === undefined) out[p++] = 0
+  else {
+    out[p++] = 1
+    out[p++] = t === undefined || t.case === 'copath' ? REKEY_MODE_COPATH : REKEY_MODE_PAIRWISE
+    p = putV(out, p, list)
     if (t === undefined) {
-      // A present rekey without targets is refused by validation before this; encode it as an empty copath list.
-      v.u8(REKEY_MODE_COPATH).list([], () => {})
+      // no entries
     } else if (t.case === 'copath') {
-      v.u8(REKEY_MODE_COPATH).list(t.value.entries, (x, e) => {
-        x.u32(e.nodeIndex).opaque(e.kemOutput).opaque(e.ciphertext)
-      })
+      for (const e of t.value.entries) p = putOpaque(out, putOpaque(out, putU32(out, p, e.nodeIndex), e.kemOutput), e.ciphertext)
     } else {
-      v.u8(REKEY_MODE_PAIRWISE).list(t.value.entries, (x, e) => {
-        x.u32(e.leaf).u32(e.keyVersion).opaque(e.kemOutput).opaque(e.ciphertext)
-      })
+      for (const e of t.value.entries) p = putOpaque(out, putOpaque(out, putU32(out, putU32(out, p, e.leaf), e.keyVersion), e.kemOutput), e.ciphertext)
     }
-  })
-  w.optional(announcement, (v, a) => {
-    v.u32(a.version).opaque(a.publicKey)
-  })
-  return w.finish()
+  }
+  if (announcement === undefined) out[p++] = 0
+  else {
+    out[p++] = 1
+    p = putOpaque(out, putU32(out, p, announcement.version), announcement.publicKey)
+  }
+  if (p !== size) throw new TalosError('HYBRID_INTERNAL', 'rekey blob size mismatch')
+  return out
 }
 
 const emptyHashes = new Map<number, Uint8Array>()

@@ -11,6 +11,7 @@ import { decodeProto, encodeProto } from '../codec/proto.js'
 import { TalosError } from '../errors.js'
 import { HybridFrame, HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
 import { hybridError } from './errors.js'
+import { encodeMessageFrame } from './frame-writer.js'
 
 export const HYBRID_VERSION = 1
 export const REUSE_GUARD_BYTES = 4
@@ -47,9 +48,7 @@ export function decodeFrame(bytes: Uint8Array, maxBytes: number, copy = true): D
   return { kind: 'rekey-missing', request: b.value }
 }
 
-export function encodeMessageFrame(m: HybridMessage): Uint8Array {
-  return encodeProto(HybridFrame, { body: { case: 'message', value: m } })
-}
+export { encodeMessageFrame }
 
 export function encodeRekeyMissingFrame(r: HybridRekeyMissing): Uint8Array {
   return encodeProto(HybridFrame, { body: { case: 'rekeyMissing', value: r } })
@@ -91,58 +90,12 @@ export function checkMessage(m: HybridMessage, memberCount: number): void {
   }
 }
 
-function varintLen(v: number): number {
-  let n = 1
-  while (v >= 0x80) {
-    v = Math.floor(v / 128)
-    n++
-  }
-  return n
-}
-
-function putVarint(out: Uint8Array, pos: number, v: number): number {
-  while (v >= 0x80) {
-    out[pos++] = (v & 0x7f) | 0x80
-    v = Math.floor(v / 128)
-  }
-  out[pos++] = v
-  return pos
-}
-
 /**
- * The frame of a plain DATA message (no rekey, no announcement), written
- * directly: the per-message hot path. Produces exactly the bytes encodeProto
- * writes for the same HybridFrame (fields in number order, proto3 zero
- * values omitted; test/hybrid/message.test.ts checks it), in one allocation.
+ * The frame of a plain DATA message (no rekey, no announcement): the bytes
+ * encodeProto writes for the same HybridFrame (frame-writer.ts).
  */
 export function encodeDataFrame(step: number, n: number, reuseGuard: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-  let inner = 2 + 2 + 2 + reuseGuard.length + 1 + varintLen(ciphertext.length) + ciphertext.length
-  if (step !== 0) inner += 1 + varintLen(step)
-  if (n !== 0) inner += 1 + varintLen(n)
-  const out = new Uint8Array(1 + varintLen(inner) + inner)
-  let p = 0
-  out[p++] = 0x0a // HybridFrame.message, length-delimited
-  p = putVarint(out, p, inner)
-  out[p++] = 0x08 // version = 1
-  out[p++] = HYBRID_VERSION
-  out[p++] = 0x10 // type = DATA
-  out[p++] = HybridMessageType.DATA
-  if (step !== 0) {
-    out[p++] = 0x18
-    p = putVarint(out, p, step)
-  }
-  if (n !== 0) {
-    out[p++] = 0x20
-    p = putVarint(out, p, n)
-  }
-  out[p++] = 0x32 // reuse_guard
-  out[p++] = reuseGuard.length
-  out.set(reuseGuard, p)
-  p += reuseGuard.length
-  out[p++] = 0x4a // ciphertext
-  p = putVarint(out, p, ciphertext.length)
-  out.set(ciphertext, p)
-  return out
+  return encodeMessageFrame({ version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, ciphertext })
 }
 
 /** A minimal (canonical) varint at `pos` of at most uint32 range: [value, next pos], or undefined. */

@@ -1,0 +1,141 @@
+/**
+ * The hand-written encoders of the hybrid hot paths against their reference
+ * forms on random inputs: the HybridFrame writer (src/hybrid/frame-writer.ts)
+ * against protobufjs' generated encoder, and the HybRekeyBlob writer
+ * (src/hybrid/encoding.ts) against the TLS Writer form of HYBRID.md §4.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { encodeProto } from '../../src/codec/proto.js'
+import { Writer } from '../../src/codec/tls.js'
+import { TalosError } from '../../src/errors.js'
+import { encodeRekeyBlob } from '../../src/hybrid/encoding.js'
+import { encodeMessageFrame, layoutMessageFrame } from '../../src/hybrid/frame-writer.js'
+import { decodeFrame } from '../../src/hybrid/message.js'
+import { HybridFrame, HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../../src/proto/hybrid.js'
+
+const u32 = fc.oneof(
+  fc.constantFrom(0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 0x1fffff, 0x200000, 0xfffffff, 0x10000000, 0xffffffff),
+  fc.integer({ min: 0, max: 300 }),
+  fc.integer({ min: 0, max: 0xffffffff }),
+)
+const bytes = (max: number) => fc.oneof(fc.uint8Array({ maxLength: 3 }), fc.uint8Array({ maxLength: max }))
+const copath = fc.record({ nodeIndex: u32, kemOutput: bytes(140), ciphertext: bytes(90) })
+const pairwise = fc.record({ leaf: u32, keyVersion: u32, kemOutput: bytes(140), ciphertext: bytes(90) })
+const rekey: fc.Arbitrary<HybridRekey> = fc.oneof(
+  fc.constant({ targets: undefined }),
+  fc.record({ targets: fc.record({ case: fc.constant('copath' as const), value: fc.record({ entries: fc.array(copath, { maxLength: 12 }) }) }) }),
+  fc.record({ targets: fc.record({ case: fc.constant('pairwise' as const), value: fc.record({ entries: fc.array(pairwise, { maxLength: 12 }) }) }) }),
+)
+const announcement: fc.Arbitrary<HybridKeyAnnouncement> = fc.record({ version: u32, publicKey: bytes(140) })
+const message: fc.Arbitrary<HybridMessage> = fc.record({
+  version: u32,
+  type: fc.constantFrom(HybridMessageType.DATA, HybridMessageType.DATA_REKEY, HybridMessageType.HYBRID_MESSAGE_TYPE_UNSPECIFIED),
+  step: u32,
+  n: u32,
+  pn: u32,
+  reuseGuard: bytes(6),
+  rekey: fc.option(rekey, { nil: undefined }),
+  announcement: fc.option(announcement, { nil: undefined }),
+  ciphertext: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 100, maxLength: 20000 })),
+})
+
+/** HybRekeyBlob as HYBRID.md §4 / docs/hybrid-vectors.md define it, with the TLS Writer. */
+function referenceBlob(r: HybridRekey | undefined, a: HybridKeyAnnouncement | undefined): Uint8Array | undefined {
+  if (r === undefined && a === undefined) return undefined
+  const w = new Writer()
+  w.optional(r, (v, x) => {
+    const t = x.targets
+    if (t === undefined) v.u8(1).list([], () => {})
+    else if (t.case === 'copath') v.u8(1).list(t.value.entries, (y, e) => void y.u32(e.nodeIndex).opaque(e.kemOutput).opaque(e.ciphertext))
+    else v.u8(2).list(t.value.entries, (y, e) => void y.u32(e.leaf).u32(e.keyVersion).opaque(e.kemOutput).opaque(e.ciphertext))
+  })
+  w.optional(a, (v, x) => void v.u32(x.version).opaque(x.publicKey))
+  return w.finish()
+}
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f()
+    return undefined
+  } catch (e) {
+    expect(e).toBeInstanceOf(TalosError)
+    return (e as TalosError).code
+  }
+}
+
+describe('HybridFrame writer', () => {
+  it('encodeMessageFrame = encodeProto(HybridFrame) on random messages', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const generic = encodeProto(HybridFrame, { body: { case: 'message', value: m } })
+        expect(encodeMessageFrame(m)).toEqual(generic)
+      }),
+      { numRuns: 1500 },
+    )
+  })
+
+  it('layoutMessageFrame leaves exactly the ciphertext bytes to fill, at the end', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const { frame, ciphertextOffset } = layoutMessageFrame(m, m.ciphertext.length)
+        expect(frame.length - ciphertextOffset).toBe(m.ciphertext.length)
+        frame.set(m.ciphertext, ciphertextOffset)
+        expect(frame).toEqual(encodeProto(HybridFrame, { body: { case: 'message', value: m } }))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('round-trips through the decoder', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        const d = decodeFrame(encodeMessageFrame(m), 1 << 20)
+        expect(d.kind).toBe('message')
+        const back = (d as { message: HybridMessage }).message
+        expect(back.step).toBe(m.step)
+        expect(back.pn).toBe(m.pn)
+        expect(back.ciphertext).toEqual(m.ciphertext)
+        expect(back.rekey === undefined).toBe(m.rekey === undefined)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses ill-typed values as the generated encoder does (DECODE_INVALID_VALUE)', () => {
+    const ok: HybridMessage = { version: 1, type: HybridMessageType.DATA, step: 1, n: 2, pn: 0, reuseGuard: new Uint8Array(4), ciphertext: new Uint8Array(16) }
+    const bad: HybridMessage[] = [
+      { ...ok, step: -1 },
+      { ...ok, n: 2 ** 32 },
+      { ...ok, pn: 1.5 },
+      { ...ok, version: Number.NaN },
+      { ...ok, type: 7 as HybridMessageType },
+      { ...ok, reuseGuard: [1, 2, 3, 4] as unknown as Uint8Array },
+      { ...ok, rekey: { targets: { case: 'copath', value: { entries: [{ nodeIndex: -3, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] } } } },
+      { ...ok, rekey: { targets: { case: 'pairwise', value: { entries: [{ leaf: 1, keyVersion: 2 ** 40, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] } } } },
+      { ...ok, rekey: { targets: { case: 'other', value: { entries: [] } } as unknown as HybridRekey['targets'] } },
+      { ...ok, announcement: { version: -1, publicKey: new Uint8Array(32) } },
+    ]
+    for (const m of bad) {
+      expect(codeOf(() => encodeProto(HybridFrame, { body: { case: 'message', value: m } }))).toBe('DECODE_INVALID_VALUE')
+      expect(codeOf(() => encodeMessageFrame(m))).toBe('DECODE_INVALID_VALUE')
+    }
+  })
+})
+
+describe('HybRekeyBlob writer', () => {
+  it('equals the TLS Writer form on random rekeys and announcements', () => {
+    fc.assert(
+      fc.property(fc.option(rekey, { nil: undefined }), fc.option(announcement, { nil: undefined }), (r, a) => {
+        expect(encodeRekeyBlob(r, a)).toEqual(referenceBlob(r, a))
+      }),
+      { numRuns: 1500 },
+    )
+  })
+
+  it('refuses a uint32 out of range as the TLS Writer does', () => {
+    const r: HybridRekey = { targets: { case: 'copath', value: { entries: [{ nodeIndex: 2 ** 32, kemOutput: new Uint8Array(2), ciphertext: new Uint8Array(2) }] } } }
+    expect(codeOf(() => referenceBlob(r, undefined))).toBe('DECODE_INVALID_VALUE')
+    expect(codeOf(() => encodeRekeyBlob(r, undefined))).toBe('DECODE_INVALID_VALUE')
+  })
+})
