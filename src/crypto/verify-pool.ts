@@ -1,10 +1,12 @@
 /**
- * Many signature verifications at once, spread over worker threads: what a
+ * Many signature verifications at once, shared with worker threads: what a
  * joiner does with every leaf of a ratchet tree (RFC 9420 §7.9.2, §12.4.3.1:
- * n Ed25519 verifications, ~70% of a Welcome join at n = 1024 here).
+ * n Ed25519 verifications, ~90% of a Welcome join at n = 1024 here).
  *
- *   verifyMany(suite, items)                      -> Promise<boolean[]>
- *   verifyWithLabelMany(suite, label, items)      -> Promise<boolean[]>
+ *   startVerifyMany(suite, items)                 -> PendingVerification
+ *   startVerifyWithLabelMany(suite, label, items) -> PendingVerification
+ *     .finish() -> Promise<boolean[]>   .cancel()
+ *   verifyMany / verifyWithLabelMany: start + finish at once
  *
  * Each result is exactly what suite.verify / suite.verifyWithLabel returns
  * for that item: the workers run the same libsodium verify
@@ -13,12 +15,19 @@
  * cofactored and can accept what the strict single verify rejects, which
  * members must never disagree on).
  *
- * Only Ed25519 (suites 1 and 3) goes to workers; other schemes, small
- * batches, and any batch while the pool is starting or broken are verified
- * on the calling thread. The calling thread always verifies a share itself.
- * Workers are started on first use (their readiness is not awaited: until
- * they are up, batches run on the calling thread), unref'd so they never keep
- * the process alive, and a failed worker falls back to the calling thread.
+ * Sharing: a batch is copied once into shared memory and handed to every
+ * worker; the workers and the calling thread (in finish()) take items one at
+ * a time from a shared counter (Atomics.add), so the split adapts by itself
+ * to a slow or busy worker, to a worker still loading libsodium, and to a
+ * caller doing other work between start and finish (the workers carry on
+ * meanwhile). Every item is verified exactly once, by whoever took it.
+ *
+ * Only Ed25519 (suites 1 and 3) goes to workers; other schemes and batches
+ * below PARALLEL_MIN stay on the calling thread. Workers start on first use
+ * (or startVerifyWorkers / warmVerifyWorkers) and are unref'd: they never keep the process alive,
+ * except while a finish() is waiting for an item a worker has taken. A worker
+ * that fails is dropped and what it had not finished is verified on the
+ * calling thread.
  */
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
@@ -38,28 +47,47 @@ export interface LabeledVerifyItem {
   readonly signature: Uint8Array
 }
 
+/** Verifications under way; finish() exactly once (or cancel()). */
+export interface PendingVerification {
+  /** Verifies what no worker has taken on the calling thread, waits for the rest; results in item order. */
+  finish(): Promise<boolean[]>
+  /** Gives the batch up: no further item is taken (the caller failed on an earlier check). */
+  cancel(): void
+}
+
 /** Below this many items a batch stays on the calling thread (a worker round trip costs ~0.1-0.3 ms). */
 export const PARALLEL_MIN = 64
+
+/** Item states in the shared state array. */
+const TODO = 0
+const VALID = 1
+const INVALID = 2
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const sodium = require(workerData.sodiumPath)
 sodium.ready.then(() => {
   parentPort.on('message', (m) => {
-    const n = m.offsets.length - 1
-    const out = new Uint8Array(n)
-    for (let i = 0; i < n; i++) {
+    const n = m.state.length
+    let count = 0
+    for (;;) {
+      const i = Atomics.add(m.next, 0, 1)
+      if (i >= n) break
+      if (Atomics.load(m.state, i) !== ${TODO}) continue
+      let ok = false
       try {
-        out[i] = sodium.crypto_sign_verify_detached(
-          m.signatures.subarray(i * 64, i * 64 + 64),
-          m.messages.subarray(m.offsets[i], m.offsets[i + 1]),
-          m.publicKeys.subarray(i * 32, i * 32 + 32),
-        ) ? 1 : 0
+        ok = sodium.crypto_sign_verify_detached(
+          m.signatures.slice(i * 64, i * 64 + 64),
+          m.messages.slice(m.offsets[i], m.offsets[i + 1]),
+          m.publicKeys.slice(i * 32, i * 32 + 32),
+        )
       } catch {
-        out[i] = 0
+        ok = false
       }
+      Atomics.store(m.state, i, ok ? ${VALID} : ${INVALID})
+      count++
     }
-    parentPort.postMessage({ id: m.id, out }, [out.buffer])
+    parentPort.postMessage({ id: m.id, count })
   })
   parentPort.postMessage({ ready: true })
 })
@@ -69,19 +97,48 @@ interface PoolWorker {
   readonly worker: Worker
   ready: boolean
   broken: boolean
-  readonly pending: Map<number, { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void }>
+  /** finish() calls waiting on this worker (it is ref'd while > 0). */
+  waiting: number
+}
+
+interface Batch {
+  /** Workers the batch was handed to that have neither reported it done nor failed. */
+  readonly outstanding: Set<PoolWorker>
+  /** Called when a worker reports or fails (finish() re-checks). */
+  wake: (() => void) | undefined
 }
 
 let pool: PoolWorker[] | undefined
 let nextId = 1
+const batches = new Map<number, Batch>()
+/** Pool starts so far; a pool that keeps failing is not restarted forever (calling thread only). */
+let starts = 0
+const MAX_STARTS = 3
+let sodiumPath: string | undefined
 
-/** Worker count: one fewer than the cores (the calling thread takes a share), at most 7; 0 disables. */
-let workerCount = Math.min(7, Math.max(0, availableParallelism() - 1))
+/** Items verified so far by the calling thread and by workers in shared batches (tests, benchmarks). */
+const counters = { calling: 0, workers: 0 }
 
-/** Sets the worker count for later batches (0: always on the calling thread). Existing workers are stopped. */
-export function setVerifyWorkers(n: number): void {
-  workerCount = Math.max(0, Math.min(16, Math.floor(n)))
+/** A copy of the counters: how the shared batches were split (the workers' part counts once they report). */
+export function verifyPoolCounters(): { calling: number; workers: number } {
+  return { ...counters }
+}
+
+/** Default worker count: one fewer than the cores (the calling thread takes a share), at most 7. */
+function defaultWorkerCount(): number {
+  return Math.min(7, Math.max(0, availableParallelism() - 1))
+}
+
+let workerCount = defaultWorkerCount()
+
+/**
+ * Sets the worker count for later batches (0: always on the calling thread;
+ * omitted: the default). Existing workers are stopped.
+ */
+export function setVerifyWorkers(n?: number): void {
+  workerCount = n === undefined ? defaultWorkerCount() : Math.max(0, Math.min(16, Math.floor(n)))
   stopVerifyWorkers()
+  starts = 0
 }
 
 /** Stops the workers (they are unref'd, so this is only needed to free them early). */
@@ -89,53 +146,85 @@ export function stopVerifyWorkers(): void {
   const p = pool
   pool = undefined
   for (const w of p ?? []) {
-    w.broken = true
-    for (const { reject } of w.pending.values()) reject(new Error('verify worker stopped'))
-    w.pending.clear()
+    dropWorker(w)
     void w.worker.terminate()
   }
 }
 
+/** Marks a worker failed and releases every batch waiting on it (its unfinished items go to the caller). */
+function dropWorker(w: PoolWorker): void {
+  if (w.broken) return
+  w.broken = true
+  for (const b of batches.values()) {
+    if (b.outstanding.delete(w)) b.wake?.()
+  }
+}
+
 function startPool(): PoolWorker[] {
-  const sodiumPath = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo')
+  starts++
   const out: PoolWorker[] = []
-  for (let i = 0; i < workerCount; i++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } })
-    worker.unref()
-    const w: PoolWorker = { worker, ready: false, broken: false, pending: new Map() }
-    const fail = (e: unknown) => {
-      w.broken = true
-      for (const { reject } of w.pending.values()) reject(e)
-      w.pending.clear()
+  try {
+    sodiumPath ??= createRequire(import.meta.url).resolve('libsodium-wrappers-sumo')
+    for (let i = 0; i < workerCount; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } })
+      worker.unref()
+      const w: PoolWorker = { worker, ready: false, broken: false, waiting: 0 }
+      worker.on('message', (m: { ready?: boolean; id?: number; count?: number }) => {
+        if (m.ready === true) {
+          w.ready = true
+          return
+        }
+        counters.workers += m.count ?? 0
+        const b = m.id === undefined ? undefined : batches.get(m.id)
+        if (b !== undefined && b.outstanding.delete(w)) b.wake?.()
+      })
+      worker.on('error', () => dropWorker(w))
+      worker.on('exit', () => dropWorker(w))
+      out.push(w)
     }
-    worker.on('message', (m: { ready?: boolean; id?: number; out?: Uint8Array }) => {
-      if (m.ready === true) {
-        w.ready = true
-        return
-      }
-      const p = m.id === undefined ? undefined : w.pending.get(m.id)
-      if (p === undefined || m.out === undefined) return
-      w.pending.delete(m.id!)
-      p.resolve(m.out)
-    })
-    worker.on('error', fail)
-    worker.on('exit', () => fail(new Error('verify worker exited')))
-    out.push(w)
+  } catch {
+    // No worker threads here (or libsodium not resolvable): the calling thread verifies everything.
+    for (const w of out) void w.worker.terminate()
+    return []
   }
   return out
 }
 
+/** The live workers, starting the pool if needed (their readiness is not awaited: a loading worker joins in late). */
+function liveWorkers(): PoolWorker[] {
+  if (workerCount === 0) return []
+  if ((pool === undefined || pool.every((w) => w.broken)) && starts < MAX_STARTS) pool = startPool()
+  return (pool ?? []).filter((w) => !w.broken)
+}
+
+/**
+ * Starts the workers if they are not running, without waiting for them (a
+ * caller that will soon verify a large batch, e.g. a joiner that has just
+ * received a large Welcome: the workers load libsodium meanwhile).
+ */
+export function startVerifyWorkers(): void {
+  liveWorkers()
+}
+
+/** Keeps the process alive while `p` waits on `w` (workers are unref'd otherwise). */
+async function holding<T>(workers: readonly PoolWorker[], p: Promise<T>): Promise<T> {
+  for (const w of workers) if (w.waiting++ === 0) w.worker.ref()
+  try {
+    return await p
+  } finally {
+    for (const w of workers) if (--w.waiting === 0 && !w.broken) w.worker.unref()
+  }
+}
+
 /**
  * Starts the workers if needed and resolves, with the number of workers
- * ready, once each is up or has failed (an application may call it at start
- * so that its first join already runs in parallel).
+ * ready, once each is up or has failed (an application may call it early so
+ * that its first join already has the workers' help from the start).
  */
 export async function warmVerifyWorkers(): Promise<number> {
-  if (workerCount === 0) return 0
-  if (pool === undefined || pool.every((w) => w.broken)) pool = startPool()
-  const p = pool
-  await Promise.all(
-    p.map(
+  const workers = liveWorkers()
+  const up = Promise.all(
+    workers.map(
       (w) =>
         new Promise<void>((resolve) => {
           if (w.ready || w.broken) return resolve()
@@ -154,113 +243,156 @@ export async function warmVerifyWorkers(): Promise<number> {
         }),
     ),
   )
-  return p.filter((w) => w.ready && !w.broken).length
+  await holding(workers, up)
+  return workers.filter((w) => w.ready && !w.broken).length
 }
 
-function readyWorkers(): PoolWorker[] {
-  if (workerCount === 0) return []
-  if (pool === undefined || pool.every((w) => w.broken)) pool = startPool()
-  return pool.filter((w) => w.ready && !w.broken)
+function shared<T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: SharedArrayBuffer) => T, bytes: number): T {
+  return new make(new SharedArrayBuffer(Math.max(bytes, 4)))
 }
 
-function verifyRange(suite: CipherSuite, items: readonly VerifyItem[], from: number, to: number, out: boolean[]): void {
-  for (let i = from; i < to; i++) {
-    const it = items[i]!
-    out[i] = suite.verify(it.publicKey, it.message, it.signature)
+/** A batch on the calling thread only: verified in finish(). */
+function local(suite: CipherSuite, items: readonly VerifyItem[]): PendingVerification {
+  let cancelled = false
+  return {
+    cancel: () => {
+      cancelled = true
+    },
+    finish: async () => {
+      if (cancelled) throw new Error('verify batch cancelled')
+      return items.map((it) => suite.verify(it.publicKey, it.message, it.signature))
+    },
   }
 }
 
-/** Packs items [from, to) for a worker; items of the wrong sizes are left out (false), never sent. */
-function pack(items: readonly VerifyItem[], from: number, to: number) {
-  const n = to - from
-  const publicKeys = new Uint8Array(n * 32)
-  const signatures = new Uint8Array(n * 64)
-  const offsets = new Uint32Array(n + 1)
+/** Starts suite.verify for every item, in parallel where it pays. finish() never throws for bad input (false, as verify). */
+export function startVerifyMany(suite: CipherSuite, items: readonly VerifyItem[]): PendingVerification {
+  const ed25519 = suite.id === 1 || suite.id === 3
+  const workers = ed25519 && items.length >= PARALLEL_MIN ? liveWorkers() : []
+  if (workers.length === 0) return local(suite, items)
+
+  const n = items.length
   let total = 0
-  for (let i = 0; i < n; i++) total += items[from + i]!.message.length
-  const messages = new Uint8Array(total)
+  for (const it of items) total += it.message.length
+  const next = shared(Int32Array, 4)
+  const state = shared(Uint8Array, n)
+  const publicKeys = shared(Uint8Array, n * 32)
+  const signatures = shared(Uint8Array, n * 64)
+  const offsets = shared(Uint32Array, (n + 1) * 4)
+  const messages = shared(Uint8Array, total)
   let pos = 0
   for (let i = 0; i < n; i++) {
-    const it = items[from + i]!
+    const it = items[i]!
     offsets[i] = pos
-    if (it.publicKey.length === 32 && it.signature.length === 64) {
+    // verify() rejects these sizes before any crypto; decided here, never sent.
+    if (it.publicKey.length !== 32 || it.signature.length !== 64) state[i] = INVALID
+    else {
       publicKeys.set(it.publicKey, i * 32)
       signatures.set(it.signature, i * 64)
-    } // else: all-zero key and signature, which libsodium rejects (small-order key); the result is forced to false below
-    messages.set(it.message, pos)
-    pos += it.message.length
+      messages.set(it.message, pos)
+      pos += it.message.length
+    }
   }
   offsets[n] = pos
-  return { publicKeys, signatures, messages, offsets }
-}
 
-function runOnWorker(w: PoolWorker, items: readonly VerifyItem[], from: number, to: number): Promise<Uint8Array> {
   const id = nextId++
-  const msg = { id, ...pack(items, from, to) }
-  return new Promise<Uint8Array>((resolve, reject) => {
-    w.pending.set(id, { resolve, reject })
+  const batch: Batch = { outstanding: new Set(), wake: undefined }
+  batches.set(id, batch)
+  for (const w of workers) {
     try {
-      w.worker.postMessage(msg, [msg.publicKeys.buffer, msg.signatures.buffer, msg.messages.buffer, msg.offsets.buffer])
-    } catch (e) {
-      w.pending.delete(id)
-      reject(e)
-    }
-  })
-}
-
-/** suite.verify for every item, in parallel where it pays. Never throws for bad input (false, as verify). */
-export async function verifyMany(suite: CipherSuite, items: readonly VerifyItem[]): Promise<boolean[]> {
-  const out = new Array<boolean>(items.length).fill(false)
-  const ed25519 = suite.id === 1 || suite.id === 3
-  const workers = ed25519 && items.length >= PARALLEL_MIN ? readyWorkers() : []
-  if (workers.length === 0) {
-    verifyRange(suite, items, 0, items.length, out)
-    return out
-  }
-  // Equal shares for the workers and the calling thread.
-  const shares = workers.length + 1
-  const size = Math.ceil(items.length / shares)
-  const jobs = workers.map((w, k) => {
-    const from = (k + 1) * size
-    const to = Math.min(items.length, from + size)
-    return { from, to, done: from < to ? runOnWorker(w, items, from, to) : Promise.resolve(new Uint8Array(0)) }
-  })
-  verifyRange(suite, items, 0, Math.min(size, items.length), out)
-  for (const job of jobs) {
-    let r: Uint8Array | undefined
-    try {
-      r = await job.done
+      w.worker.postMessage({ id, next, state, publicKeys, signatures, offsets, messages })
+      batch.outstanding.add(w)
     } catch {
-      r = undefined // a worker failed: its share is verified here
-    }
-    if (r === undefined || r.length !== job.to - job.from) {
-      verifyRange(suite, items, job.from, job.to, out)
-      continue
-    }
-    for (let i = job.from; i < job.to; i++) {
-      const it = items[i]!
-      out[i] = r[i - job.from] === 1 && it.publicKey.length === 32 && it.signature.length === 64
+      dropWorker(w)
     }
   }
-  return out
+
+  let settled = false
+  const release = () => {
+    settled = true
+    Atomics.store(next, 0, n) // nothing more is taken
+    batches.delete(id)
+  }
+  return {
+    cancel: () => {
+      if (!settled) release()
+    },
+    finish: async () => {
+      if (settled) throw new Error('verify batch already finished or cancelled')
+      for (;;) {
+        const i = Atomics.add(next, 0, 1)
+        if (i >= n) break
+        if (Atomics.load(state, i) !== TODO) continue
+        const it = items[i]!
+        Atomics.store(state, i, suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID)
+        counters.calling++
+      }
+      // Items a worker took and has not finished: wait for it (or for its failure).
+      const unfinished = () => {
+        for (let i = 0; i < n; i++) if (Atomics.load(state, i) === TODO) return true
+        return false
+      }
+      if (unfinished() && batch.outstanding.size > 0) {
+        const waitingOn = [...batch.outstanding]
+        await holding(
+          waitingOn,
+          new Promise<void>((resolve) => {
+            batch.wake = () => {
+              if (!unfinished() || batch.outstanding.size === 0) resolve()
+            }
+            batch.wake()
+          }),
+        )
+      }
+      release()
+      // Left by a failed worker: verified here.
+      const out = new Array<boolean>(n)
+      for (let i = 0; i < n; i++) {
+        let s = Atomics.load(state, i)
+        if (s === TODO) {
+          const it = items[i]!
+          s = suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID
+          counters.calling++
+        }
+        out[i] = s === VALID
+      }
+      return out
+    },
+  }
 }
 
-/** suite.verifyWithLabel for every item (SignContent built here), in parallel where it pays. */
-export async function verifyWithLabelMany(suite: CipherSuite, label: string, items: readonly LabeledVerifyItem[]): Promise<boolean[]> {
+/** Starts suite.verifyWithLabel for every item (SignContent built here), in parallel where it pays. */
+export function startVerifyWithLabelMany(suite: CipherSuite, label: string, items: readonly LabeledVerifyItem[]): PendingVerification {
   const prepared: VerifyItem[] = []
-  const oversized = new Set<number>()
+  const oversized: number[] = []
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!
     let message: Uint8Array
     try {
       message = signContent(label, it.content)
     } catch {
-      oversized.add(i) // cannot carry a valid signature (verifyWithLabel returns false too)
+      oversized.push(i) // cannot carry a valid signature (verifyWithLabel returns false too)
       message = new Uint8Array(0)
     }
     prepared.push({ publicKey: it.publicKey, message, signature: it.signature })
   }
-  const out = await verifyMany(suite, prepared)
-  for (const i of oversized) out[i] = false
-  return out
+  const pending = startVerifyMany(suite, prepared)
+  return {
+    cancel: pending.cancel,
+    finish: async () => {
+      const out = await pending.finish()
+      for (const i of oversized) out[i] = false
+      return out
+    },
+  }
+}
+
+/** suite.verify for every item, in parallel where it pays. Never throws for bad input (false, as verify). */
+export function verifyMany(suite: CipherSuite, items: readonly VerifyItem[]): Promise<boolean[]> {
+  return startVerifyMany(suite, items).finish()
+}
+
+/** suite.verifyWithLabel for every item, in parallel where it pays. */
+export function verifyWithLabelMany(suite: CipherSuite, label: string, items: readonly LabeledVerifyItem[]): Promise<boolean[]> {
+  return startVerifyWithLabelMany(suite, label, items).finish()
 }

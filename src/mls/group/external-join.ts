@@ -19,6 +19,7 @@
 import { encode } from '../../codec/tls.js'
 import { getCipherSuite } from '../../crypto/index.js'
 import { memzero } from '../../crypto/sodium.js'
+import { startVerifyWorkers } from '../../crypto/verify-pool.js'
 import type { KeyPair } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
@@ -29,7 +30,7 @@ import { defaultCapabilities } from '../keys/capabilities.js'
 import { sameCredentialIdentity } from '../keys/credential.js'
 import { externalInitSender } from '../schedule/external.js'
 import { resolvePskSecret } from '../schedule/psk.js'
-import { validateRatchetTree } from '../tree/validate.js'
+import { startLeafSignatures, validateRatchetTreeAsync } from '../tree/validate.js'
 import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
 import { TreePrivateKeys } from '../treekem/private-keys.js'
 import type { Capabilities } from '../wire/capabilities.js'
@@ -46,7 +47,7 @@ import { withBytes } from '../wire/encoded.js'
 import { decode } from '../../codec/tls.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals } from './apply-proposals.js'
-import { treeFrom } from './join.js'
+import { PRESTART_POOL_BYTES, treeFrom } from './join.js'
 import { resolveConfig, type GroupConfig } from './config.js'
 import { checkUniqueExtensions, checkWeSupportGroupExtensions, externalPubOf, requiredCapabilitiesOf } from './extensions.js'
 import { ProposalCache } from './proposal-cache.js'
@@ -83,6 +84,7 @@ export function decodeGroupInfoMessage(bytes: Uint8Array): Encoded<GroupInfo> {
 }
 
 export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{ state: GroupState; commit: Uint8Array }> {
+  if (opts.groupInfo.length + (opts.ratchetTree?.length ?? 0) >= PRESTART_POOL_BYTES) startVerifyWorkers() // see join.ts
   const config = resolveConfig(opts.config)
   const giEnc = decodeGroupInfoMessage(opts.groupInfo)
   const gi = giEnc.value
@@ -98,16 +100,26 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
   const liveTree = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config)
   const signer = gi.signer < liveTree.leafCount ? liveTree.leaf(gi.signer) : undefined
   if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
-  verifyGroupInfoSignature(suite, giEnc, signer.signatureKey)
-  validateRatchetTree(liveTree, {
-    groupId: old.groupId,
-    treeHash: old.treeHash,
-    authService: config.authService,
-    now: config.checkReceivedLifetimes ? config.clock() : undefined,
-    maxLifetimeSeconds: config.maxLifetimeSeconds,
-    requiredCapabilities: requiredCapabilitiesOf(old.extensions),
-    cipherSuite: suite.id,
-  })
+  const leafSignatures = startLeafSignatures(liveTree, old.groupId) // verified by the pool meanwhile (see join.ts)
+  try {
+    verifyGroupInfoSignature(suite, giEnc, signer.signatureKey)
+  } catch (e) {
+    leafSignatures.cancel()
+    throw e
+  }
+  await validateRatchetTreeAsync(
+    liveTree,
+    {
+      groupId: old.groupId,
+      treeHash: old.treeHash,
+      authService: config.authService,
+      now: config.checkReceivedLifetimes ? config.clock() : undefined,
+      maxLifetimeSeconds: config.maxLifetimeSeconds,
+      requiredCapabilities: requiredCapabilitiesOf(old.extensions),
+      cipherSuite: suite.id,
+    },
+    leafSignatures,
+  )
 
   const sig = opts.signatureKeyPair ?? suite.generateSignatureKeyPair()
   const { kemOutput, initSecret } = await externalInitSender(suite, externalPub)

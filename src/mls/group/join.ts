@@ -8,7 +8,11 @@
  * unmerged leaves, parent hashes, every leaf §7.3) -> our leaf found by our
  * KeyPackage's LeafNode -> path secret to private keys -> epoch secrets ->
  * confirmation tag -> interim transcript hash. Joining is O(n): every leaf
- * signature is verified once and the tree hash computed once.
+ * signature is verified once and the tree hash computed once. The leaf
+ * signatures (~90% of a join) are verified on the verification pool
+ * (src/crypto/verify-pool.ts), started as soon as the tree is decoded; their
+ * verdicts are judged in the order above, so errors are those of the
+ * sequential checks.
  *
  * Nothing exists until every check passed; the secrets of the Welcome
  * (joiner_secret, welcome_secret, path_secret, psk_secret) are zeroed on
@@ -17,6 +21,7 @@
 import { encode } from '../../codec/tls.js'
 import { memzero } from '../../crypto/sodium.js'
 import { getCipherSuite } from '../../crypto/index.js'
+import { startVerifyWorkers } from '../../crypto/verify-pool.js'
 import { TalosError } from '../../errors.js'
 import { interimTranscriptHash, verifyConfirmationTag } from '../framing/transcript.js'
 import type { KeyPackageSecrets } from '../keys/key-package.js'
@@ -26,7 +31,7 @@ import { deriveWelcomeSecret, runJoinerKeySchedule } from '../schedule/key-sched
 import { resolvePskSecret } from '../schedule/psk.js'
 import { decodeTree } from '../tree/codec.js'
 import type { RatchetTree } from '../tree/ratchet-tree.js'
-import { validateRatchetTree } from '../tree/validate.js'
+import { startLeafSignatures, validateRatchetTreeAsync } from '../tree/validate.js'
 import { deriveKeysFromPathSecret, setLeafKey, TreePrivateKeys } from '../treekem/index.js'
 import type { Encoded } from '../wire/encoded.js'
 import { ExtensionType } from '../wire/extension.js'
@@ -77,7 +82,15 @@ function specialResumption(psks: readonly PreSharedKeyID[]): PreSharedKeyID | un
   return special[0]
 }
 
+/**
+ * Welcome (or out-of-band tree) size from which the tree may have PARALLEL_MIN = 64 leaves (the
+ * smallest LeafNode, two keys, a short credential, a signature, is ~150 bytes: 64 make ~9.6 KB):
+ * the verification workers are then started at once, to load while the Welcome is opened.
+ */
+export const PRESTART_POOL_BYTES = 8 * 1024
+
 export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
+  if (opts.welcome.encryptedGroupInfo.length + (opts.ratchetTree?.length ?? 0) >= PRESTART_POOL_BYTES) startVerifyWorkers()
   const config = resolveConfig(opts.config)
   const kp = opts.keyPackage.value
   const suite = getCipherSuite(kp.cipherSuite)
@@ -101,17 +114,29 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
 
     const signer = gi.signer < tree.leafCount ? tree.leaf(gi.signer) : undefined
     if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
-    verifyGroupInfoSignature(suite, giEncoded, signer.signatureKey)
+    // The leaf signatures go to the verification pool now: its workers verify them while this thread
+    // checks the GroupInfo signature and the tree-wide rules. Verdicts are judged in the same order as before.
+    const leafSignatures = startLeafSignatures(tree, gc.groupId)
+    try {
+      verifyGroupInfoSignature(suite, giEncoded, signer.signatureKey)
+    } catch (e) {
+      leafSignatures.cancel()
+      throw e
+    }
 
-    validateRatchetTree(tree, {
-      groupId: gc.groupId,
-      treeHash: gc.treeHash,
-      authService: config.authService,
-      now: opts.now ?? (config.checkReceivedLifetimes ? config.clock() : undefined),
-      maxLifetimeSeconds: config.maxLifetimeSeconds,
-      requiredCapabilities: requiredCapabilitiesOf(gc.extensions),
-      cipherSuite: suite.id,
-    })
+    await validateRatchetTreeAsync(
+      tree,
+      {
+        groupId: gc.groupId,
+        treeHash: gc.treeHash,
+        authService: config.authService,
+        now: opts.now ?? (config.checkReceivedLifetimes ? config.clock() : undefined),
+        maxLifetimeSeconds: config.maxLifetimeSeconds,
+        requiredCapabilities: requiredCapabilitiesOf(gc.extensions),
+        cipherSuite: suite.id,
+      },
+      leafSignatures,
+    )
 
     const ownLeaf = findOwnLeaf(tree, kp)
     // The epoch secrets and the confirmation tag first: a forged Welcome fails before any key is derived.

@@ -11,8 +11,14 @@
  * (src/mls/group/leaf-rules.ts), which owns the tree.
  *
  * Each failed rule has its own error code, so a rejection says which rule.
+ *
+ * For many leaves at once (a joiner's whole tree) the signatures can be
+ * verified ahead, in parallel: leafNodeSignatureItem gives what the signature
+ * check verifies, and validateLeafNodeVerified runs the same checks in the
+ * same order with that verification's result in place of the inline verify.
  */
 import type { CipherSuite } from '../../crypto/suite.js'
+import type { LabeledVerifyItem } from '../../crypto/verify-pool.js'
 import { TalosError } from '../../errors.js'
 import type { Capabilities } from '../wire/capabilities.js'
 import type { Credential } from '../wire/credential.js'
@@ -30,7 +36,8 @@ import type { Lifetime } from '../wire/lifetime.js'
 import { meetsRequiredCapabilities, supportsCredential, supportsExtension } from './capabilities.js'
 import type { AuthenticationService } from './credential.js'
 
-const LEAF_LABEL = 'LeafNodeTBS'
+/** The SignWithLabel label of a LeafNode signature (§7.2). */
+export const LEAF_LABEL = 'LeafNodeTBS'
 
 export interface LeafNodeFields {
   encryptionKey: Uint8Array
@@ -93,6 +100,33 @@ export interface LeafNodeCheck {
 
 /** Checks one LeafNode against §7.3's per-leaf rules; throws a TalosError naming the failed rule. */
 export function validateLeafNode(leaf: LeafNode, check: LeafNodeCheck): void {
+  checkLeafNode(leaf, check, () => {
+    const item = leafNodeSignatureItem(leaf, check)
+    return check.suite.verifyWithLabel(item.publicKey, LEAF_LABEL, item.content, item.signature)
+  })
+}
+
+/**
+ * What the signature check of validateLeafNode(leaf, check) verifies, under
+ * LEAF_LABEL: the leaf's signature over its LeafNodeTBS. Throws where
+ * validateLeafNode's signature step would (a context that does not fit the
+ * source, MLS_INVALID_STRUCTURE).
+ */
+export function leafNodeSignatureItem(leaf: LeafNode, check: Pick<LeafNodeCheck, 'context' | 'encoded'>): LabeledVerifyItem {
+  return { publicKey: leaf.signatureKey, content: leafNodeTbsBytes(leaf, check.context, check.encoded), signature: leaf.signature }
+}
+
+/**
+ * validateLeafNode with the signature already verified: `signatureValid`
+ * must be suite.verifyWithLabel's result on leafNodeSignatureItem(leaf, check)
+ * (src/crypto/verify-pool.ts computes exactly that). Same checks, same order,
+ * same errors.
+ */
+export function validateLeafNodeVerified(leaf: LeafNode, check: LeafNodeCheck, signatureValid: boolean): void {
+  checkLeafNode(leaf, check, () => signatureValid)
+}
+
+function checkLeafNode(leaf: LeafNode, check: LeafNodeCheck, signatureVerifies: () => boolean): void {
   if (leaf.leafNodeSource !== check.expectedSource) {
     throw new TalosError(
       'MLS_INVALID_LEAF_SOURCE',
@@ -102,8 +136,7 @@ export function validateLeafNode(leaf: LeafNode, check: LeafNodeCheck): void {
   if (!check.authService(leaf.credential, leaf.signatureKey)) {
     throw new TalosError('MLS_INVALID_CREDENTIAL', 'the authentication service rejected the leaf credential')
   }
-  const tbs = leafNodeTbsBytes(leaf, check.context, check.encoded)
-  if (!check.suite.verifyWithLabel(leaf.signatureKey, LEAF_LABEL, tbs, leaf.signature)) {
+  if (!signatureVerifies()) {
     throw new TalosError('MLS_INVALID_LEAF_SIGNATURE', 'LeafNode signature does not verify')
   }
   checkLeafCapabilities(leaf, check)

@@ -19,12 +19,22 @@
  * leaves) is enforced when the tree is built (MLS_DUPLICATE_ENCRYPTION_KEY,
  * MLS_DUPLICATE_SIGNATURE_KEY), so no tree object can violate it.
  *
+ * validateRatchetTreeAsync runs the same checks with the same results and
+ * errors, the leaf signatures verified on the verification pool
+ * (src/crypto/verify-pool.ts: worker threads next to the calling thread,
+ * each signature verified singly, never batched). Joiners use it, and may
+ * start the signatures early (startLeafSignatures) so that the workers
+ * verify while the calling thread does the other checks. A leaf whose
+ * signature fails is only reported when its turn comes in index order, after
+ * the tree-wide checks, exactly as validateRatchetTree would.
+ *
  * Lifetimes: §7.3 only RECOMMENDS checking a received leaf's lifetime, and the
  * interop vectors carry long-expired lifetimes; pass `now` to enforce them.
  */
 import { TalosError } from '../../errors.js'
 import type { AuthenticationService } from '../keys/credential.js'
-import { validateLeafNode } from '../keys/leaf-node.js'
+import { startVerifyWithLabelMany, type LabeledVerifyItem, type PendingVerification } from '../../crypto/verify-pool.js'
+import { LEAF_LABEL, leafNodeSignatureItem, validateLeafNode, validateLeafNodeVerified, type LeafNodeCheck } from '../keys/leaf-node.js'
 import type { RequiredCapabilities } from '../wire/group-info.js'
 import { LeafNodeSource } from '../wire/leaf-node.js'
 import { verifyParentHashes, leafSpan } from './parent-hash.js'
@@ -51,12 +61,88 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function validateRatchetTree(tree: RatchetTree, opts: TreeValidationOptions): void {
+  verifyTreeWide(tree, opts)
+  verifyLeaves(tree, opts, undefined)
+}
+
+/** Checks 1-3: tree hash, unmerged_leaves, parent hashes. */
+function verifyTreeWide(tree: RatchetTree, opts: TreeValidationOptions): void {
   if (opts.treeHash !== undefined && !equal(tree.treeHash(), opts.treeHash)) {
     throw new TalosError('MLS_TREE_HASH_MISMATCH', 'the ratchet tree does not match the group tree_hash')
   }
   verifyUnmergedLeaves(tree)
   verifyParentHashes(tree)
-  verifyLeaves(tree, opts)
+}
+
+/** Leaf signatures of a tree being verified (startLeafSignatures); an opaque handle for validateRatchetTreeAsync. */
+export interface PendingLeafSignatures {
+  readonly tree: RatchetTree
+  readonly groupId: Uint8Array
+  /** Gives the verifications up (the caller failed before validating). */
+  cancel(): void
+  /** @internal leaf index of each verified item */
+  readonly leaves: readonly number[]
+  /** @internal */
+  readonly pending: PendingVerification
+}
+
+/** The signature context of leaf i: group_id and leaf_index for update and commit leaves (§7.2). */
+function leafCheckContext(source: LeafNodeSource, groupId: Uint8Array, i: number): LeafNodeCheck['context'] {
+  return source === LeafNodeSource.key_package ? undefined : { groupId, leafIndex: i }
+}
+
+/**
+ * Starts verifying every leaf signature of `tree` bound to `groupId` on the
+ * verification pool; the results are used (and only then judged, in leaf
+ * order) by validateRatchetTreeAsync(tree, opts, started). A leaf whose
+ * signature input cannot be built is left to validateRatchetTreeAsync, which
+ * fails on it exactly as validateRatchetTree does.
+ */
+export function startLeafSignatures(tree: RatchetTree, groupId: Uint8Array): PendingLeafSignatures {
+  const items: LabeledVerifyItem[] = []
+  const leaves: number[] = []
+  for (let i = 0; i < tree.leafCount; i++) {
+    const n = tree.leafAt(i)
+    if (n === undefined) continue
+    let item: LabeledVerifyItem
+    try {
+      item = leafNodeSignatureItem(n.leafNode, { context: leafCheckContext(n.leafNode.leafNodeSource, groupId, i), encoded: n.bytes })
+    } catch {
+      continue
+    }
+    items.push(item)
+    leaves.push(i)
+  }
+  const pending = startVerifyWithLabelMany(tree.suite, LEAF_LABEL, items)
+  return { tree, groupId, leaves, pending, cancel: () => pending.cancel() }
+}
+
+/**
+ * validateRatchetTree with the leaf signatures verified on the verification
+ * pool (started here, or earlier by startLeafSignatures for this tree and
+ * group). Same checks, order, results and errors.
+ */
+export async function validateRatchetTreeAsync(
+  tree: RatchetTree,
+  opts: TreeValidationOptions,
+  started?: PendingLeafSignatures,
+): Promise<void> {
+  let sigs = started
+  if (sigs !== undefined && (sigs.tree !== tree || !equal(sigs.groupId, opts.groupId))) {
+    sigs.cancel() // started for something else: not used
+    sigs = undefined
+  }
+  sigs ??= startLeafSignatures(tree, opts.groupId)
+  try {
+    verifyTreeWide(tree, opts)
+  } catch (e) {
+    sigs.cancel()
+    throw e
+  }
+  const results = await sigs.pending.finish()
+  const verdicts = new Map<number, boolean>()
+  sigs.leaves.forEach((leaf, k) => verdicts.set(leaf, results[k]!))
+  verifyLeaves(tree, opts, verdicts)
 }
 
 function unmerged(message: string): TalosError {
@@ -100,23 +186,33 @@ export function verifyUnmergedLeaves(tree: RatchetTree): void {
   }
 }
 
-function verifyLeaves(tree: RatchetTree, opts: TreeValidationOptions): void {
+/** Checks 4-5; `verdicts` holds leaf signatures verified ahead (by leaf index), the others are verified here. */
+function verifyLeaves(tree: RatchetTree, opts: TreeValidationOptions, verdicts: ReadonlyMap<number, boolean> | undefined): void {
   const inUse = new Set<number>()
   for (let i = 0; i < tree.leafCount; i++) {
     const n = tree.leafAt(i)
     if (n === undefined) continue
     const leaf = n.leafNode
-    validateLeafNode(leaf, {
+    const check: LeafNodeCheck = {
       suite: tree.suite,
       authService: opts.authService,
       expectedSource: leaf.leafNodeSource,
-      context: leaf.leafNodeSource === LeafNodeSource.key_package ? undefined : { groupId: opts.groupId, leafIndex: i },
+      context: leafCheckContext(leaf.leafNodeSource, opts.groupId, i),
       encoded: n.bytes,
       now: opts.now,
       maxLifetimeSeconds: opts.maxLifetimeSeconds,
       requiredCapabilities: opts.requiredCapabilities,
       groupCipherSuite: opts.cipherSuite,
-    })
+    }
+    const verdict = verdicts?.get(i)
+    try {
+      if (verdict === undefined) validateLeafNode(leaf, check)
+      else validateLeafNodeVerified(leaf, check, verdict)
+    } catch (e) {
+      // Same code, the leaf named: the first failing leaf in index order is the one reported.
+      if (e instanceof TalosError) throw new TalosError(e.code, `leaf ${i}: ${e.message}`, { cause: e })
+      throw e
+    }
     inUse.add(leaf.credential.credentialType)
   }
   // §7.3: every member supports every credential type in use (its own is checked above).
