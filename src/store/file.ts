@@ -11,6 +11,18 @@
  * compare-and-swap is enforced in memory, per key, so two processes writing
  * the same directory would defeat it. A lock left by a dead process is
  * taken over.
+ *
+ * Records hold private keys, so the buffers the store fills itself are
+ * zeroed once used: the raw file it reads, its copy of a value being put,
+ * the encoded record it writes, and an old value read only to check its
+ * version. What get hands out belongs to the caller, who wipes it. This is
+ * all JS allows: the garbage collector may have moved or copied a buffer
+ * before it was wiped, and the hash functions (libsodium's WASM heap,
+ * OpenSSL) and the kernel's page cache keep copies out of our reach; the
+ * files themselves are only unlinked or replaced, never overwritten (on
+ * journaling or copy-on-write file systems and SSDs that would not reach
+ * the old blocks anyway). Protect the directory (it is created 0700) and
+ * use disk encryption.
  */
 import { constants } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
@@ -109,15 +121,33 @@ export class FileStore implements StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw io(`read ${key}`, e)
     }
+    // Read into a buffer of our own (readFile would hand back a Buffer we
+    // would then copy), so that exactly one raw copy exists and is wiped.
+    let raw: Uint8Array | undefined
     try {
       const { size } = await fh.stat()
       if (size > MAX_VALUE_BYTES + 1024) throw new TalosError('STORE_CORRUPT', `${key}: record of ${size} bytes`)
-      return decodeRecord(new Uint8Array(await fh.readFile()), key)
+      raw = new Uint8Array(size)
+      let filled = 0
+      while (filled < size) {
+        const { bytesRead } = await fh.read(raw, filled, size - filled, filled)
+        if (bytesRead === 0) break // shorter than stat said: decodeRecord reports it truncated
+        filled += bytesRead
+      }
+      return decodeRecord(raw.subarray(0, filled), key)
     } catch (e) {
       throw io(`read ${key}`, e)
     } finally {
+      raw?.fill(0)
       await fh.close()
     }
+  }
+
+  /** Version and tombstone flag of the record on disk; its payload, read only to verify the record, is wiped. */
+  private async current(key: string): Promise<{ version: number; deleted: boolean } | undefined> {
+    const r = await this.read(key)
+    r?.payload.fill(0)
+    return r === undefined ? undefined : { version: r.version, deleted: r.deleted }
   }
 
   private async write(key: string, version: number, deleted: boolean, payload: Uint8Array): Promise<void> {
@@ -125,10 +155,12 @@ export class FileStore implements StateStore {
     const temp = `${final}.${Buffer.from(randomBytes(8)).toString('hex')}${TEMP_SUFFIX}`
     try {
       const fh = await open(temp, 'wx', 0o600)
+      const record = encodeRecord({ version, deleted, payload })
       try {
-        await fh.writeFile(encodeRecord({ version, deleted, payload }))
+        await fh.writeFile(record)
         await fh.sync()
       } finally {
+        record.fill(0)
         await fh.close()
       }
     } catch (e) {
@@ -158,21 +190,23 @@ export class FileStore implements StateStore {
     checkValue(bytes)
     checkVersion(expectedVersion)
     const payload = bytes.slice() // the caller may reuse its buffer while we wait our turn
-    return this.serial(key, async () => {
-      const r = await this.read(key)
+    const done = this.serial(key, async () => {
+      const r = await this.current(key)
       const current = r === undefined || r.deleted ? 0 : r.version
       if (current !== expectedVersion) throw conflict(key, expectedVersion, current)
       const version = (r?.version ?? 0) + 1
       await this.write(key, version, false, payload)
       return version
     })
+    // Whatever happened (written, conflict, I/O error, store closed before our turn).
+    return done.finally(() => payload.fill(0))
   }
 
   async delete(key: string, expectedVersion: number): Promise<void> {
     checkKey(key)
     checkVersion(expectedVersion)
     return this.serial(key, async () => {
-      const r = await this.read(key)
+      const r = await this.current(key)
       const current = r === undefined || r.deleted ? 0 : r.version
       if (current !== expectedVersion) throw conflict(key, expectedVersion, current)
       // A tombstone, not an unlink: the key's version must keep growing (no ABA).

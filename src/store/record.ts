@@ -29,11 +29,20 @@ export interface StoreRecord {
   readonly payload: Uint8Array
 }
 
+/**
+ * The record in one buffer of its exact size, which the caller can wipe: the
+ * payload is copied exactly once (a Writer would leave its own growing
+ * buffers and a copy behind). Only the header and length prefix, which hold
+ * nothing secret, go through a Writer.
+ */
 export function encodeRecord(r: StoreRecord): Uint8Array {
-  const w = new Writer(r.payload.length + 64)
-  w.bytes(MAGIC).u8(r.deleted ? FLAG_DELETED : 0).u64(r.version).opaque(r.payload)
-  const body = w.finish()
-  return new Writer(body.length + 32).bytes(body).bytes(sha256(body)).finish()
+  const head = new Writer(4 + 1 + 8 + 4).bytes(MAGIC).u8(r.deleted ? FLAG_DELETED : 0).u64(r.version).varint(r.payload.length).finish()
+  const bodyLength = head.length + r.payload.length
+  const out = new Uint8Array(bodyLength + 32)
+  out.set(head, 0)
+  out.set(r.payload, head.length)
+  out.set(sha256(out.subarray(0, bodyLength)), bodyLength)
+  return out
 }
 
 function corrupt(what: string, why: string): TalosError {
@@ -52,6 +61,7 @@ export function decodeHeader(bytes: Uint8Array, what: string): { deleted: boolea
   return { deleted: (flags & FLAG_DELETED) !== 0, version: Number(version) }
 }
 
+/** The payload is a copy: `bytes` can be wiped once this returns. */
 export function decodeRecord(bytes: Uint8Array, what: string): StoreRecord {
   if (bytes.length < RECORD_HEADER_BYTES + 1 + 32) throw corrupt(what, 'truncated')
   const body = bytes.subarray(0, bytes.length - 32)

@@ -19,7 +19,12 @@ export interface Versioned {
 }
 
 export interface StateStore {
-  /** The current value, or undefined if the key does not exist (or was deleted). */
+  /**
+   * The current value, or undefined if the key does not exist (or was
+   * deleted). The bytes are a fresh copy owned by the caller: values hold
+   * private keys, so wipe them once decoded. The store keeps (and wipes) its
+   * own copies; `put` copies `bytes` and never touches the caller's buffer.
+   */
   get(key: string): Promise<Versioned | undefined>
   /**
    * Writes `bytes` if the key is at `expectedVersion` (0 = must not exist)
