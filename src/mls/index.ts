@@ -13,7 +13,8 @@
  *   MlsGroup.join({ welcome, keyPackage, secrets, ratchetTree?, externalPsks?, previous? })
  *   MlsGroup.joinExternal({ groupInfo, credential, removeLeaf? }) -> { group, commit }
  *   MlsGroup.deserialize(bytes, { config? })      group.serialize()
- *   group.commit({ add?, remove?, proposals?, path? }) -> { commit, welcome?, groupInfo, pending }
+ *   group.commit({ add?, remove?, proposals?, path?, rotateSignatureKey?, signatureKeyPair? })
+ *     -> { commit, welcome?, groupInfo, pending, signatureKey? }
  *     then group.mergePendingCommit() once the Delivery Service accepted it
  *   group.propose(proposal) / proposeUpdate() -> { message, ref }
  *   group.processMessage(bytes) -> { content: application | proposal | commit }

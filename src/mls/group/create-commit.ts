@@ -19,6 +19,7 @@
  */
 import { encode, Writer } from '../../codec/tls.js'
 import { memzero } from '../../crypto/sodium.js'
+import type { KeyPair } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
 import { keyPackageRef } from '../keys/key-package.js'
@@ -43,6 +44,7 @@ import { pskResolver } from './psk.js'
 import type { PskSources } from './process-commit.js'
 import { handshakeWireFormat, protectHandshake, requireCanSend } from './send.js'
 import { contextOf, type GroupState } from './state.js'
+import { signatureRotation, wipeRotation } from './signature-rotation.js'
 import { sealWelcome } from './welcome.js'
 
 export interface CommitOptions {
@@ -61,6 +63,14 @@ export interface CommitOptions {
    * otherwise not, because with the ratchet_tree it costs O(n) per Commit.
    */
   readonly groupInfo?: GroupInfoOptions | undefined
+  /**
+   * A new signature key pair for our leaf (signature-rotation.ts, RFC 9420
+   * §12.4.2): the Commit has a path whose LeafNode carries the new key. The
+   * group's AuthenticationService must accept our credential with it. Once
+   * merged, the group signs with the new key (serialize() persists it) and
+   * the old private key is zeroed. The caller keeps its own buffers.
+   */
+  readonly signatureKeyPair?: KeyPair | undefined
 }
 
 export interface CreatedCommit {
@@ -72,6 +82,8 @@ export interface CreatedCommit {
   readonly groupInfo?: Uint8Array | undefined
   /** The next state, adopted by merge(). */
   readonly pending: PendingCommit
+  /** Our new signature public key, when the Commit rotates it (CommitOptions.signatureKeyPair). */
+  readonly signatureKey?: Uint8Array | undefined
 }
 
 export interface PendingCommit {
@@ -131,7 +143,10 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
     { kind: 'member', leaf: state.ownLeaf },
     committed,
   )
-  const withPath = sorted.pathRequired || (opts.path ?? 'always') === 'always'
+  const rotation = opts.signatureKeyPair && signatureRotation(state, opts.signatureKeyPair)
+  const withPath = sorted.pathRequired || (opts.path ?? 'always') === 'always' || rotation !== undefined
+  // The new leaf and the new epoch's GroupInfo are signed with the new key, the Commit's content with the current one.
+  const signaturePriv = rotation?.privateKey ?? state.signaturePriv
 
   const tree = state.tree.clone()
   const privateKeys = state.privateKeys.clone()
@@ -147,7 +162,8 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
         tree,
         leafIndex: state.ownLeaf,
         groupId: old.groupId,
-        signaturePrivateKey: state.signaturePriv,
+        signaturePrivateKey: signaturePriv,
+        leaf: rotation?.leaf,
         excludedLeaves: applied.added.map((a) => a.leaf),
         groupContext: (th) => encode(groupContextCodec, provisionalContext(old, th, applied.extensions)),
         privateKeys,
@@ -177,6 +193,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
       ...state,
       tree,
       privateKeys,
+      signaturePriv,
       epoch: advanced.epoch,
       proposals: ProposalCache.empty(),
       updateKeys: new Map(),
@@ -192,7 +209,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
               confirmationTag: advanced.confirmationTag,
               externalSecret: advanced.epoch.keys.externalSecret,
               signer: state.ownLeaf,
-              signaturePriv: state.signaturePriv,
+              signaturePriv,
             },
             { ratchetTree: opts.groupInfo?.ratchetTree ?? state.config.ratchetTreeInWelcome, externalPub: opts.groupInfo?.externalPub },
           )
@@ -224,10 +241,14 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
       // MLSMessage header || the GroupInfo's exact bytes (no re-encoding of the tree).
       groupInfo: gi && new Writer(gi.bytes.length + 4).u16(MLS10).u16(WireFormat.mls_group_info).bytes(gi.bytes).finish(),
       pending: pendingCommit(state, next),
+      signatureKey: rotation?.leaf.signatureKey.slice(),
     }
   } catch (e) {
     if (next !== undefined) discard(state, next)
-    else privateKeys.dispose(state.privateKeys)
+    else {
+      privateKeys.dispose(state.privateKeys)
+      wipeRotation(rotation)
+    }
     throw e
   } finally {
     memzero(pskSecret)

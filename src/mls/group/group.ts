@@ -358,8 +358,17 @@ export class MlsGroup {
    * Creates a Commit of the pending proposals plus `add`/`remove`/`proposals`
    * by value. The new epoch is adopted by mergePendingCommit() once the
    * Delivery Service accepted the Commit (or dropped by discardPendingCommit).
+   *
+   * Signature key rotation: `rotateSignatureKey: true` generates a fresh
+   * signature key pair for our leaf, `signatureKeyPair` takes one (see
+   * CommitOptions.signatureKeyPair); the result's `signatureKey` is the new
+   * public key (to register with the AuthenticationService's directory), and
+   * after mergePendingCommit the group signs with the new private key, which
+   * serialize() persists.
    */
-  async commit(opts: CommitOptions & { add?: (Uint8Array | Encoded<KeyPackage>)[]; remove?: number[] } = {}): Promise<CreatedCommit> {
+  async commit(
+    opts: CommitOptions & { add?: (Uint8Array | Encoded<KeyPackage>)[]; remove?: number[]; rotateSignatureKey?: boolean } = {},
+  ): Promise<CreatedCommit> {
     const byValue: Proposal[] = [
       ...(opts.add ?? []).map((kp) => addProposal(kp)),
       ...(opts.remove ?? []).map((leaf) => removeProposal(this.state, leaf)),
@@ -367,7 +376,14 @@ export class MlsGroup {
     ]
     this.pending?.discard()
     this.pending = undefined
-    const created = await createCommit(this.state, { ...opts, proposals: byValue }, this.psks)
+    // createCommit keeps its own copy of the private key.
+    const generated = opts.rotateSignatureKey && opts.signatureKeyPair === undefined ? this.state.suite.generateSignatureKeyPair() : undefined
+    let created: CreatedCommit
+    try {
+      created = await createCommit(this.state, { ...opts, proposals: byValue, signatureKeyPair: opts.signatureKeyPair ?? generated }, this.psks)
+    } finally {
+      memzero(generated?.privateKey)
+    }
     this.pending = created.pending
     this.pendingBytes = created.commit
     return created

@@ -71,5 +71,7 @@ export function adopt(old: GroupState, staged: StagedState): GroupState {
 /** Zeroes a staged state that will not be adopted. */
 export function discard(live: GroupState, staged: StagedState): void {
   staged.privateKeys.dispose(live.privateKeys)
+  // A Commit that rotated our signature key holds the new private key alone.
+  if (staged.signaturePriv !== live.signaturePriv) memzero(staged.signaturePriv)
   zeroEpoch(staged.epoch, staged.tree)
 }

@@ -49,7 +49,6 @@ import { scanState } from './attack.js'
 import { auditDeletion } from './audit.js'
 import { ManualClock, parseMessage, type WireRecord } from './group.js'
 import { Oracle } from './oracle.js'
-import { selfCommitWithNewSignatureKey } from './mls-commit.js'
 
 export type Mode = 'copath' | 'pairwise' | 'mls'
 export const MODES: readonly Mode[] = ['copath', 'pairwise', 'mls']
@@ -379,13 +378,8 @@ export class MlsSim {
 
   /** An empty Commit with path by `from` (a self-update); optionally with a fresh signature key in its leaf (T10). */
   async selfCommit(from: number, opts: { newSignatureKey?: boolean } = {}): Promise<MlsRecord> {
-    const g = this.member(from).group
-    if (opts.newSignatureKey) {
-      const epoch = g.epoch
-      const commit = await selfCommitWithNewSignatureKey(g)
-      return this.finishCommit(from, commit, true, undefined, epoch)
-    }
-    const out = await g.commit({ path: 'always' })
+    // newSignatureKey: the Commit's new LeafNode carries a fresh signature key (MlsGroup.commit rotateSignatureKey).
+    const out = await this.member(from).group.commit({ path: 'always', rotateSignatureKey: opts.newSignatureKey === true })
     return this.finishCommit(from, out.commit, true)
   }
 
