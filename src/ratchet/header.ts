@@ -13,7 +13,7 @@
  * MessageAD, whose length prefixes make the concatenation unambiguous.
  */
 import { xchachaOpen, xchachaSeal } from '../crypto/aead-chacha.js'
-import { Reader, Writer } from '../codec/tls.js'
+import { Reader, Writer, varintSize } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
 import { LABEL, RATCHET_VERSION } from './constants.js'
 
@@ -23,8 +23,45 @@ export interface Header {
   readonly n: number
 }
 
+/**
+ * RFC 9420 §2.1.2 varint length prefix at `at` (lengths here are far below
+ * 2^30); returns the next offset. The two encoders below run on every
+ * message, so they write into one exactly sized array instead of a growing
+ * Writer and its final copy (same bytes; the vectors in test/ratchet pin them).
+ */
+function putVarint(out: Uint8Array, view: DataView, at: number, n: number): number {
+  if (n < 0x40) {
+    out[at] = n
+    return at + 1
+  }
+  if (n < 0x4000) {
+    view.setUint16(at, n | 0x4000)
+    return at + 2
+  }
+  view.setUint32(at, (n | 0x80000000) >>> 0)
+  return at + 4
+}
+
+function putOpaque(out: Uint8Array, view: DataView, at: number, b: Uint8Array): number {
+  at = putVarint(out, view, at, b.length)
+  out.set(b, at)
+  return at + b.length
+}
+
 export function encodeHeader(h: Header): Uint8Array {
-  return new Writer(48).opaque(h.ratchetKey).u32(h.pn).u32(h.n).finish()
+  checkCounter(h.pn)
+  checkCounter(h.n)
+  const out = new Uint8Array(varintSize(h.ratchetKey.length) + h.ratchetKey.length + 8)
+  const view = new DataView(out.buffer)
+  const at = putOpaque(out, view, 0, h.ratchetKey)
+  view.setUint32(at, h.pn)
+  view.setUint32(at + 4, h.n)
+  return out
+}
+
+/** What Writer.u32 enforces. */
+function checkCounter(v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TalosError('DECODE_INVALID_VALUE', `${String(v)} does not fit a uint32`)
 }
 
 /** Decodes a header that came out of a header AEAD; TalosError RATCHET_INVALID_HEADER otherwise. */
@@ -49,12 +86,13 @@ export function checkHeader(h: Header): void {
 }
 
 export function messageAd(x3dhAd: Uint8Array, headerEncrypted: boolean, header: Uint8Array): Uint8Array {
-  return new Writer(x3dhAd.length + header.length + 16)
-    .opaque(x3dhAd)
-    .u8(RATCHET_VERSION)
-    .u8(headerEncrypted ? 1 : 0)
-    .opaque(header)
-    .finish()
+  const out = new Uint8Array(varintSize(x3dhAd.length) + x3dhAd.length + 2 + varintSize(header.length) + header.length)
+  const view = new DataView(out.buffer)
+  let at = putOpaque(out, view, 0, x3dhAd)
+  out[at++] = RATCHET_VERSION
+  out[at++] = headerEncrypted ? 1 : 0
+  putOpaque(out, view, at, header)
+  return out
 }
 
 function headerAd(x3dhAd: Uint8Array): Uint8Array {

@@ -83,7 +83,6 @@ export function messageAeadKeys(messageKey: Uint8Array): AeadKeys {
   ratchetCounters.messageKeys++
   const out = hkdfExpand('SHA256', messageKey, LABEL.messageKeys, KEY_BYTES + NONCE_BYTES)
   memzero(messageKey)
-  const keys = { key: out.slice(0, KEY_BYTES), nonce: out.slice(KEY_BYTES) }
-  memzero(out)
-  return keys
+  // Two views of one array, no copies: the caller's memzero of both zeroes all of it.
+  return { key: out.subarray(0, KEY_BYTES), nonce: out.subarray(KEY_BYTES) }
 }

@@ -48,7 +48,6 @@ export function senderMessageKeys(seed: Uint8Array, iteration: number): SenderMe
   infoView.setUint32(SK_LABEL.messageKeys.length, iteration)
   const out = hkdfExpand('SHA256', seed, info, 44)
   memzero(seed)
-  const keys = { key: out.slice(0, 32), nonce: out.slice(32, 44) }
-  memzero(out)
-  return keys
+  // Two views of one array, no copies: the caller's memzero of both zeroes all of it.
+  return { key: out.subarray(0, 32), nonce: out.subarray(32, 44) }
 }

@@ -117,6 +117,11 @@ describe('HKDF-SHA512 and HKDF-SHA384 against node:crypto hkdfSync', () => {
       expect(toHex(hmac('SHA256', key, data))).toBe(createHmac('sha256', key).update(data).digest('hex'))
       expect(toHex(hmac('SHA512', key, data))).toBe(createHmac('sha512', key).update(data).digest('hex'))
       expect(toHex(hashKdf('SHA384').mac(key, data))).toBe(createHmac('sha384', key).update(data).digest('hex'))
+      // The chain-key case (32-byte key, one-byte or empty input) takes a one-shot path.
+      for (const short of [new Uint8Array(0), Uint8Array.of(1), Uint8Array.of(2)]) {
+        expect(toHex(hmac('SHA256', key, short))).toBe(createHmac('sha256', key).update(short).digest('hex'))
+        expect(toHex(hmac('SHA512', key, short))).toBe(createHmac('sha512', key).update(short).digest('hex'))
+      }
     }
   })
 })
