@@ -5,7 +5,7 @@
  * tested) and consumed secrets are absent from the bytes.
  *
  *   struct {
- *     uint8 format = 1; uint16 cipher_suite;
+ *     uint8 format = 2; uint16 cipher_suite;
  *     Config config;                           // policy (authService is supplied on load)
  *     opaque tree<V>;                          // ratchet_tree form (src/mls/tree/codec.ts)
  *     opaque private_keys<V>;                  // TreePrivateKeys
@@ -16,10 +16,16 @@
  *     struct { opaque ref<V>; Sender sender; Proposal proposal; } proposals<V>;   // arrival order
  *     struct { opaque pub<V>; opaque priv<V>; } update_keys<V>;                  // by pub
  *     struct { uint64 epoch; opaque psk<V>; } resumption_psks<V>;               // ascending
- *     struct { GroupContext context; opaque tree<V>; opaque sender_data_secret<V>;
+ *     struct { GroupContext context; TreeDiff tree; opaque sender_data_secret<V>;
  *              opaque membership_key<V>; opaque secret_tree<V>; } retired<V>;    // newest first
  *     optional<ReInit> reinit; uint8 removed;
  *   } GroupStateRecord;
+ *
+ * A retired epoch's tree is stored as a TreeDiff (src/mls/tree/diff.ts)
+ * against the next newer tree (the current one for retired[0]): it differs
+ * from it by one Commit, and whole it doubled the record of a large group and
+ * the cost of loading it. Format 1 records (retired trees whole, `opaque
+ * tree<V>`) still load.
  *
  * MlsGroup.serialize() wraps it in a GroupHandleRecord (below) that also
  * carries a pending Commit of ours. The record holds secret keys: the store
@@ -35,6 +41,7 @@ import { createFramingContext } from '../framing/context.js'
 import { ExporterTree } from '../schedule/exporter-tree.js'
 import { deserializeSecretTree, serializeSecretTree } from '../schedule/secret-tree-codec.js'
 import { decodeTree, encodeTree } from '../tree/codec.js'
+import { readTreeDiff, writeTreeDiff } from '../tree/diff.js'
 import { deserializeTreePrivateKeys } from '../treekem/private-keys.js'
 import { senderCodec } from '../wire/framing.js'
 import { groupContextCodec, type GroupContext } from '../wire/group-context.js'
@@ -45,7 +52,9 @@ import { ProposalCache, type CachedProposal } from './proposal-cache.js'
 import type { GroupState } from './state.js'
 import type { StagedState } from './merge.js'
 
-const FORMAT = 1
+const FORMAT = 2
+/** Format 1: retired trees stored whole. */
+const FORMAT_FULL_RETIRED_TREES = 1
 const KEY_NAMES = [
   'senderDataSecret',
   'exporterSecret',
@@ -114,9 +123,12 @@ export function serializeGroupState(s: GroupState): Uint8Array {
   w.list(updates, (lw, [pub, priv]) => lw.opaque(Buffer.from(pub, 'hex')).opaque(priv))
   const psks = [...s.resumptionPsks.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   w.list(psks, (lw, [epoch, psk]) => lw.u64(epoch).opaque(psk))
+  let newer = s.tree
   w.list(s.retired, (lw, r) => {
     groupContextCodec.encode(lw, r.framing.groupContext)
-    lw.opaque(encodeTree(r.tree)).opaque(r.senderDataSecret).opaque(r.membershipKey).opaque(serializeSecretTree(r.secretTree))
+    writeTreeDiff(lw, newer, r.tree)
+    newer = r.tree
+    lw.opaque(r.senderDataSecret).opaque(r.membershipKey).opaque(serializeSecretTree(r.secretTree))
   })
   w.optional(s.reinit, (ow, v) => reInitCodec.encode(ow, v))
   w.u8(s.removed ? 1 : 0)
@@ -135,7 +147,7 @@ export function deserializeGroupState(bytes: Uint8Array, overrides: Partial<Grou
   return wrapErrors('DECODE_INVALID', 'group state', () => {
     const r = new Reader(bytes)
     const format = r.u8()
-    if (format !== FORMAT) throw new TalosError('MLS_INVALID_STATE', `unknown group state format ${format}`)
+    if (format !== FORMAT && format !== FORMAT_FULL_RETIRED_TREES) throw new TalosError('MLS_INVALID_STATE', `unknown group state format ${format}`)
     const suite = getCipherSuite(r.u16())
     const config = readConfig(r, overrides)
     const tree = decodeTree(suite, r.opaque())
@@ -169,10 +181,12 @@ export function deserializeGroupState(bytes: Uint8Array, overrides: Partial<Grou
       resumptionPsks.set(epoch, secret(lr, suite, 'resumption psk'))
     })
     if (resumptionPsks.size > MAX_RESUMPTION_PSKS) throw new TalosError('MLS_INVALID_STATE', 'too many resumption PSKs')
+    let newer = tree
     const retired: RetiredEpoch[] = r.list((lr) => {
       const rgc = groupContextCodec.decode(lr)
-      const rtree = decodeTree(suite, lr.opaque())
+      const rtree = format === FORMAT ? readTreeDiff(lr, newer, config.maxTreeLeaves) : decodeTree(suite, lr.opaque())
       checkTreeHash(rtree, rgc, 'retired epoch')
+      newer = rtree
       return {
         framing: createFramingContext(suite, rgc),
         tree: rtree,

@@ -21,7 +21,8 @@ import { RatchetTree } from './ratchet-tree.js'
 
 const NODE_TYPES: ReadonlySet<number> = new Set([NodeType.leaf, NodeType.parent])
 
-function decodeNode(r: Reader): TreeNode {
+/** One Node (RFC 9420 §7.1) keeping its exact bytes. */
+export function decodeNode(r: Reader): TreeNode {
   const nodeType = r.enumValue(1, NODE_TYPES, 'NodeType')
   const start = r.offset
   if (nodeType === NodeType.leaf) {

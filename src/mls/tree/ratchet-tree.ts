@@ -434,8 +434,19 @@ export class RatchetTree {
     while (last > 0 && this.nodes.get(2 * last) === undefined) last--
     let leaves = this.leaves
     while (leaves > 1 && leaves / 2 > last) leaves /= 2
+    this.shrinkTo(leaves)
+  }
+
+  /**
+   * Keeps only the leftmost `leaves` leaves (a power of two, at most leafCount):
+   * the nodes outside are blanked first, so the key index and counts stay exact.
+   */
+  shrinkTo(leaves: number): void {
+    if (!Number.isInteger(leaves) || leaves < 1 || leaves > this.leaves || (leaves & (leaves - 1)) !== 0) {
+      throw new TalosError('MLS_INVALID_TREE_SIZE', `cannot shrink a tree of ${this.leaves} leaves to ${leaves}`)
+    }
     if (leaves === this.leaves) return
-    // Drop the discarded nodes' keys from the index (normally there are none: they are blank).
+    // Drop the discarded nodes' keys from the index (after truncate() there are none: they are blank).
     for (let x = 2 * leaves - 1; x < this.nodes.length; x++) if (this.nodes.get(x) !== undefined) this.setNode(x, undefined)
     this.nodes.resize(2 * leaves - 1)
     this.hashes.resize(2 * leaves - 1)
