@@ -11,7 +11,7 @@ import { decodeProto, encodeProto } from '../../src/codec/proto.js'
 import { Envelope } from '../../src/proto/envelope.js'
 import { SkCommit } from '../../src/proto/group.js'
 import { ed25519 } from '../../src/crypto/signature/ed25519.js'
-import { commitTbs } from '../../src/group/protocols/sender-keys.js'
+import { commitTbs } from '../../src/group/protocols/roster.js'
 import type { RejectedEntry } from '../../src/group/index.js'
 import { agents, closeAll, dec, did, enc, take } from './helpers.js'
 

@@ -29,19 +29,13 @@ import { ed25519 } from '../../crypto/signature/ed25519.js'
 import { TalosError } from '../../errors.js'
 import { COORDINATOR_VERSION, MAX_COORDINATOR_PAYLOAD, decodeDelivery, decodeSubmit, encodeDelivery, encodeSubmit } from '../../coordinator/wire.js'
 import { PairwiseSessions } from '../../ratchet/sessions.js'
-import { CoPayload, CoState, SkAdopt, SkCommit, SkInvite, type CoQueued, type SkMember } from '../../proto/group.js'
-import { checkMembers, commitTbs, inviteTbs, leaveTbs, membershipAuthenticator, type SenderKeysDeps, type SkTicket } from './sender-keys.js'
+import { CoPayload, CoState, SkAdopt, type CoQueued, type SkCommit } from '../../proto/group.js'
+import { decodeCommit, decodeInvite, inviteTbs, malformed, MAX_PAYLOAD_BYTES, MAX_STATE_BYTES, readAdopt, Roster, type SenderKeysDeps } from './roster.js'
 import { bytesEqual } from '../util.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
-const MAX_STATE_BYTES = 64 * 1024 * 1024
-const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 /** Deliveries the hub queues for members that have not connected yet (all members together). */
 export const MAX_QUEUED_DELIVERIES = 4096
-
-function malformed(what: string): TalosError {
-  return new TalosError('GROUP_MALFORMED_ENVELOPE', what)
-}
 
 type Entry = { recipient: string; sessionMessage: Uint8Array }
 
@@ -50,9 +44,7 @@ export class CoordinatorEngine implements ProtocolEngine {
 
   private constructor(
     private readonly deps: SenderKeysDeps,
-    readonly groupId: Uint8Array,
-    private epochValue: bigint,
-    private memberList: SkMember[],
+    private readonly roster: Roster,
     private readonly sessions: PairwiseSessions,
     private seq: bigint,
     private readonly connected: Set<string>,
@@ -62,18 +54,12 @@ export class CoordinatorEngine implements ProtocolEngine {
 
   static create(deps: SenderKeysDeps, groupId: Uint8Array): CoordinatorEngine {
     const self = { did: deps.did, identityKey: deps.identity.public.signingKey }
-    return new CoordinatorEngine(deps, groupId, 0n, [self], new PairwiseSessions(deps.identity, deps.preKeys), 0n, new Set(), new Map(), true)
+    return new CoordinatorEngine(deps, new Roster(groupId, 0n, [self]), new PairwiseSessions(deps.identity, deps.preKeys), 0n, new Set(), new Map(), true)
   }
 
   /** Joins from the hub's invitation; `replies` is our join message to the hub. */
   static async join(deps: SenderKeysDeps, groupId: Uint8Array, inviteBytes: Uint8Array, inviter: string): Promise<{ engine: CoordinatorEngine; replies: Uint8Array[] }> {
-    let inv: SkInvite
-    try {
-      inv = decodeProto(SkInvite, inviteBytes, { maxBytes: MAX_PAYLOAD_BYTES })
-    } catch (e) {
-      throw new TalosError('GROUP_MALFORMED_INVITE', `undecodable coordinator invitation: ${(e as Error).message}`)
-    }
-    checkMembers(inv.members)
+    const inv = decodeInvite(inviteBytes, 'coordinator')
     const hub = inv.members[0]
     const self = inv.members.find((m) => m.did === deps.did)
     if (hub === undefined || hub.did !== inviter || inv.inviter !== inviter || !bytesEqual(inv.groupId, groupId)) {
@@ -87,7 +73,7 @@ export class CoordinatorEngine implements ProtocolEngine {
     }
     const sessions = new PairwiseSessions(deps.identity, deps.preKeys)
     sessions.connect(hub.did, bundle)
-    const e = new CoordinatorEngine(deps, groupId, inv.epoch, [...inv.members], sessions, 0n, new Set(), new Map(), true)
+    const e = new CoordinatorEngine(deps, new Roster(groupId, inv.epoch, [...inv.members]), sessions, 0n, new Set(), new Map(), true)
     const join = sessions.encrypt(hub.did, encodeSubmit({ version: COORDINATOR_VERSION, groupId, payload: new Uint8Array(0), join: true }))
     return { engine: e, replies: [encodeProto(CoPayload, CoPayload.create({ body: { case: 'submit', value: join } }))] }
   }
@@ -100,19 +86,23 @@ export class CoordinatorEngine implements ProtocolEngine {
       throw new TalosError('GROUP_STATE_CORRUPT', `coordinator state: ${(e as Error).message}`)
     }
     const sessions = PairwiseSessions.restore(deps.identity, deps.preKeys, s.sessions.map((x) => [x.peer, x.record] as [string, Uint8Array]))
-    return new CoordinatorEngine(deps, s.groupId, s.epoch, s.members, sessions, s.seq, new Set(s.connected), new Map(s.queued.map((q) => [q.member, q.deliveries])), s.active)
+    return new CoordinatorEngine(deps, new Roster(s.groupId, s.epoch, s.members), sessions, s.seq, new Set(s.connected), new Map(s.queued.map((q) => [q.member, q.deliveries])), s.active)
   }
 
   private get hub(): string {
-    return this.memberList[0]!.did
+    return this.roster.entries[0]!.did
   }
 
   private get isHub(): boolean {
     return this.hub === this.deps.did
   }
 
+  get groupId(): Uint8Array {
+    return this.roster.groupId
+  }
+
   get epoch(): bigint {
-    return this.epochValue
+    return this.roster.epoch
   }
 
   get active(): boolean {
@@ -120,19 +110,19 @@ export class CoordinatorEngine implements ProtocolEngine {
   }
 
   members(): string[] {
-    return this.memberList.map((m) => m.did)
+    return this.roster.members()
   }
 
   isMember(did: string): boolean {
-    return this.memberList.some((m) => m.did === did)
+    return this.roster.isMember(did)
   }
 
   publicKeyOf(did: string): Uint8Array | undefined {
-    return this.memberList.find((m) => m.did === did)?.identityKey
+    return this.roster.publicKeyOf(did)
   }
 
   epochAuthenticator(): Uint8Array {
-    return membershipAuthenticator(this.groupId, this.epochValue, this.memberList)
+    return this.roster.authenticator()
   }
 
   pendingRemovals(): string[] {
@@ -180,12 +170,7 @@ export class CoordinatorEngine implements ProtocolEngine {
 
   async receive(kind: 'message' | 'commit', payload: Uint8Array, envelopeSender: string): Promise<Received> {
     if (kind === 'commit') {
-      let c: SkCommit
-      try {
-        c = decodeProto(SkCommit, payload, { maxBytes: MAX_PAYLOAD_BYTES })
-      } catch (e) {
-        throw malformed(`undecodable coordinator commit: ${(e as Error).message}`)
-      }
+      const c = decodeCommit(payload, 'coordinator')
       this.checkCommit(c, envelopeSender)
       return this.applyCommit(c)
     }
@@ -198,16 +183,8 @@ export class CoordinatorEngine implements ProtocolEngine {
     if (!this.isMember(envelopeSender)) throw new TalosError('GROUP_SENDER_MISMATCH', `${envelopeSender} is not a member`)
     const body = p.body
     if (body === undefined) throw malformed('empty coordinator payload')
-    const none: Received = { kind: 'application', sender: envelopeSender, epoch: this.epochValue, payloads: [], replies: [] }
-    if (body.case === 'leave') {
-      const l = body.value
-      const key = this.publicKeyOf(l.did)
-      if (l.did !== envelopeSender || !bytesEqual(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
-        throw malformed('a leave request for another member, group or epoch')
-      }
-      if (!ed25519.verify(key, leaveTbs(l), l.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'leave request signature does not verify')
-      return { kind: 'proposal', sender: l.did, leaving: l.did }
-    }
+    const none: Received = { kind: 'application', sender: envelopeSender, epoch: this.epoch, payloads: [], replies: [] }
+    if (body.case === 'leave') return this.roster.checkLeave(body.value, envelopeSender)
     if (body.case === 'submit') {
       if (!this.isHub) return none // for the hub only
       const submit = decodeSubmit(this.sessions.decrypt(envelopeSender, body.value))
@@ -220,7 +197,7 @@ export class CoordinatorEngine implements ProtocolEngine {
         return { ...none, replies: this.relay(q.map((d) => ({ recipient: envelopeSender, sessionMessage: this.sessions.encrypt(envelopeSender, d) }))) }
       }
       if (!this.connected.has(envelopeSender)) throw new TalosError('COORDINATOR_INVALID_MESSAGE', 'a submission before the join message')
-      return { kind: 'application', sender: envelopeSender, epoch: this.epochValue, payloads: [submit.payload], replies: this.relay(this.fanOut(envelopeSender, submit.payload)) }
+      return { kind: 'application', sender: envelopeSender, epoch: this.epoch, payloads: [submit.payload], replies: this.relay(this.fanOut(envelopeSender, submit.payload)) }
     }
     // A relay: only the hub sends them; take our delivery, if any.
     if (envelopeSender !== this.hub) throw new TalosError('GROUP_SENDER_MISMATCH', 'a relay from someone else than the hub')
@@ -231,30 +208,26 @@ export class CoordinatorEngine implements ProtocolEngine {
     if (!bytesEqual(d.groupId, this.groupId)) throw new TalosError('COORDINATOR_WRONG_GROUP', 'delivery for another group')
     if (d.seq <= this.seq) throw new TalosError('COORDINATOR_REPLAY', `sequence ${d.seq} is not after ${this.seq}`)
     this.seq = d.seq
-    return { kind: 'application', sender: d.sender, epoch: this.epochValue, payloads: [d.payload], replies: [] }
+    return { kind: 'application', sender: d.sender, epoch: this.epoch, payloads: [d.payload], replies: [] }
   }
 
+  /** Only the hub commits, and it cannot be removed (if it leaves, the group ends). */
   private checkCommit(c: SkCommit, envelopeSender: string): void {
-    if (!bytesEqual(c.groupId, this.groupId)) throw malformed('commit for another group')
-    if (c.epoch !== this.epochValue) throw new TalosError('GROUP_WRONG_EPOCH', `commit for epoch ${c.epoch}, the group is at ${this.epochValue}`)
-    if (c.committer !== envelopeSender || c.committer !== this.hub) throw new TalosError('GROUP_SENDER_MISMATCH', 'only the hub commits in a coordinator group')
-    checkMembers(c.added)
-    if (c.added.some((m) => this.isMember(m.did))) throw malformed('commit adds a member twice')
-    if (new Set(c.removed).size !== c.removed.length || c.removed.some((d) => !this.isMember(d) || d === this.hub)) {
-      throw malformed('commit removes a non-member or the hub')
+    const committer = (): void => {
+      if (c.committer !== envelopeSender || c.committer !== this.hub) throw new TalosError('GROUP_SENDER_MISMATCH', 'only the hub commits in a coordinator group')
     }
-    if (!ed25519.verify(this.publicKeyOf(this.hub)!, commitTbs(c), c.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'commit signature does not verify')
+    this.roster.checkCommit(c, committer, (d) => d === this.hub, 'the hub')
+    this.roster.verifyCommit(c, this.publicKeyOf(this.hub)!)
   }
 
   private applyCommit(c: SkCommit): Received & { kind: 'commit' } {
     const removed = new Set(c.removed)
-    this.epochValue = c.epoch + 1n
-    const base = { kind: 'commit' as const, committer: c.committer, epoch: this.epochValue, added: c.added.map((m) => m.did), removed: [...c.removed], replies: [] }
+    this.roster.advance(c, this.deps.did)
+    const base = { kind: 'commit' as const, committer: c.committer, epoch: this.epoch, added: c.added.map((m) => m.did), removed: [...c.removed], replies: [] }
     if (removed.has(this.deps.did)) {
       this.isActive = false
       return { ...base, removedUs: true }
     }
-    this.memberList = [...this.memberList.filter((m) => !removed.has(m.did)), ...c.added]
     for (const r of removed) {
       this.sessions.remove(r)
       this.connected.delete(r)
@@ -265,42 +238,25 @@ export class CoordinatorEngine implements ProtocolEngine {
 
   async prepareCommit(change: { add: AddTicket[]; remove: string[] }): Promise<PreparedCommit> {
     if (!this.isHub) throw new TalosError('GROUP_NOT_COORDINATOR', `only the hub (${this.hub}) changes a coordinator group's membership`)
-    const added: SkMember[] = change.add.map((t) => ({ did: t.did, identityKey: (t.material as SkTicket).identityKey }))
-    const unsigned: SkCommit = { groupId: this.groupId, epoch: this.epochValue, committer: this.deps.did, added, removed: [...change.remove], signature: new Uint8Array(0) }
-    const commit: SkCommit = { ...unsigned, signature: ed25519.sign(this.deps.identity.signingPrivate, commitTbs(unsigned)) }
-    const commitBytes = encodeProto(SkCommit, commit)
-    const removed = new Set(change.remove)
-    const invite: SkInvite = {
-      groupId: this.groupId,
-      epoch: this.epochValue + 1n,
-      members: [...this.memberList.filter((m) => !removed.has(m.did)), ...added],
-      inviter: this.deps.did,
-      signature: new Uint8Array(0),
-    }
-    invite.signature = ed25519.sign(this.deps.identity.signingPrivate, inviteTbs(invite))
-    const adopt: SkAdopt = { commit: commitBytes, bundles: [] }
-    return { epoch: this.epochValue, commit: commitBytes, merged: encodeProto(SkAdopt, adopt), welcome: added.length > 0 ? encodeProto(SkInvite, invite) : undefined }
+    const { commit, welcome } = this.roster.signCommit(this.deps, change)
+    const adopt: SkAdopt = { commit, bundles: [] }
+    return { epoch: this.epoch, commit, merged: encodeProto(SkAdopt, adopt), welcome }
   }
 
   async adoptCommit(merged: Uint8Array): Promise<Received & { kind: 'commit' }> {
-    const a = decodeProto(SkAdopt, merged, { maxBytes: MAX_STATE_BYTES })
-    const c = decodeProto(SkCommit, a.commit, { maxBytes: MAX_PAYLOAD_BYTES })
-    if (c.epoch !== this.epochValue) throw new TalosError('GROUP_STATE_CORRUPT', 'the written-ahead commit is not for this epoch')
-    return this.applyCommit(c)
+    return this.applyCommit(readAdopt(merged, this.epoch).commit)
   }
 
   proposeLeave(): Uint8Array {
-    const l = { groupId: this.groupId, epoch: this.epochValue, did: this.deps.did }
-    const leave = { ...l, signature: ed25519.sign(this.deps.identity.signingPrivate, leaveTbs(l)) }
-    return encodeProto(CoPayload, CoPayload.create({ body: { case: 'leave', value: leave } }))
+    return encodeProto(CoPayload, CoPayload.create({ body: { case: 'leave', value: this.roster.signLeave(this.deps) } }))
   }
 
   serialize(): EngineState {
     const queued: CoQueued[] = [...this.queued].map(([member, deliveries]) => ({ member, deliveries }))
     const s: CoState = {
       groupId: this.groupId,
-      epoch: this.epochValue,
-      members: this.memberList,
+      epoch: this.epoch,
+      members: this.roster.entries,
       sessions: [...this.sessions.exportRecords()].map(([peer, record]) => ({ peer, record })),
       seq: this.seq,
       connected: [...this.connected],

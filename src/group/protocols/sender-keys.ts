@@ -8,7 +8,8 @@
  * signed by the committer's Ed25519 identity key and published with
  * { kind: 'commit', epoch }, so at most one lands per epoch and everyone
  * applies the same sequence. The invitee gets an SkInvite (members in join
- * order, signed by the inviter) through its mailbox.
+ * order, signed by the inviter) through its mailbox. Those messages and the
+ * member list are roster.ts, shared with the coordinator adapter.
  *
  * Keys travel in SkDistribution entries on the group log (one two-party
  * SessionMessage per recipient), so they are ordered with the commits and
@@ -26,107 +27,42 @@
  * removal rotates every remaining member's key (n-1 distributions each); a
  * message is one AEAD and one signature, whatever n.
  */
-import { Writer } from '../../codec/tls.js'
 import { decodeProto, encodeProto } from '../../codec/proto.js'
-import { sha256 } from '../../crypto/sodium.js'
 import { ed25519 } from '../../crypto/signature/ed25519.js'
 import { TalosError, isTalosError } from '../../errors.js'
-import { isDid } from '../../delivery/index.js'
 import { PairwiseSessions } from '../../ratchet/sessions.js'
 import { decodePreKeyBundle, encodePreKeyBundle, type PreKeyBundle } from '../../ratchet/prekeys.js'
-import type { IdentityKeyPair } from '../../ratchet/identity.js'
 import { SenderKeyGroup } from '../../senderkeys/group.js'
 import { decodeSenderKeyMessage } from '../../senderkeys/message.js'
 import { SenderKeyRecord } from '../../proto/senderkeys.js'
-import { SkAdopt, SkCommit, SkInvite, SkPayload, SkState, type SkBuffered, type SkMember } from '../../proto/group.js'
-import type { ClientPreKeys } from '../prekeys.js'
+import { SkAdopt, SkPayload, SkState, type SkBuffered, type SkCommit, type SkMember } from '../../proto/group.js'
 import { bytesEqual } from '../util.js'
+import {
+  decodeCommit,
+  decodeInvite,
+  inviteTbs,
+  malformed,
+  MAX_PAYLOAD_BYTES,
+  MAX_SK_MEMBERS,
+  MAX_STATE_BYTES,
+  readAdopt,
+  Roster,
+  type SenderKeysDeps,
+  type SkTicket,
+} from './roster.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
-/** Members of a sender-keys group. */
-export const MAX_SK_MEMBERS = 1000
 /** Messages held for senders whose key has not arrived. */
 export const MAX_SK_BUFFERED = 256
-const MAX_STATE_BYTES = 64 * 1024 * 1024
-const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
- /** Bundles claimed for one member before giving up on finding one with its identity key. */
+/** Bundles claimed for one member before giving up on finding one with its identity key. */
 const MAX_BUNDLE_CLAIMS = 8
-const LABEL_COMMIT = 'talos sender-keys commit v1'
-const LABEL_INVITE = 'talos sender-keys invite v1'
-const LABEL_LEAVE = 'talos sender-keys leave v1'
-
-export interface SenderKeysDeps {
-  readonly did: string
-  readonly identity: IdentityKeyPair
-  readonly preKeys: ClientPreKeys
-  /** A verified prekey bundle of `did` from the directory. */
-  claimBundle(did: string): Promise<PreKeyBundle>
-}
-
-/** The add ticket of a sender-keys group: a verified bundle and the identity key it names. */
-export interface SkTicket {
-  readonly bundle: PreKeyBundle
-  readonly identityKey: Uint8Array
-}
-
-function malformed(what: string): TalosError {
-  return new TalosError('GROUP_MALFORMED_ENVELOPE', what)
-}
-
-export function writeMembers(w: Writer, list: readonly SkMember[]): void {
-  w.u32(list.length)
-  for (const m of list) w.opaque(new TextEncoder().encode(m.did)).opaque(m.identityKey)
-}
-
-/** SHA-256 over (group id, epoch, members with keys): equal values mean the same membership history applied. */
-export function membershipAuthenticator(groupId: Uint8Array, epoch: bigint, list: readonly SkMember[]): Uint8Array {
-  const w = new Writer(256).opaque(groupId).u64(epoch)
-  writeMembers(w, list)
-  return sha256(w.finish())
-}
-
-export function commitTbs(c: SkCommit): Uint8Array {
-  const w = new Writer(256).opaque(new TextEncoder().encode(LABEL_COMMIT)).opaque(c.groupId).u64(c.epoch)
-  w.opaque(new TextEncoder().encode(c.committer))
-  writeMembers(w, c.added)
-  w.u32(c.removed.length)
-  for (const r of c.removed) w.opaque(new TextEncoder().encode(r))
-  return w.finish()
-}
-
-export function inviteTbs(i: SkInvite): Uint8Array {
-  const w = new Writer(256).opaque(new TextEncoder().encode(LABEL_INVITE)).opaque(i.groupId).u64(i.epoch)
-  w.opaque(new TextEncoder().encode(i.inviter))
-  writeMembers(w, i.members)
-  return w.finish()
-}
-
-export function leaveTbs(l: { groupId: Uint8Array; epoch: bigint; did: string }): Uint8Array {
-  return new Writer(128)
-    .opaque(new TextEncoder().encode(LABEL_LEAVE))
-    .opaque(l.groupId)
-    .u64(l.epoch)
-    .opaque(new TextEncoder().encode(l.did))
-    .finish()
-}
-
-export function checkMembers(list: readonly SkMember[]): void {
-  if (list.length > MAX_SK_MEMBERS) throw malformed('too many members')
-  const seen = new Set<string>()
-  for (const m of list) {
-    if (!isDid(m.did) || m.identityKey.length !== 32 || seen.has(m.did)) throw malformed('bad member entry')
-    seen.add(m.did)
-  }
-}
 
 export class SenderKeysEngine implements ProtocolEngine {
   readonly protocol: GroupProtocol = 'sender-keys'
 
   private constructor(
     private readonly deps: SenderKeysDeps,
-    readonly groupId: Uint8Array,
-    private epochValue: bigint,
-    private memberList: SkMember[],
+    private readonly roster: Roster,
     private skg: SenderKeyGroup,
     private readonly sessions: PairwiseSessions,
     private readonly owed: Set<string>,
@@ -139,18 +75,12 @@ export class SenderKeysEngine implements ProtocolEngine {
     const sessions = new PairwiseSessions(deps.identity, deps.preKeys)
     const skg = new SenderKeyGroup(groupId, deps.did, [deps.did], sessions)
     const self = { did: deps.did, identityKey: deps.identity.public.signingKey }
-    return new SenderKeysEngine(deps, groupId, 0n, [self], skg, sessions, new Set(), [], true)
+    return new SenderKeysEngine(deps, new Roster(groupId, 0n, [self]), skg, sessions, new Set(), [], true)
   }
 
   /** Joins from an invitation; `replies` are our first distributions (to members after us in the order). */
   static async join(deps: SenderKeysDeps, groupId: Uint8Array, inviteBytes: Uint8Array, inviter: string): Promise<{ engine: SenderKeysEngine; replies: Uint8Array[] }> {
-    let inv: SkInvite
-    try {
-      inv = decodeProto(SkInvite, inviteBytes, { maxBytes: MAX_PAYLOAD_BYTES })
-    } catch (e) {
-      throw new TalosError('GROUP_MALFORMED_INVITE', `undecodable sender-keys invitation: ${(e as Error).message}`)
-    }
-    checkMembers(inv.members)
+    const inv = decodeInvite(inviteBytes, 'sender-keys')
     if (inv.inviter !== inviter || !bytesEqual(inv.groupId, groupId)) throw new TalosError('GROUP_MALFORMED_INVITE', 'invitation fields disagree')
     const inviterEntry = inv.members.find((m) => m.did === inviter)
     const selfEntry = inv.members.find((m) => m.did === deps.did)
@@ -161,7 +91,7 @@ export class SenderKeysEngine implements ProtocolEngine {
     }
     const sessions = new PairwiseSessions(deps.identity, deps.preKeys)
     const skg = new SenderKeyGroup(groupId, deps.did, inv.members.map((m) => m.did), sessions)
-    const e = new SenderKeysEngine(deps, groupId, inv.epoch, [...inv.members], skg, sessions, new Set(), [], true)
+    const e = new SenderKeysEngine(deps, new Roster(groupId, inv.epoch, [...inv.members]), skg, sessions, new Set(), [], true)
     const me = inv.members.findIndex((m) => m.did === deps.did)
     for (const m of inv.members.slice(0, me)) e.owed.add(m.did)
     const entries = await e.initiate(inv.members.slice(me + 1), new Map())
@@ -177,11 +107,15 @@ export class SenderKeysEngine implements ProtocolEngine {
     }
     const sessions = PairwiseSessions.restore(deps.identity, deps.preKeys, s.sessions.map((x) => [x.peer, x.record] as [string, Uint8Array]))
     const skg = SenderKeyGroup.deserialize(s.senderKeys, sessions)
-    return new SenderKeysEngine(deps, s.groupId, s.epoch, s.members, skg, sessions, new Set(s.owed), s.buffered, s.active)
+    return new SenderKeysEngine(deps, new Roster(s.groupId, s.epoch, s.members), skg, sessions, new Set(s.owed), s.buffered, s.active)
+  }
+
+  get groupId(): Uint8Array {
+    return this.roster.groupId
   }
 
   get epoch(): bigint {
-    return this.epochValue
+    return this.roster.epoch
   }
 
   get active(): boolean {
@@ -189,19 +123,19 @@ export class SenderKeysEngine implements ProtocolEngine {
   }
 
   members(): string[] {
-    return this.memberList.map((m) => m.did)
+    return this.roster.members()
   }
 
   isMember(did: string): boolean {
-    return this.memberList.some((m) => m.did === did)
+    return this.roster.isMember(did)
   }
 
   publicKeyOf(did: string): Uint8Array | undefined {
-    return this.memberList.find((m) => m.did === did)?.identityKey
+    return this.roster.publicKeyOf(did)
   }
 
   epochAuthenticator(): Uint8Array {
-    return membershipAuthenticator(this.groupId, this.epochValue, this.memberList)
+    return this.roster.authenticator()
   }
 
   pendingRemovals(): string[] {
@@ -268,12 +202,7 @@ export class SenderKeysEngine implements ProtocolEngine {
 
   async receive(kind: 'message' | 'commit', payload: Uint8Array, envelopeSender: string): Promise<Received> {
     if (kind === 'commit') {
-      let c: SkCommit
-      try {
-        c = decodeProto(SkCommit, payload, { maxBytes: MAX_PAYLOAD_BYTES })
-      } catch (e) {
-        throw malformed(`undecodable sender-keys commit: ${(e as Error).message}`)
-      }
+      const c = decodeCommit(payload, 'sender-keys')
       this.checkCommit(c, envelopeSender)
       return this.applyCommit(c, new Map())
     }
@@ -291,26 +220,18 @@ export class SenderKeysEngine implements ProtocolEngine {
       if (m.sender !== envelopeSender) throw new TalosError('GROUP_SENDER_MISMATCH', 'the envelope names another sender than the message')
       try {
         const r = this.skg.decrypt(body.value)
-        return { kind: 'application', sender: r.sender, epoch: this.epochValue, payloads: [r.plaintext], replies: [] }
+        return { kind: 'application', sender: r.sender, epoch: this.epoch, payloads: [r.plaintext], replies: [] }
       } catch (e) {
         if (!isTalosError(e, 'SENDERKEY_UNKNOWN_KEY')) throw e
         if (this.buffered.length >= MAX_SK_BUFFERED) throw new TalosError('GROUP_BUFFER_FULL', `no key of ${m.sender} yet and the buffer is full`)
         this.buffered.push({ sender: m.sender, message: body.value })
-        return { kind: 'application', sender: m.sender, epoch: this.epochValue, payloads: [], replies: [] }
+        return { kind: 'application', sender: m.sender, epoch: this.epoch, payloads: [], replies: [] }
       }
     }
-    if (body.case === 'leave') {
-      const l = body.value
-      const key = this.publicKeyOf(l.did)
-      if (l.did !== envelopeSender || !bytesEqual(l.groupId, this.groupId) || l.epoch !== this.epochValue || key === undefined) {
-        throw malformed('a leave request for another member, group or epoch')
-      }
-      if (!ed25519.verify(key, leaveTbs(l), l.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'leave request signature does not verify')
-      return { kind: 'proposal', sender: l.did, leaving: l.did }
-    }
+    if (body.case === 'leave') return this.roster.checkLeave(body.value, envelopeSender)
     // A distribution: take our entry, if any.
     const mine = body.value.entries.filter((x) => x.recipient === this.deps.did)
-    if (mine.length === 0) return { kind: 'application', sender: envelopeSender, epoch: this.epochValue, payloads: [], replies: [] }
+    if (mine.length === 0) return { kind: 'application', sender: envelopeSender, epoch: this.epoch, payloads: [], replies: [] }
     if (mine.length > 1) throw malformed('two distribution entries for us')
     this.skg.receiveDistribution(envelopeSender, mine[0]!.sessionMessage)
     const replies: Uint8Array[] = []
@@ -333,22 +254,18 @@ export class SenderKeysEngine implements ProtocolEngine {
       }
     }
     this.buffered = still
-    return { kind: 'application', sender: envelopeSender, epoch: this.epochValue, payloads, replies }
+    return { kind: 'application', sender: envelopeSender, epoch: this.epoch, payloads, replies }
   }
 
+  /** Any member may commit, but never remove itself (it leaves instead). */
   private checkCommit(c: SkCommit, envelopeSender: string): void {
-    if (!bytesEqual(c.groupId, this.groupId)) throw malformed('commit for another group')
-    if (c.epoch !== this.epochValue) throw new TalosError('GROUP_WRONG_EPOCH', `commit for epoch ${c.epoch}, the group is at ${this.epochValue}`)
-    if (c.committer !== envelopeSender) throw new TalosError('GROUP_SENDER_MISMATCH', 'the envelope names another sender than the commit')
-    const key = this.publicKeyOf(c.committer)
-    if (key === undefined) throw new TalosError('GROUP_SENDER_MISMATCH', `${c.committer} is not a member`)
-    checkMembers(c.added)
-    if (c.added.some((m) => this.isMember(m.did))) throw malformed('commit adds a member twice')
-    if (new Set(c.removed).size !== c.removed.length || c.removed.some((d) => !this.isMember(d) || d === c.committer)) {
-      throw malformed('commit removes a non-member or its committer')
+    const committer = (): void => {
+      if (c.committer !== envelopeSender) throw new TalosError('GROUP_SENDER_MISMATCH', 'the envelope names another sender than the commit')
+      if (!this.isMember(c.committer)) throw new TalosError('GROUP_SENDER_MISMATCH', `${c.committer} is not a member`)
     }
-    if (this.memberList.length + c.added.length - c.removed.length > MAX_SK_MEMBERS) throw malformed('too many members')
-    if (!ed25519.verify(key, commitTbs(c), c.signature)) throw new TalosError('GROUP_SENDER_MISMATCH', 'commit signature does not verify')
+    this.roster.checkCommit(c, committer, (d) => d === c.committer, 'its committer')
+    if (this.roster.entries.length + c.added.length - c.removed.length > MAX_SK_MEMBERS) throw malformed('too many members')
+    this.roster.verifyCommit(c, this.publicKeyOf(c.committer)!)
   }
 
   private async applyCommit(c: SkCommit, bundles: Map<string, PreKeyBundle>): Promise<Received & { kind: 'commit' }> {
@@ -356,12 +273,11 @@ export class SenderKeysEngine implements ProtocolEngine {
     const base = { kind: 'commit' as const, committer: c.committer, epoch: c.epoch + 1n, added: c.added.map((m) => m.did), removed: [...c.removed] }
     if (removed.has(this.deps.did)) {
       this.isActive = false
-      this.epochValue = c.epoch + 1n
+      this.roster.advance(c, this.deps.did)
       return { ...base, removedUs: true, replies: [] }
     }
-    const others = this.memberList.filter((m) => !removed.has(m.did) && m.did !== this.deps.did)
-    this.memberList = [...this.memberList.filter((m) => !removed.has(m.did)), ...c.added]
-    this.epochValue = c.epoch + 1n
+    const others = this.roster.entries.filter((m) => !removed.has(m.did) && m.did !== this.deps.did)
+    this.roster.advance(c, this.deps.did)
     for (const r of removed) {
       this.sessions.remove(r)
       this.owed.delete(r)
@@ -392,44 +308,29 @@ export class SenderKeysEngine implements ProtocolEngine {
   }
 
   async prepareCommit(change: { add: AddTicket[]; remove: string[] }): Promise<PreparedCommit> {
-    const added: SkMember[] = change.add.map((t) => ({ did: t.did, identityKey: (t.material as SkTicket).identityKey }))
-    const unsigned: SkCommit = { groupId: this.groupId, epoch: this.epochValue, committer: this.deps.did, added, removed: [...change.remove], signature: new Uint8Array(0) }
-    const commit: SkCommit = { ...unsigned, signature: ed25519.sign(this.deps.identity.signingPrivate, commitTbs(unsigned)) }
-    const commitBytes = encodeProto(SkCommit, commit)
-    const removed = new Set(change.remove)
-    const after = [...this.memberList.filter((m) => !removed.has(m.did)), ...added]
-    const invite: SkInvite = { groupId: this.groupId, epoch: this.epochValue + 1n, members: after, inviter: this.deps.did, signature: new Uint8Array(0) }
-    invite.signature = ed25519.sign(this.deps.identity.signingPrivate, inviteTbs(invite))
+    const { commit, welcome } = this.roster.signCommit(this.deps, change)
+    // The bundles go with the commit: adopting it opens the sessions to the added members.
     const adopt: SkAdopt = {
-      commit: commitBytes,
+      commit,
       bundles: change.add.map((t) => ({ peer: t.did, record: encodePreKeyBundle((t.material as SkTicket).bundle) })),
     }
-    return {
-      epoch: this.epochValue,
-      commit: commitBytes,
-      merged: encodeProto(SkAdopt, adopt),
-      welcome: added.length > 0 ? encodeProto(SkInvite, invite) : undefined,
-    }
+    return { epoch: this.epoch, commit, merged: encodeProto(SkAdopt, adopt), welcome }
   }
 
   async adoptCommit(merged: Uint8Array, _committedBy: string): Promise<Received & { kind: 'commit' }> {
-    const a = decodeProto(SkAdopt, merged, { maxBytes: MAX_STATE_BYTES })
-    const c = decodeProto(SkCommit, a.commit, { maxBytes: MAX_PAYLOAD_BYTES })
-    if (c.epoch !== this.epochValue) throw new TalosError('GROUP_STATE_CORRUPT', 'the written-ahead commit is not for this epoch')
-    return this.applyCommit(c, new Map(a.bundles.map((b) => [b.peer, decodePreKeyBundle(b.record)])))
+    const { commit, adopt } = readAdopt(merged, this.epoch)
+    return this.applyCommit(commit, new Map(adopt.bundles.map((b) => [b.peer, decodePreKeyBundle(b.record)])))
   }
 
   proposeLeave(): Uint8Array {
-    const l = { groupId: this.groupId, epoch: this.epochValue, did: this.deps.did }
-    const leave = { ...l, signature: ed25519.sign(this.deps.identity.signingPrivate, leaveTbs(l)) }
-    return encodeProto(SkPayload, SkPayload.create({ body: { case: 'leave', value: leave } }))
+    return encodeProto(SkPayload, SkPayload.create({ body: { case: 'leave', value: this.roster.signLeave(this.deps) } }))
   }
 
   serialize(): EngineState {
     const s: SkState = {
       groupId: this.groupId,
-      epoch: this.epochValue,
-      members: this.memberList,
+      epoch: this.epoch,
+      members: this.roster.entries,
       senderKeys: this.skg.serialize(),
       sessions: [...this.sessions.exportRecords()].map(([peer, record]) => ({ peer, record })),
       owed: [...this.owed],
