@@ -20,14 +20,17 @@
  * a time from a shared counter (Atomics.add), so the split adapts by itself
  * to a slow or busy worker, to a worker still loading libsodium, and to a
  * caller doing other work between start and finish (the workers carry on
- * meanwhile). Every item is verified exactly once, by whoever took it.
+ * meanwhile). When the counter runs out, finish() does not wait for items a
+ * worker has taken but not finished (a descheduled worker would stall it):
+ * it verifies them itself. Verification is deterministic, so an item verified
+ * twice has one answer; the first to finish records it (compare-and-swap).
+ * finish() thus never waits on a worker, and a worker that fails or is
+ * stopped mid-batch loses nothing.
  *
  * Only Ed25519 (suites 1 and 3) goes to workers; other schemes and batches
  * below PARALLEL_MIN stay on the calling thread. Workers start on first use
- * (or startVerifyWorkers / warmVerifyWorkers) and are unref'd: they never keep the process alive,
- * except while a finish() is waiting for an item a worker has taken. A worker
- * that fails is dropped and what it had not finished is verified on the
- * calling thread.
+ * (or startVerifyWorkers / warmVerifyWorkers) and are unref'd: they never
+ * keep the process alive.
  */
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
@@ -84,10 +87,9 @@ sodium.ready.then(() => {
       } catch {
         ok = false
       }
-      Atomics.store(m.state, i, ok ? ${VALID} : ${INVALID})
-      count++
+      if (Atomics.compareExchange(m.state, i, ${TODO}, ok ? ${VALID} : ${INVALID}) === ${TODO}) count++
     }
-    parentPort.postMessage({ id: m.id, count })
+    parentPort.postMessage({ count })
   })
   parentPort.postMessage({ ready: true })
 })
@@ -97,20 +99,9 @@ interface PoolWorker {
   readonly worker: Worker
   ready: boolean
   broken: boolean
-  /** finish() calls waiting on this worker (it is ref'd while > 0). */
-  waiting: number
-}
-
-interface Batch {
-  /** Workers the batch was handed to that have neither reported it done nor failed. */
-  readonly outstanding: Set<PoolWorker>
-  /** Called when a worker reports or fails (finish() re-checks). */
-  wake: (() => void) | undefined
 }
 
 let pool: PoolWorker[] | undefined
-let nextId = 1
-const batches = new Map<number, Batch>()
 /** Pool starts so far; a pool that keeps failing is not restarted forever (calling thread only). */
 let starts = 0
 const MAX_STARTS = 3
@@ -119,7 +110,11 @@ let sodiumPath: string | undefined
 /** Items verified so far by the calling thread and by workers in shared batches (tests, benchmarks). */
 const counters = { calling: 0, workers: 0 }
 
-/** A copy of the counters: how the shared batches were split (the workers' part counts once they report). */
+/**
+ * A copy of the counters: how the shared batches were split, each item
+ * counted once, for whoever recorded its result first (a worker's part counts
+ * once it reports the batch done).
+ */
 export function verifyPoolCounters(): { calling: number; workers: number } {
   return { ...counters }
 }
@@ -146,17 +141,8 @@ export function stopVerifyWorkers(): void {
   const p = pool
   pool = undefined
   for (const w of p ?? []) {
-    dropWorker(w)
+    w.broken = true
     void w.worker.terminate()
-  }
-}
-
-/** Marks a worker failed and releases every batch waiting on it (its unfinished items go to the caller). */
-function dropWorker(w: PoolWorker): void {
-  if (w.broken) return
-  w.broken = true
-  for (const b of batches.values()) {
-    if (b.outstanding.delete(w)) b.wake?.()
   }
 }
 
@@ -168,18 +154,16 @@ function startPool(): PoolWorker[] {
     for (let i = 0; i < workerCount; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } })
       worker.unref()
-      const w: PoolWorker = { worker, ready: false, broken: false, waiting: 0 }
-      worker.on('message', (m: { ready?: boolean; id?: number; count?: number }) => {
-        if (m.ready === true) {
-          w.ready = true
-          return
-        }
-        counters.workers += m.count ?? 0
-        const b = m.id === undefined ? undefined : batches.get(m.id)
-        if (b !== undefined && b.outstanding.delete(w)) b.wake?.()
+      const w: PoolWorker = { worker, ready: false, broken: false }
+      worker.on('message', (m: { ready?: boolean; count?: number }) => {
+        if (m.ready === true) w.ready = true
+        else counters.workers += m.count ?? 0
       })
-      worker.on('error', () => dropWorker(w))
-      worker.on('exit', () => dropWorker(w))
+      const drop = () => {
+        w.broken = true
+      }
+      worker.on('error', drop)
+      worker.on('exit', drop)
       out.push(w)
     }
   } catch {
@@ -206,15 +190,6 @@ export function startVerifyWorkers(): void {
   liveWorkers()
 }
 
-/** Keeps the process alive while `p` waits on `w` (workers are unref'd otherwise). */
-async function holding<T>(workers: readonly PoolWorker[], p: Promise<T>): Promise<T> {
-  for (const w of workers) if (w.waiting++ === 0) w.worker.ref()
-  try {
-    return await p
-  } finally {
-    for (const w of workers) if (--w.waiting === 0 && !w.broken) w.worker.unref()
-  }
-}
 
 /**
  * Starts the workers if needed and resolves, with the number of workers
@@ -243,7 +218,13 @@ export async function warmVerifyWorkers(): Promise<number> {
         }),
     ),
   )
-  await holding(workers, up)
+  // The workers are unref'd: held while awaited, or a process with nothing else to do would exit here.
+  for (const w of workers) w.worker.ref()
+  try {
+    await up
+  } finally {
+    for (const w of workers) w.worker.unref()
+  }
   return workers.filter((w) => w.ready && !w.broken).length
 }
 
@@ -295,66 +276,42 @@ export function startVerifyMany(suite: CipherSuite, items: readonly VerifyItem[]
   }
   offsets[n] = pos
 
-  const id = nextId++
-  const batch: Batch = { outstanding: new Set(), wake: undefined }
-  batches.set(id, batch)
   for (const w of workers) {
     try {
-      w.worker.postMessage({ id, next, state, publicKeys, signatures, offsets, messages })
-      batch.outstanding.add(w)
+      w.worker.postMessage({ next, state, publicKeys, signatures, offsets, messages })
     } catch {
-      dropWorker(w)
+      w.broken = true // its share is taken by the others and the calling thread
     }
   }
 
-  let settled = false
-  const release = () => {
-    settled = true
-    Atomics.store(next, 0, n) // nothing more is taken
-    batches.delete(id)
+  /** Verifies item i here and records the result unless a worker recorded it first (the same answer). */
+  const verifyHere = (i: number): number => {
+    const it = items[i]!
+    const r = suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID
+    const prev = Atomics.compareExchange(state, i, TODO, r)
+    if (prev !== TODO) return prev
+    counters.calling++
+    return r
   }
+  let settled = false
   return {
     cancel: () => {
-      if (!settled) release()
+      settled = true
+      Atomics.store(next, 0, n) // nothing more is taken
     },
     finish: async () => {
       if (settled) throw new Error('verify batch already finished or cancelled')
+      settled = true
       for (;;) {
         const i = Atomics.add(next, 0, 1)
         if (i >= n) break
-        if (Atomics.load(state, i) !== TODO) continue
-        const it = items[i]!
-        Atomics.store(state, i, suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID)
-        counters.calling++
+        if (Atomics.load(state, i) === TODO) verifyHere(i)
       }
-      // Items a worker took and has not finished: wait for it (or for its failure).
-      const unfinished = () => {
-        for (let i = 0; i < n; i++) if (Atomics.load(state, i) === TODO) return true
-        return false
-      }
-      if (unfinished() && batch.outstanding.size > 0) {
-        const waitingOn = [...batch.outstanding]
-        await holding(
-          waitingOn,
-          new Promise<void>((resolve) => {
-            batch.wake = () => {
-              if (!unfinished() || batch.outstanding.size === 0) resolve()
-            }
-            batch.wake()
-          }),
-        )
-      }
-      release()
-      // Left by a failed worker: verified here.
+      // Items a worker has taken and not finished are verified here too (see the header): no waiting.
       const out = new Array<boolean>(n)
       for (let i = 0; i < n; i++) {
-        let s = Atomics.load(state, i)
-        if (s === TODO) {
-          const it = items[i]!
-          s = suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID
-          counters.calling++
-        }
-        out[i] = s === VALID
+        const s = Atomics.load(state, i)
+        out[i] = (s === TODO ? verifyHere(i) : s) === VALID
       }
       return out
     },

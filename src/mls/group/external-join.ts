@@ -30,7 +30,7 @@ import { defaultCapabilities } from '../keys/capabilities.js'
 import { sameCredentialIdentity } from '../keys/credential.js'
 import { externalInitSender } from '../schedule/external.js'
 import { resolvePskSecret } from '../schedule/psk.js'
-import { startLeafSignatures, validateRatchetTreeAsync } from '../tree/validate.js'
+import { validateRatchetTreeAsync } from '../tree/validate.js'
 import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
 import { TreePrivateKeys } from '../treekem/private-keys.js'
 import type { Capabilities } from '../wire/capabilities.js'
@@ -97,11 +97,11 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
   checkWeSupportGroupExtensions(old.extensions, capabilities)
   const externalPub = externalPubOf(gi.extensions)
   if (externalPub === undefined) throw new TalosError('MLS_MISSING_EXTERNAL_PUB', 'the GroupInfo has no external_pub extension')
-  const liveTree = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config)
-  const signer = gi.signer < liveTree.leafCount ? liveTree.leaf(gi.signer) : undefined
-  if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
-  const leafSignatures = startLeafSignatures(liveTree, old.groupId) // verified by the pool meanwhile (see join.ts)
+  // Leaf signatures verified by the pool meanwhile (see join.ts).
+  const { tree: liveTree, leafSignatures } = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config, old.groupId)
   try {
+    const signer = gi.signer < liveTree.leafCount ? liveTree.leaf(gi.signer) : undefined
+    if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
     verifyGroupInfoSignature(suite, giEnc, signer.signatureKey)
   } catch (e) {
     leafSignatures.cancel()

@@ -29,9 +29,9 @@ import { keyPackageRef } from '../keys/key-package.js'
 import { defaultCapabilities } from '../keys/capabilities.js'
 import { deriveWelcomeSecret, runJoinerKeySchedule } from '../schedule/key-schedule.js'
 import { resolvePskSecret } from '../schedule/psk.js'
-import { decodeTree } from '../tree/codec.js'
-import type { RatchetTree } from '../tree/ratchet-tree.js'
-import { startLeafSignatures, validateRatchetTreeAsync } from '../tree/validate.js'
+import { decodeTreeNodes } from '../tree/codec.js'
+import { RatchetTree } from '../tree/ratchet-tree.js'
+import { startLeafSignatures, validateRatchetTreeAsync, type PendingLeafSignatures } from '../tree/validate.js'
 import { deriveKeysFromPathSecret, setLeafKey, TreePrivateKeys } from '../treekem/index.js'
 import type { Encoded } from '../wire/encoded.js'
 import { ExtensionType } from '../wire/extension.js'
@@ -110,14 +110,12 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
     checkUniqueExtensions(gi.extensions, 'GroupInfo')
     checkUniqueExtensions(gc.extensions, 'GroupContext')
     checkWeSupportGroupExtensions(gc.extensions, defaultCapabilities())
-    const tree = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config)
-
-    const signer = gi.signer < tree.leafCount ? tree.leaf(gi.signer) : undefined
-    if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
-    // The leaf signatures go to the verification pool now: its workers verify them while this thread
+    // The leaf signatures are already on the verification pool: its workers verify them while this thread
     // checks the GroupInfo signature and the tree-wide rules. Verdicts are judged in the same order as before.
-    const leafSignatures = startLeafSignatures(tree, gc.groupId)
+    const { tree, leafSignatures } = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config, gc.groupId)
     try {
+      const signer = gi.signer < tree.leafCount ? tree.leaf(gi.signer) : undefined
+      if (signer === undefined) throw new TalosError('MLS_INVALID_GROUP_INFO_SIGNER', `GroupInfo signer ${gi.signer} is not a member`)
       verifyGroupInfoSignature(suite, giEncoded, signer.signatureKey)
     } catch (e) {
       leafSignatures.cancel()
@@ -191,22 +189,43 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
   }
 }
 
+/**
+ * The tree of a Welcome or GroupInfo (ratchet_tree extension, else given out
+ * of band), not yet validated, and the verification of its leaf signatures
+ * for `groupId`, already under way on the verification pool: started on the
+ * decoded nodes, so the workers verify while the tree is built and checked.
+ * The caller passes `leafSignatures` to validateRatchetTreeAsync, or cancels
+ * it if it fails first.
+ */
 export function treeFrom(
   suiteId: number,
   giExtensions: Parameters<typeof findExtension>[0],
   outOfBand: Uint8Array | undefined,
   config: GroupConfig,
-): RatchetTree {
+  groupId: Uint8Array,
+): { tree: RatchetTree; leafSignatures: PendingLeafSignatures } {
   const ext = findExtension(giExtensions, ExtensionType.ratchet_tree)
   const bytes = ext?.extensionData ?? outOfBand
   if (bytes === undefined) throw new TalosError('MLS_MISSING_RATCHET_TREE', 'no ratchet_tree in the Welcome and none given')
   if (bytes.length > config.maxMessageBytes) {
     throw new TalosError('MLS_MESSAGE_TOO_LARGE', `a ratchet tree of ${bytes.length} bytes exceeds maxMessageBytes (${config.maxMessageBytes})`)
   }
-  const tree = decodeTree(getCipherSuite(suiteId), bytes)
-  // Before any hash or signature over it: the leaf count alone bounds that work.
-  checkTreeSize(tree.leafCount, config)
-  return tree
+  const suite = getCipherSuite(suiteId)
+  const nodes = decodeTreeNodes(bytes)
+  // The leaf count alone bounds the work of hashes and signatures: a tree over maxTreeLeaves is refused
+  // (by checkTreeSize below) before any signature is verified.
+  if (nodes.length > 2 * config.maxTreeLeaves - 1) {
+    checkTreeSize(RatchetTree.fromNodes(suite, nodes).leafCount, config)
+  }
+  const leafSignatures = startLeafSignatures(suite, nodes, groupId)
+  try {
+    const tree = RatchetTree.fromNodes(suite, nodes)
+    checkTreeSize(tree.leafCount, config)
+    return { tree, leafSignatures }
+  } catch (e) {
+    leafSignatures.cancel()
+    throw e
+  }
 }
 
 /** §12.4.3.1: the leaf whose LeafNode is identical to our KeyPackage's. */

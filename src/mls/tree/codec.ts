@@ -52,7 +52,16 @@ const treeNodesCodec: Codec<(TreeNode | undefined)[]> = {
  * not validate the tree's contents: see validateRatchetTree.
  */
 export function decodeTree(suite: CipherSuite, bytes: Uint8Array): RatchetTree {
-  return RatchetTree.fromNodes(suite, decode(treeNodesCodec, bytes, 'ratchet_tree'))
+  return RatchetTree.fromNodes(suite, decodeTreeNodes(bytes))
+}
+
+/**
+ * The nodes of a ratchet_tree extension body in array order, each with its
+ * exact bytes, before any tree is built from them (RatchetTree.fromNodes
+ * shares these objects): a joiner starts the leaf signatures on them first.
+ */
+export function decodeTreeNodes(bytes: Uint8Array): (TreeNode | undefined)[] {
+  return decode(treeNodesCodec, bytes, 'ratchet_tree')
 }
 
 /** The ratchet_tree extension body of `tree`. */

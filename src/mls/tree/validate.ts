@@ -33,10 +33,13 @@
  */
 import { TalosError } from '../../errors.js'
 import type { AuthenticationService } from '../keys/credential.js'
+import type { CipherSuite } from '../../crypto/suite.js'
 import { startVerifyWithLabelMany, type LabeledVerifyItem, type PendingVerification } from '../../crypto/verify-pool.js'
 import { LEAF_LABEL, leafNodeSignatureItem, validateLeafNode, validateLeafNodeVerified, type LeafNodeCheck } from '../keys/leaf-node.js'
 import type { RequiredCapabilities } from '../wire/group-info.js'
 import { LeafNodeSource } from '../wire/leaf-node.js'
+import { NodeType } from '../wire/ratchet-tree.js'
+import type { LeafTreeNode, TreeNode } from './node.js'
 import { verifyParentHashes, leafSpan } from './parent-hash.js'
 import type { RatchetTree } from './ratchet-tree.js'
 
@@ -74,16 +77,39 @@ function verifyTreeWide(tree: RatchetTree, opts: TreeValidationOptions): void {
   verifyParentHashes(tree)
 }
 
-/** Leaf signatures of a tree being verified (startLeafSignatures); an opaque handle for validateRatchetTreeAsync. */
-export interface PendingLeafSignatures {
-  readonly tree: RatchetTree
-  readonly groupId: Uint8Array
+/**
+ * Leaf signatures under way (startLeafSignatures). A verdict is only used
+ * for the very LeafTreeNode object it was computed on, at the same leaf
+ * index, for the same group_id and suite: any other leaf is verified inline.
+ */
+export class PendingLeafSignatures {
+  /** @internal use startLeafSignatures */
+  constructor(
+    private readonly suiteId: number,
+    private readonly groupId: Uint8Array,
+    /** Per item: the leaf index and the node object it was built from. */
+    private readonly leaves: readonly { readonly index: number; readonly node: LeafTreeNode }[],
+    private readonly pending: PendingVerification,
+  ) {}
+
   /** Gives the verifications up (the caller failed before validating). */
-  cancel(): void
-  /** @internal leaf index of each verified item */
-  readonly leaves: readonly number[]
-  /** @internal */
-  readonly pending: PendingVerification
+  cancel(): void {
+    this.pending.cancel()
+  }
+
+  /** @internal The verdicts that apply to `tree` bound to `groupId`, by leaf index (awaits the pool). */
+  async verdictsFor(tree: RatchetTree, groupId: Uint8Array): Promise<Map<number, boolean>> {
+    const verdicts = new Map<number, boolean>()
+    if (tree.suite.id !== this.suiteId || !equal(groupId, this.groupId)) {
+      this.pending.cancel() // started for something else: not used
+      return verdicts
+    }
+    const results = await this.pending.finish()
+    this.leaves.forEach(({ index, node }, k) => {
+      if (index < tree.leafCount && tree.leafAt(index) === node) verdicts.set(index, results[k]!)
+    })
+    return verdicts
+  }
 }
 
 /** The signature context of leaf i: group_id and leaf_index for update and commit leaves (§7.2). */
@@ -92,18 +118,21 @@ function leafCheckContext(source: LeafNodeSource, groupId: Uint8Array, i: number
 }
 
 /**
- * Starts verifying every leaf signature of `tree` bound to `groupId` on the
- * verification pool; the results are used (and only then judged, in leaf
- * order) by validateRatchetTreeAsync(tree, opts, started). A leaf whose
+ * Starts verifying the signature of every leaf in `nodes` (a tree's nodes in
+ * array order, as decodeTreeNodes or RatchetTree.toNodes give them) bound to
+ * `groupId`, on the verification pool. This can start before the tree is
+ * built from the same node objects; validateRatchetTreeAsync(tree, opts,
+ * started) then uses the verdicts, judged in leaf order. A leaf whose
  * signature input cannot be built is left to validateRatchetTreeAsync, which
  * fails on it exactly as validateRatchetTree does.
  */
-export function startLeafSignatures(tree: RatchetTree, groupId: Uint8Array): PendingLeafSignatures {
+export function startLeafSignatures(suite: CipherSuite, nodes: readonly (TreeNode | undefined)[], groupId: Uint8Array): PendingLeafSignatures {
   const items: LabeledVerifyItem[] = []
-  const leaves: number[] = []
-  for (let i = 0; i < tree.leafCount; i++) {
-    const n = tree.leafAt(i)
-    if (n === undefined) continue
+  const leaves: { index: number; node: LeafTreeNode }[] = []
+  for (let x = 0; x < nodes.length; x += 2) {
+    const n = nodes[x]
+    if (n === undefined || n.nodeType !== NodeType.leaf) continue
+    const i = x >> 1
     let item: LabeledVerifyItem
     try {
       item = leafNodeSignatureItem(n.leafNode, { context: leafCheckContext(n.leafNode.leafNodeSource, groupId, i), encoded: n.bytes })
@@ -111,38 +140,29 @@ export function startLeafSignatures(tree: RatchetTree, groupId: Uint8Array): Pen
       continue
     }
     items.push(item)
-    leaves.push(i)
+    leaves.push({ index: i, node: n })
   }
-  const pending = startVerifyWithLabelMany(tree.suite, LEAF_LABEL, items)
-  return { tree, groupId, leaves, pending, cancel: () => pending.cancel() }
+  return new PendingLeafSignatures(suite.id, groupId.slice(), leaves, startVerifyWithLabelMany(suite, LEAF_LABEL, items))
 }
 
 /**
  * validateRatchetTree with the leaf signatures verified on the verification
- * pool (started here, or earlier by startLeafSignatures for this tree and
- * group). Same checks, order, results and errors.
+ * pool (started here, or earlier by startLeafSignatures). Same checks, order,
+ * results and errors.
  */
 export async function validateRatchetTreeAsync(
   tree: RatchetTree,
   opts: TreeValidationOptions,
   started?: PendingLeafSignatures,
 ): Promise<void> {
-  let sigs = started
-  if (sigs !== undefined && (sigs.tree !== tree || !equal(sigs.groupId, opts.groupId))) {
-    sigs.cancel() // started for something else: not used
-    sigs = undefined
-  }
-  sigs ??= startLeafSignatures(tree, opts.groupId)
+  const sigs = started ?? startLeafSignatures(tree.suite, tree.toNodes(), opts.groupId)
   try {
     verifyTreeWide(tree, opts)
   } catch (e) {
     sigs.cancel()
     throw e
   }
-  const results = await sigs.pending.finish()
-  const verdicts = new Map<number, boolean>()
-  sigs.leaves.forEach((leaf, k) => verdicts.set(leaf, results[k]!))
-  verifyLeaves(tree, opts, verdicts)
+  verifyLeaves(tree, opts, await sigs.verdictsFor(tree, opts.groupId))
 }
 
 function unmerged(message: string): TalosError {

@@ -135,7 +135,7 @@ describe('validateRatchetTreeAsync', async () => {
     setVerifyWorkers(2)
     await warmVerifyWorkers()
     const from = verifyPoolCounters().workers
-    const started = startLeafSignatures(tree, base.groupId)
+    const started = startLeafSignatures(suite, tree.toNodes(), base.groupId)
     await waitForWorkers(tree.memberCount, from)
     a = loggingAuth(tree, refused)
     expect(await outcome(() => validateRatchetTreeAsync(tree, { ...base, authService: a.auth }, started), tree, a.log)).toEqual(sync)
@@ -184,9 +184,19 @@ describe('validateRatchetTreeAsync', async () => {
     expect(r.log).toEqual([])
   })
 
-  it('signatures started for another group are not used: leaves bound to the right group still verify', async () => {
+  it('verdicts are only used for the leaf objects and group they were computed on', async () => {
     setVerifyWorkers(1)
-    const other = startLeafSignatures(full.tree, new Uint8Array(16))
-    await validateRatchetTreeAsync(full.tree, { groupId: full.groupId, treeHash, authService: () => true }, other)
+    await warmVerifyWorkers()
+    // Started for another group: not used, the leaves bound to the right group still verify.
+    const otherGroup = startLeafSignatures(suite, full.tree.toNodes(), new Uint8Array(16))
+    await validateRatchetTreeAsync(full.tree, { groupId: full.groupId, treeHash, authService: () => true }, otherGroup)
+    // Started on the valid leaves, validating a tree where leaf 5 is another object (a bad signature):
+    // leaf 5 is verified for what it is, not given the verdict of the valid leaf.
+    const bad = badSignature(flat, 5)
+    const onValid = startLeafSignatures(suite, flat.toNodes(), full.groupId)
+    const a = loggingAuth(bad, [])
+    const r = await outcome(() => validateRatchetTreeAsync(bad, { groupId: full.groupId, authService: a.auth }, onValid), bad, a.log)
+    expect(r.code).toBe('MLS_INVALID_LEAF_SIGNATURE')
+    expect(r.message).toMatch(/^leaf 5:/)
   })
 })
