@@ -14,6 +14,7 @@
  */
 import { xchachaOpen, xchachaSeal } from '../crypto/aead-chacha.js'
 import { Reader, Writer, varintSize } from '../codec/tls.js'
+import { putOpaque, putU32 } from './canonical.js'
 import { TalosError } from '../errors.js'
 import { LABEL, RATCHET_VERSION } from './constants.js'
 
@@ -23,39 +24,16 @@ export interface Header {
   readonly n: number
 }
 
-/**
- * RFC 9420 §2.1.2 varint length prefix at `at` (lengths here are far below
- * 2^30); returns the next offset. The two encoders below run on every
- * message, so they write into one exactly sized array instead of a growing
- * Writer and its final copy (same bytes; the vectors in test/ratchet pin them).
+/*
+ * The two encoders below run on every message, so they write into one
+ * exactly sized array (canonical.ts) instead of a growing Writer and its final
+ * copy (same bytes; the vectors in test/ratchet pin them).
  */
-function putVarint(out: Uint8Array, view: DataView, at: number, n: number): number {
-  if (n < 0x40) {
-    out[at] = n
-    return at + 1
-  }
-  if (n < 0x4000) {
-    view.setUint16(at, n | 0x4000)
-    return at + 2
-  }
-  view.setUint32(at, (n | 0x80000000) >>> 0)
-  return at + 4
-}
-
-function putOpaque(out: Uint8Array, view: DataView, at: number, b: Uint8Array): number {
-  at = putVarint(out, view, at, b.length)
-  out.set(b, at)
-  return at + b.length
-}
-
 export function encodeHeader(h: Header): Uint8Array {
   checkCounter(h.pn)
   checkCounter(h.n)
   const out = new Uint8Array(varintSize(h.ratchetKey.length) + h.ratchetKey.length + 8)
-  const view = new DataView(out.buffer)
-  const at = putOpaque(out, view, 0, h.ratchetKey)
-  view.setUint32(at, h.pn)
-  view.setUint32(at + 4, h.n)
+  putU32(out, putU32(out, putOpaque(out, 0, h.ratchetKey), h.pn), h.n)
   return out
 }
 
@@ -87,11 +65,10 @@ export function checkHeader(h: Header): void {
 
 export function messageAd(x3dhAd: Uint8Array, headerEncrypted: boolean, header: Uint8Array): Uint8Array {
   const out = new Uint8Array(varintSize(x3dhAd.length) + x3dhAd.length + 2 + varintSize(header.length) + header.length)
-  const view = new DataView(out.buffer)
-  let at = putOpaque(out, view, 0, x3dhAd)
+  let at = putOpaque(out, 0, x3dhAd)
   out[at++] = RATCHET_VERSION
   out[at++] = headerEncrypted ? 1 : 0
-  putOpaque(out, view, at, header)
+  putOpaque(out, at, header)
   return out
 }
 

@@ -83,6 +83,9 @@ export function messageAeadKeys(messageKey: Uint8Array): AeadKeys {
   ratchetCounters.messageKeys++
   const out = hkdfExpand('SHA256', messageKey, LABEL.messageKeys, KEY_BYTES + NONCE_BYTES)
   memzero(messageKey)
-  // Two views of one array, no copies: the caller's memzero of both zeroes all of it.
-  return { key: out.subarray(0, KEY_BYTES), nonce: out.subarray(KEY_BYTES) }
+  // Copies, not subarray views: a 44-byte array lives on V8's JS heap, and a
+  // view of it would first move it off-heap (slower than the two copies).
+  const keys = { key: out.slice(0, KEY_BYTES), nonce: out.slice(KEY_BYTES) }
+  memzero(out)
+  return keys
 }

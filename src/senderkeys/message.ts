@@ -12,6 +12,8 @@
  * checks it before deriving anything.
  */
 import { decodeProto, encodeProto } from '../codec/proto.js'
+import { varintSize } from '../codec/tls.js'
+import { putOpaque, putU32 } from '../ratchet/canonical.js'
 import { TalosError } from '../errors.js'
 import { SenderKeyDistribution, SenderKeyMessage } from '../proto/senderkeys.js'
 import { MAX_ID_BYTES, MAX_SENDERKEY_MESSAGE_BYTES, SENDERKEY_VERSION, SK_LABEL } from './constants.js'
@@ -39,28 +41,6 @@ export interface MessageContext {
   readonly iteration: number
 }
 
-/** Bytes of an RFC 9420 §2.1.2 varint length prefix (values here are far below 2^30). */
-const varintSize = (n: number): number => (n < 0x40 ? 1 : n < 0x4000 ? 2 : 4)
-
-function putVarint(out: Uint8Array, view: DataView, at: number, n: number): number {
-  if (n < 0x40) {
-    out[at] = n
-    return at + 1
-  }
-  if (n < 0x4000) {
-    view.setUint16(at, n | 0x4000)
-    return at + 2
-  }
-  view.setUint32(at, (n | 0x80000000) >>> 0)
-  return at + 4
-}
-
-function putOpaque(out: Uint8Array, view: DataView, at: number, b: Uint8Array): number {
-  at = putVarint(out, view, at, b.length)
-  out.set(b, at)
-  return at + b.length
-}
-
 /**
  * label<V> || group_id<V> || sender<V> || uint32 key_id || uint32 iteration [|| ciphertext<V>],
  * written into one exactly sized array: this runs twice per message on the hot
@@ -73,14 +53,12 @@ function canonical(label: Uint8Array, c: MessageContext, ciphertext?: Uint8Array
   size += varintSize(sender.length) + sender.length + 8
   if (ciphertext !== undefined) size += varintSize(ciphertext.length) + ciphertext.length
   const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  let at = putOpaque(out, view, 0, label)
-  at = putOpaque(out, view, at, c.groupId)
-  at = putOpaque(out, view, at, sender)
-  view.setUint32(at, c.keyId >>> 0)
-  view.setUint32(at + 4, c.iteration >>> 0)
-  at += 8
-  if (ciphertext !== undefined) putOpaque(out, view, at, ciphertext)
+  let at = putOpaque(out, 0, label)
+  at = putOpaque(out, at, c.groupId)
+  at = putOpaque(out, at, sender)
+  at = putU32(out, at, c.keyId >>> 0)
+  at = putU32(out, at, c.iteration >>> 0)
+  if (ciphertext !== undefined) putOpaque(out, at, ciphertext)
   return out
 }
 
