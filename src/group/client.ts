@@ -79,7 +79,7 @@ import { decodePreKeyBundle, encodePreKeyBundle, type PreKeyBundle } from '../ra
 import { randomBytes } from '../crypto/sodium.js'
 import { MlsEngine } from './protocols/mls.js'
 import { GROUP_PROTOCOLS, type AddTicket, type GroupProtocol, type ProtocolEngine } from './protocols/types.js'
-import { Mutex, bytesEqual, toHex, token } from './util.js'
+import { Mutex, bytesEqual, checkListener, toHex, token } from './util.js'
 
 export interface ClientOptions {
   readonly did: string
@@ -419,7 +419,13 @@ export class Client {
     this.groupsById.set(group.id, group)
     group.on('rejected', (r) => this.emitRejected(r))
     group.start()
-    for (const l of this.listeners.joined) l(group)
+    for (const l of this.listeners.joined) {
+      try {
+        l(group)
+      } catch {
+        // The application's listener: its failure must not undo or break the join.
+      }
+    }
     const ready = this.groupWaiters.filter((w) => w.id === group.id)
     this.groupWaiters = this.groupWaiters.filter((w) => w.id !== group.id)
     for (const w of ready) w.resolve(group)
@@ -472,6 +478,8 @@ export class Client {
 
   /** Resolves once this client holds group `id` (created, joined through an invitation, or restored). */
   waitForGroup(id: string): Promise<Group> {
+    // Any other type could never match an id: the promise would never settle.
+    if (typeof id !== 'string') return Promise.reject(new TalosError('GROUP_INVALID_ARGUMENT', 'a group id is a hex string'))
     const g = this.groupsById.get(id)
     if (g !== undefined) return Promise.resolve(g)
     this.ensureOpen()
@@ -481,6 +489,7 @@ export class Client {
   on(event: 'joined', listener: (g: Group) => void): void
   on(event: 'rejected', listener: (r: RejectedEntry) => void): void
   on(event: 'joined' | 'rejected', listener: ((g: Group) => void) | ((r: RejectedEntry) => void)): void {
+    checkListener(this.listeners, event, listener)
     ;(this.listeners[event] as unknown[]).push(listener)
   }
 

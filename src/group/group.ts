@@ -56,7 +56,7 @@ import {
 import { epochChangedEvent, groupMessageEvent, memberAddedEvent, memberRemovedEvent, type AuditLog } from '../audit/index.js'
 import { Checkpoint } from './checkpoint.js'
 import type { AddTicket, GroupProtocol, ProtocolEngine, Received } from './protocols/types.js'
-import { Mutex, Progress, bytesEqual, toHex } from './util.js'
+import { Mutex, Progress, bytesEqual, checkListener, toHex } from './util.js'
 
 export interface GroupMessage {
   /** The group's id (hex). */
@@ -227,6 +227,7 @@ export class Group {
   on(event: 'error', listener: Listener<TalosError>): void
   on(event: 'capability-request', listener: Listener<CapabilityRequest>): void
   on(event: keyof Group['listeners'], listener: Listener<never>): void {
+    checkListener(this.listeners, event, listener)
     ;(this.listeners[event] as Listener<never>[]).push(listener)
   }
 
@@ -777,6 +778,8 @@ export class Group {
 
   /** Resolves once this member applied the log up to `seq` (e.g. a receipt's seq). */
   waitFor(seq: number): Promise<void> {
+    // NaN or a string would never be reached: the promise would never settle.
+    if (!Number.isSafeInteger(seq)) return Promise.reject(new TalosError('GROUP_INVALID_ARGUMENT', 'waitFor takes an integer seq'))
     return this.progress.wait(seq)
   }
 
@@ -810,6 +813,9 @@ export class Group {
    * the member leaves, is removed, or the client closes.
    */
   messages(options: { after?: number } = {}): AsyncIterableIterator<GroupMessage> {
+    if (typeof options !== 'object' || options === null || (options.after !== undefined && !Number.isSafeInteger(options.after))) {
+      throw new TalosError('GROUP_INVALID_ARGUMENT', 'messages takes { after?: integer seq }')
+    }
     const after = options.after ?? -1
     let last: InboxMessage | undefined
     let done = false

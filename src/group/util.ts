@@ -1,8 +1,10 @@
 /**
  * Small helpers of the group layer: a FIFO mutex (one state transition at a
- * time per group), hex, and a bounded wait for "processed up to seq".
+ * time per group), hex, a bounded wait for "processed up to seq", and the
+ * check of on() arguments.
  */
 import { sha256 } from '../crypto/sodium.js'
+import { TalosError } from '../errors.js'
 import { toHex } from '../delivery/limits.js'
 
 export class Mutex {
@@ -27,6 +29,18 @@ export function token(v: Uint8Array | string): string {
 }
 
 export { constantTimeEqual as bytesEqual } from '../crypto/sodium.js'
+
+/**
+ * on(event, listener) arguments: a known event (an own key of `listeners`,
+ * so not '__proto__' or 'toString') and a function. Checked when added, as
+ * a bad listener would otherwise fail only when the event fires.
+ */
+export function checkListener(listeners: object, event: unknown, listener: unknown): void {
+  if (typeof event !== 'string' || !Object.prototype.hasOwnProperty.call(listeners, event)) {
+    throw new TalosError('GROUP_INVALID_ARGUMENT', `unknown event ${JSON.stringify(String(event)).slice(0, 40)}`)
+  }
+  if (typeof listener !== 'function') throw new TalosError('GROUP_INVALID_ARGUMENT', 'a listener is a function')
+}
 
 /** Resolves waiters once a monotonically growing counter reaches their target. */
 export class Progress {
