@@ -34,6 +34,7 @@ import {
   type Sender,
 } from '../wire/index.js'
 import type { FramingContext } from './context.js'
+import { Scratch } from './exact-writer.js'
 import { encodeBody, framedContentSignContent, type BodyInput, type ContentHeader } from './tbs.js'
 
 export const FRAMED_CONTENT_TBS_LABEL = 'FramedContentTBS'
@@ -170,8 +171,11 @@ export function signTbs(
   body: Uint8Array | BodyInput,
   signaturePrivateKey: Uint8Array,
 ): Uint8Array {
-  return ctx.suite.sign(signaturePrivateKey, framedContentSignContent(ctx, wireFormat, header, contentType, body))
+  return ctx.suite.sign(signaturePrivateKey, framedContentSignContent(ctx, wireFormat, header, contentType, body, signScratch))
 }
+
+/** The SignContent of signTbs / verifyContentSignature: consumed by sign/verify at once (never public, never kept). */
+const signScratch = new Scratch()
 
 function invalidSignature(): TalosError {
   return new TalosError('MLS_INVALID_SIGNATURE', 'FramedContent signature does not verify with the sender key')
@@ -187,7 +191,7 @@ export function verifyContentSignature(
   publicKey: Uint8Array,
   signature: Uint8Array,
 ): void {
-  const signContent = framedContentSignContent(ctx, wireFormat, header, contentType, body)
+  const signContent = framedContentSignContent(ctx, wireFormat, header, contentType, body, signScratch)
   if (!ctx.suite.verify(publicKey, signContent, signature)) throw invalidSignature()
 }
 

@@ -52,7 +52,7 @@ import {
   type UnframedContent,
 } from './authentication.js'
 import { checkGroupAndEpoch, type FramingContext } from './context.js'
-import { ExactWriter, opaqueSize } from './exact-writer.js'
+import { ExactWriter, opaqueSize, Scratch } from './exact-writer.js'
 import { checkPaddingPolicy, paddingLength, type PaddingPolicy } from './padding.js'
 import { freshReuseGuard, guardedNonce } from './reuse-guard.js'
 import { decryptSenderData, encryptSenderData } from './sender-data.js'
@@ -93,6 +93,9 @@ export interface StagedPrivateMessage {
   /** Leaves the secret tree as it was. */
   discard(): void
 }
+
+/** PrivateMessageContent before sealing (the AEAD copies it); zeroed after each seal. */
+const plaintextScratch = new Scratch()
 
 function ratchetFor(contentType: ContentType): RatchetType {
   return contentType === ContentType.application ? 'application' : 'handshake'
@@ -162,22 +165,23 @@ function encryptContent(
   const tag = content.contentType === ContentType.commit ? auth.confirmationTag : undefined
   const unpadded = bodySize(body) + opaqueSize(auth.signature) + (tag === undefined ? 0 : opaqueSize(tag))
   const pad = paddingLength(padding, unpadded)
-  const w = writeBody(new ExactWriter(unpadded + pad), body).opaque(auth.signature)
-  if (tag !== undefined) w.opaque(tag)
-  const plaintext = w.zeros(pad).done()
   const { contentAad, senderDataAad } = aads(content)
 
   const staged = keys.secretTree.stageNextKey(sender.leafIndex, ratchetFor(content.contentType))
   const reuseGuard = freshReuseGuard()
   const nonce = guardedNonce(staged.nonce, reuseGuard)
+  const plaintext = plaintextScratch.view(unpadded + pad)
   let ciphertext: Uint8Array
   try {
-    ciphertext = suite.seal(staged.key, nonce, contentAad, plaintext)
+    const w = writeBody(new ExactWriter(plaintext.length, plaintext), body).opaque(auth.signature)
+    if (tag !== undefined) w.opaque(tag)
+    ciphertext = suite.seal(staged.key, nonce, contentAad, w.zeros(pad).done())
   } catch (e) {
     staged.discard()
     throw e
   } finally {
     memzero(nonce)
+    memzero(plaintext) // the scratch held the content
   }
   const generation = staged.generation
   staged.commit()
@@ -314,13 +318,29 @@ function aads(m: Pick<PrivateMessage, 'groupId' | 'epoch' | 'contentType' | 'aut
  * signature check. Padding is every octet after auth and must be zero; all
  * of it is read (no early exit) so timing does not reveal where a non-zero
  * octet sits.
+ *
+ * application_data is returned as a view of the plaintext rather than a
+ * copy (a ~1 KiB allocation per message): the plaintext is a fresh buffer
+ * from the AEAD that nothing else holds, so the view aliases nothing the
+ * sender or the caller could change.
  */
 function decodePlaintext(
   plaintext: Uint8Array,
   contentType: ContentType,
 ): { body: FramedContentBody; bodyBytes: Uint8Array; auth: FramedContentAuthData } {
-  const r = new Reader(plaintext)
-  const body = decodeContentBody(r, contentType)
+  let r = new Reader(plaintext)
+  let body: FramedContentBody
+  if (contentType === ContentType.application) {
+    const length = r.varint()
+    const start = r.offset
+    if (length > plaintext.length - start) {
+      throw new TalosError('DECODE_TRUNCATED', `application_data: need ${length} bytes at offset ${start}, ${plaintext.length - start} left`)
+    }
+    body = { contentType, applicationData: plaintext.subarray(start, start + length) }
+    r = new Reader(plaintext, start + length)
+  } else {
+    body = decodeContentBody(r, contentType)
+  }
   const bodyEnd = r.offset
   const auth = decodeAuthData(r, contentType)
   let acc = 0

@@ -32,7 +32,7 @@ import {
   type Sender,
 } from '../wire/index.js'
 import type { FramingContext } from './context.js'
-import { ExactWriter, opaqueSize, prefixSize } from './exact-writer.js'
+import { ExactWriter, opaqueSize, prefixSize, type Scratch } from './exact-writer.js'
 
 /** The FramedContent fields before content_type. */
 export interface ContentHeader {
@@ -127,16 +127,21 @@ export function framedContentTbs(
   return w.done()
 }
 
-/** SignContent{"MLS 1.0 FramedContentTBS", FramedContentTBS}: what Signature.Sign / Verify take (§5.1.2). */
+/**
+ * SignContent{"MLS 1.0 FramedContentTBS", FramedContentTBS}: what Signature.Sign / Verify take (§5.1.2).
+ * With `into`, written into that Scratch (for a caller that hands it straight to sign/verify).
+ */
 export function framedContentSignContent(
   ctx: FramingContext,
   wireFormat: FramingWireFormat,
   header: ContentHeader,
   contentType: ContentType,
   body: Uint8Array | BodyInput,
+  into?: Scratch,
 ): Uint8Array {
   const size = tbsSize(ctx, header, bodySize(body))
-  const w = new ExactWriter(opaqueSize(SIGN_LABEL) + prefixSize(size) + size)
+  const total = opaqueSize(SIGN_LABEL) + prefixSize(size) + size
+  const w = new ExactWriter(total, into?.view(total))
   w.opaque(SIGN_LABEL).varint(size)
   writeTbs(w, ctx, wireFormat, header, contentType, body)
   return w.done()

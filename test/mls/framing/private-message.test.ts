@@ -182,6 +182,13 @@ describe.each(CIPHER_SUITE_IDS)('PrivateMessage, suite %i', (id) => {
       expect(new TextDecoder().decode((staged.content.content as { applicationData: Uint8Array }).applicationData)).toBe(text)
       staged.commit()
     }
+    // Padding after a longer message: the sender's plaintext buffer is reused, its padding must still be written as zeros.
+    for (const [text, n] of [['y'.repeat(2000), 1], ['b', 4096], ['z'.repeat(70_000), 1], ['c', 1024]] as const) {
+      const pm = createPrivateMessage(ctx, app(0, text), priv(0), fx.keys(sender), { padding: { multipleOf: n } })
+      const staged = unprotectPrivateMessage(ctx, pm, fx.keys(receiver), senders)
+      expect(new TextDecoder().decode((staged.content.content as { applicationData: Uint8Array }).applicationData)).toBe(text)
+      staged.commit()
+    }
     for (const bad of [{ multipleOf: 0 }, { multipleOf: 1.5 }, { multipleOf: 1 << 20 }]) {
       expect(() => createPrivateMessage(ctx, app(0), priv(0), fx.keys(sender), { padding: bad })).toThrow(code('MLS_INVALID_CONFIG'))
     }
