@@ -150,12 +150,14 @@ export class Reader {
   private pos: number
   private readonly end: number
 
+  /** `view`: a DataView over exactly `buf` (a sub-reader shares its parent's instead of allocating one per vector). */
   constructor(
     private readonly buf: Uint8Array,
     start = 0,
     end = buf.length,
+    view?: DataView,
   ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = start
     this.end = end
   }
@@ -246,7 +248,7 @@ export class Reader {
   vector<T>(body: (r: Reader) => T): T {
     const len = this.varint()
     this.need(len, 'vector body')
-    const sub = new Reader(this.buf, this.pos, this.pos + len)
+    const sub = new Reader(this.buf, this.pos, this.pos + len, this.view)
     const v = body(sub)
     if (sub.remaining !== 0) {
       throw new TalosError('DECODE_LENGTH_MISMATCH', `vector body left ${sub.remaining} bytes unread`)
