@@ -141,6 +141,10 @@ export class Writer {
 
   /** A copy of what was written. */
   finish(): Uint8Array {
+    // An exactly sized writer hands over its buffer instead of copying it (a
+    // 2 MB ratchet_tree was copied once more per encoding). Safe to keep
+    // writing afterwards: the next write finds the buffer full and moves on.
+    if (this.pos === this.buf.length) return this.buf
     return this.buf.slice(0, this.pos)
   }
 }
