@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import { TalosError } from '../errors.js'
-import { hkdfExpand, hkdfExtract, hmac, memzero, sha256, sha512, takeBuffer, type HashName } from './sodium.js'
+import { hkdfExpand, hkdfExpandMany, hkdfExtract, hmac, memzero, sha256, sha512, takeBuffer, type HashName } from './sodium.js'
 
 /** One hash function with its HMAC and HKDF. */
 export interface HashKdf {
@@ -22,6 +22,8 @@ export interface HashKdf {
   extract(salt: Uint8Array, ikm: Uint8Array): Uint8Array
   /** HKDF-Expand(PRK, info, L), 0 <= L <= 255*Nh. */
   expand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array
+  /** [HKDF-Expand(PRK, infos[i], lengths[i])], sharing HMAC's keyed state where the backend can (sodium.ts). */
+  expandMany(prk: Uint8Array, infos: readonly Uint8Array[], lengths: readonly number[]): Uint8Array[]
 }
 
 function checkExpandLength(length: number, nh: number): void {
@@ -41,6 +43,11 @@ function sodiumHashKdf(name: 'SHA256' | 'SHA512'): HashKdf {
     expand: (prk, info, length) => {
       checkExpandLength(length, nh)
       return hkdfExpand(name, prk, info, length)
+    },
+    expandMany: (prk, infos, lengths) => {
+      if (infos.length !== lengths.length) throw new TalosError('CRYPTO_INVALID_LENGTH', 'HKDF-Expand: one length per info')
+      for (const l of lengths) checkExpandLength(l, nh)
+      return hkdfExpandMany(name, prk, infos, lengths)
     },
   }
 }
@@ -73,6 +80,10 @@ const sha384Kdf: HashKdf = {
     }
     memzero(t)
     return out
+  },
+  expandMany: (prk, infos, lengths) => {
+    if (infos.length !== lengths.length) throw new TalosError('CRYPTO_INVALID_LENGTH', 'HKDF-Expand: one length per info')
+    return infos.map((info, i) => sha384Kdf.expand(prk, info, lengths[i]!))
   },
 }
 

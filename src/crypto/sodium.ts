@@ -40,6 +40,21 @@ interface WasmModule {
   /** One-shot HMAC with a 32-byte key; the 64-bit input length is passed as two 32-bit halves. */
   _crypto_auth_hmacsha256(out: number, input: number, lenLo: number, lenHi: number, key: number): number
   _crypto_auth_hmacsha512(out: number, input: number, lenLo: number, lenHi: number, key: number): number
+  // unsigned long long arguments are passed as two 32-bit halves (low, high).
+  _crypto_aead_chacha20poly1305_ietf_encrypt(
+    c: number, clenP: number, m: number, mlenLo: number, mlenHi: number, ad: number, adlenLo: number, adlenHi: number, nsec: number, npub: number, k: number,
+  ): number
+  _crypto_aead_chacha20poly1305_ietf_decrypt(
+    m: number, mlenP: number, nsec: number, c: number, clenLo: number, clenHi: number, ad: number, adlenLo: number, adlenHi: number, npub: number, k: number,
+  ): number
+  _crypto_auth_hmacsha256_statebytes(): number
+  _crypto_auth_hmacsha256_init(st: number, key: number, keyLen: number): number
+  _crypto_auth_hmacsha256_update(st: number, data: number, lenLo: number, lenHi: number): number
+  _crypto_auth_hmacsha256_final(st: number, out: number): number
+  _crypto_auth_hmacsha512_statebytes(): number
+  _crypto_auth_hmacsha512_init(st: number, key: number, keyLen: number): number
+  _crypto_auth_hmacsha512_update(st: number, data: number, lenLo: number, lenHi: number): number
+  _crypto_auth_hmacsha512_final(st: number, out: number): number
 }
 
 const wasm = (_sodium as unknown as { libsodium: WasmModule }).libsodium
@@ -164,6 +179,116 @@ export function hkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uin
   h.fill(0, base, base + total)
   if (rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
   return out
+}
+
+/**
+ * HKDF-Expand of several infos from one PRK, each output at most HashLen
+ * bytes: out[i] = HKDF-Expand(prk, infos[i], lengths[i]) = the first
+ * lengths[i] bytes of HMAC(prk, infos[i] || 0x01) (RFC 5869 §2.3, one block).
+ * HMAC's keyed state (the ipad and opad blocks, two compressions) is built
+ * once and copied for each info, so k outputs cost 2 + 2k compressions
+ * instead of 4k: a ratchet step derives key, nonce and next chain key from
+ * one chain key (three outputs: 8 compressions instead of 12). Anything else
+ * (a PRK that is not HashLen bytes, a longer output, a long info) goes
+ * through hkdfExpand one by one.
+ */
+export function hkdfExpandMany(hash: 'SHA256' | 'SHA512', prk: Uint8Array, infos: readonly Uint8Array[], lengths: readonly number[]): Uint8Array[] {
+  const nh = hash === 'SHA256' ? 32 : 64
+  if (infos.length !== lengths.length) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand: one length per info')
+  let maxInfo = 0
+  let simple = prk.length === nh
+  for (let i = 0; i < infos.length; i++) {
+    const l = lengths[i]!
+    if (!Number.isInteger(l) || l < 1 || l > nh || infos[i]!.length >= NATIVE_MAC_MIN) simple = false
+    maxInfo = Math.max(maxInfo, infos[i]!.length)
+  }
+  if (!simple) return infos.map((info, i) => hkdfExpand(hash, prk, info, lengths[i]!))
+  const sha256 = hash === 'SHA256'
+  const stateBytes = sha256 ? wasm._crypto_auth_hmacsha256_statebytes() : wasm._crypto_auth_hmacsha512_statebytes()
+  const total = 2 * stateBytes + nh + maxInfo + 1 + nh
+  const base = arena(total)
+  const pKeyed = base
+  const pState = pKeyed + stateBytes
+  const pPrk = pState + stateBytes
+  const pIn = pPrk + nh
+  const pOut = pIn + maxInfo + 1
+  const out: Uint8Array[] = []
+  try {
+    heap().set(prk, pPrk)
+    let rc = sha256 ? wasm._crypto_auth_hmacsha256_init(pKeyed, pPrk, nh) : wasm._crypto_auth_hmacsha512_init(pKeyed, pPrk, nh)
+    for (let i = 0; i < infos.length && rc === 0; i++) {
+      const info = infos[i]!
+      const h = heap()
+      h.copyWithin(pState, pKeyed, pKeyed + stateBytes)
+      h.set(info, pIn)
+      h[pIn + info.length] = 1 // the block counter of T(1)
+      rc = sha256 ? wasm._crypto_auth_hmacsha256_update(pState, pIn, info.length + 1, 0) : wasm._crypto_auth_hmacsha512_update(pState, pIn, info.length + 1, 0)
+      if (rc === 0) rc = sha256 ? wasm._crypto_auth_hmacsha256_final(pState, pOut) : wasm._crypto_auth_hmacsha512_final(pState, pOut)
+      out.push(heap().slice(pOut, pOut + lengths[i]!))
+    }
+    if (rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
+    return out
+  } catch (e) {
+    for (const o of out) o.fill(0)
+    throw e
+  } finally {
+    heap().fill(0, base, base + total)
+  }
+}
+
+/**
+ * ChaCha20-Poly1305 (RFC 8439, IETF) seal on the WASM export, ciphertext ||
+ * tag written into out[offset ..]: one copy of the inputs into the arena and
+ * one of the result out of it. The libsodium wrapper allocates and frees a
+ * WASM buffer per argument and returns a fresh array, which framing callers
+ * then copied again. Sizes are the caller's to check (aead.ts).
+ */
+export function chacha20Poly1305SealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+  const ctLen = plaintext.length + 16
+  const total = key.length + nonce.length + aad.length + plaintext.length + ctLen
+  const base = arena(total)
+  const pKey = base
+  const pNonce = pKey + key.length
+  const pAad = pNonce + nonce.length
+  const pPt = pAad + aad.length
+  const pCt = pPt + plaintext.length
+  let h = heap()
+  try {
+    h.set(key, pKey)
+    h.set(nonce, pNonce)
+    h.set(aad, pAad)
+    h.set(plaintext, pPt)
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_encrypt(pCt, 0, pPt, plaintext.length, 0, pAad, aad.length, 0, 0, pNonce, pKey)
+    if (rc !== 0) throw new TalosError('CRYPTO_AEAD_FAILED', 'ChaCha20-Poly1305 seal failed')
+    h = heap()
+    out.set(h.subarray(pCt, pCt + ctLen), offset)
+  } finally {
+    heap().fill(0, base, base + total)
+  }
+}
+
+/** ChaCha20-Poly1305 open on the WASM export: the plaintext, or undefined on a bad tag (nothing else released). */
+export function chacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+  const ptLen = ciphertext.length - 16
+  if (ptLen < 0) return undefined
+  const total = key.length + nonce.length + aad.length + ciphertext.length + ptLen
+  const base = arena(total)
+  const pKey = base
+  const pNonce = pKey + key.length
+  const pAad = pNonce + nonce.length
+  const pCt = pAad + aad.length
+  const pPt = pCt + ciphertext.length
+  try {
+    const h = heap()
+    h.set(key, pKey)
+    h.set(nonce, pNonce)
+    h.set(aad, pAad)
+    h.set(ciphertext, pCt)
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_decrypt(pPt, 0, 0, pCt, ciphertext.length, 0, pAad, aad.length, 0, pNonce, pKey)
+    return rc === 0 ? heap().slice(pPt, pPt + ptLen) : undefined
+  } finally {
+    heap().fill(0, base, base + total)
+  }
 }
 
 /** RFC 5869 §2.3 over HMAC, for PRKs of non-standard length. */

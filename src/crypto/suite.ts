@@ -44,6 +44,12 @@ export interface CipherSuite {
   mac(key: Uint8Array, data: Uint8Array): Uint8Array
   extract(salt: Uint8Array, ikm: Uint8Array): Uint8Array
   expand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array
+  /**
+   * [expand(prk, infos[i], lengths[i])] in one call: outputs of at most Nh
+   * bytes from one PRK share HMAC's keyed state (a ratchet step's key, nonce
+   * and next chain key: 8 SHA-256 compressions instead of 12).
+   */
+  expandMany(prk: Uint8Array, infos: readonly Uint8Array[], lengths: readonly number[]): Uint8Array[]
   /** ExpandWithLabel(Secret, Label, Context, Length), label without the "MLS 1.0 " prefix. */
   expandWithLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array
   /** DeriveSecret(Secret, Label) = ExpandWithLabel(Secret, Label, "", Nh). */
@@ -55,6 +61,8 @@ export interface CipherSuite {
 
   // --- AEAD ---
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array
+  /** seal() written into out[offset .. offset + plaintext.length + 16), for framed ciphertexts. */
+  sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void
   /** Throws TalosError CRYPTO_AEAD_DECRYPT on a bad tag. */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array
 

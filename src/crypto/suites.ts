@@ -65,12 +65,14 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
     mac: (key, data) => kdf.mac(key, data),
     extract: (salt, ikm) => kdf.extract(salt, ikm),
     expand: (prk, info, length) => kdf.expand(prk, info, length),
+    expandMany: (prk, infos, lengths) => kdf.expandMany(prk, infos, lengths),
     expandWithLabel,
     deriveSecret: (secret, label) => expandWithLabel(secret, label, EMPTY, kdf.Nh),
     deriveTreeSecret: (secret, label, generation, length) => kdf.expand(secret, treeSecretLabel(label, generation, length), length),
     refHash: (label, value) => kdf.hash(refHashInput(label, value)),
 
     seal: (key, nonce, aad, plaintext) => aead.seal(key, nonce, aad, plaintext),
+    sealInto: (key, nonce, aad, plaintext, out, offset) => aead.sealInto(key, nonce, aad, plaintext, out, offset),
     open: (key, nonce, aad, ciphertext) => aead.open(key, nonce, aad, ciphertext),
 
     generateSignatureKeyPair: () => sig.generateKeyPair(),
