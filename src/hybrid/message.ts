@@ -19,7 +19,8 @@ export const REUSE_GUARD_BYTES = 4
 const MAX_KEM_OUTPUT = 133
 const MAX_HPKE_CIPHERTEXT = 64 + 16
 const MAX_PUBLIC_KEY = 133
-const AEAD_TAG = 16
+/** The tag of every MLS suite's AEAD. */
+export const AEAD_TAG_BYTES = 16
 
 export type DecodedFrame =
   | { readonly kind: 'message'; readonly message: HybridMessage }
@@ -64,7 +65,7 @@ export function blobEntryCount(m: HybridMessage): number {
 export function checkMessage(m: HybridMessage, memberCount: number): void {
   if (m.version !== HYBRID_VERSION) throw hybridError('HYBRID_UNSUPPORTED_VERSION', `hybrid message version ${m.version}`)
   if (m.reuseGuard.length !== REUSE_GUARD_BYTES) throw hybridError('HYBRID_MALFORMED', 'reuse_guard must be 4 bytes')
-  if (m.ciphertext.length < AEAD_TAG) throw hybridError('HYBRID_MALFORMED', 'ciphertext shorter than an AEAD tag')
+  if (m.ciphertext.length < AEAD_TAG_BYTES) throw hybridError('HYBRID_MALFORMED', 'ciphertext shorter than an AEAD tag')
   if (m.type === HybridMessageType.DATA) {
     if (m.rekey !== undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA message carries no rekey blob')
     if (m.pn !== 0) throw hybridError('HYBRID_MALFORMED', 'pn is only set on DATA_REKEY')

@@ -9,7 +9,7 @@
  *
  *   key[k,n]   = HybExpand(CK[k,n], "key",    uint32(n), Nk)
  *   nonce[k,n] = HybExpand(CK[k,n], "nonce",  uint32(n), Nn)
- *   CK[k,n+1]  = HybExpand(CK[k,n], "secret", uint32(n), Nh)
+ *   CK[k,n+1]  = HybExpand(CK[k,n], "secret", uint32(n), Nh)     (ratchetStep: all three at once)
  *   aead_nonce = nonce[k,n] XOR (reuse_guard || zeros)            (RFC 9420 §6.3.1)
  *
  *   prk       = HKDF-Extract(salt = RK[k], ikm = r)
@@ -52,6 +52,25 @@ export function messageKey(suite: CipherSuite, chainKey: Uint8Array, n: number):
 /** CK[k,n+1] from CK[k,n]. */
 export function nextChainKey(suite: CipherSuite, chainKey: Uint8Array, n: number): Uint8Array {
   return suite.expand(chainKey, hybLabelU32('secret', n, suite.Nh), suite.Nh)
+}
+
+export interface RatchetStep extends MessageKey {
+  /** CK[k,n+1]. */
+  readonly next: Uint8Array
+}
+
+/**
+ * key[k,n], nonce[k,n] and CK[k,n+1] of CK[k,n] in one call (the same three
+ * derivations as messageKey and nextChainKey): the suite's expandMany keys
+ * HMAC with CK once for all three, the per-message cost of the ratchet.
+ */
+export function ratchetStep(suite: CipherSuite, chainKey: Uint8Array, n: number): RatchetStep {
+  const [key, nonce, next] = suite.expandMany(
+    chainKey,
+    [hybLabelU32('key', n, suite.Nk), hybLabelU32('nonce', n, suite.Nn), hybLabelU32('secret', n, suite.Nh)],
+    [suite.Nk, suite.Nn, suite.Nh],
+  )
+  return { key: key!, nonce: nonce!, next: next! }
 }
 
 /** nonce XOR (reuse_guard || zeros): a fresh array. */

@@ -24,10 +24,11 @@ import { hybridError } from './errors.js'
 import { checkMessage } from './message.js'
 import { findPairwiseEntry, PAIRWISE_LABEL } from './pairwise.js'
 import type { HybridPolicy } from './policy.js'
-import { applyReuseGuard, chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
+import { applyReuseGuard, chainFromBase, nextChainKey, ratchetStep, rootStep, type RatchetStep } from './ratchet.js'
 import type { StagedSeed } from './seed-tree.js'
-import { addSkipped, deleteSkipped, lookupSkipped } from './skipped.js'
-import { senderAad, skippedId, type Chain, type EpochState } from './state.js'
+import { addSkipped, deleteSkipped, expireSkippedSteps, lookupSkipped } from './skipped.js'
+import type { SkippedKey } from './skipped-store.js'
+import { senderAad, type Chain, type EpochState } from './state.js'
 
 export type StagedReceive =
   | {
@@ -61,11 +62,12 @@ function zeroDerived(d: Derived): void {
 function walk(s: EpochState, ck: Uint8Array, from: number, to: number, keep: number, d: Derived): Uint8Array {
   let cur = ck
   for (let i = from; i < to; i++) {
+    let next: Uint8Array
     if (i >= to - keep) {
-      const mk = messageKey(s.suite, cur, i)
-      d.skipped.push({ n: i, key: mk.key, nonce: mk.nonce })
-    }
-    const next = nextChainKey(s.suite, cur, i)
+      const st = ratchetStep(s.suite, cur, i)
+      d.skipped.push({ n: i, key: st.key, nonce: st.nonce })
+      next = st.next
+    } else next = nextChainKey(s.suite, cur, i)
     if (cur !== ck) memzero(cur)
     cur = next
   }
@@ -131,11 +133,7 @@ export function stageReceive(
       throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
     }
     const plaintext = openAead(s, sender, m, sk.key, sk.nonce, false)
-    return plain(plaintext, m, false, () => {
-      deleteSkipped(s, skippedId(sender, m.step, m.n))
-      s.send.peerMessageSinceRekey = true
-      noteAnnouncement(s, sender, m)
-    }, () => {})
+    return new SkippedStage(s, sender, m, sk, plaintext)
   }
 
   // --- ahead of the next rekey: buffer, ask for the rekey ---
@@ -250,55 +248,117 @@ function stageDerived(
       msgChainKey = stepped.chainKey
       newRoot = stepped.rootKey
     }
-    const mk = messageKey(s.suite, msgChainKey, m.n)
-    d.fresh.push(mk.key, mk.nonce)
-    const nextCk = nextChainKey(s.suite, msgChainKey, m.n)
-    d.fresh.push(nextCk)
+    const mk = ratchetStep(s.suite, msgChainKey, m.n)
+    d.fresh.push(mk.key, mk.nonce, mk.next)
     const plaintext = openAead(s, sender, m, mk.key, mk.nonce, true)
-    const oldChain = chain
-    const oldStep = chain.step
-    return plain(plaintext, m, isRekey, () => {
-      d.seed?.apply()
-      // What this message consumed (§7): the chain keys walked through, CK[k,n] and key/nonce[k,n];
-      // on a rekey also RK[k] and CK[k+1,0]. Some of these are the same buffer: zeroing twice is harmless.
-      for (const b of [oldChain.chainKey, ckAt, msgChainKey, mk.key, mk.nonce]) memzero(b)
-      if (isRekey) memzero(oldChain.rootKey)
-      s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: newRoot, chainKey: nextCk })
-      addSkipped(s, policy, sender, oldStep, d.skipped, now)
-      if (isRekey) {
-        // §6: skipped keys of chains 2 steps behind are gone with the step.
-        for (const [id, sk] of [...s.skipped]) {
-          if (sk.sender === sender && m.step - sk.step >= policy.skippedKeyMaxSteps) deleteSkipped(s, id)
-        }
-        if (entry?.version !== undefined) markUsed(s, entry.version)
-      }
-      s.send.peerMessageSinceRekey = true
-      noteAnnouncement(s, sender, m)
-    }, () => zeroDerived(d))
+    return new ForwardStage(s, policy, sender, m, now, plaintext, d, chain, ckAt, msgChainKey, newRoot, mk, entry?.version)
   } catch (e) {
     zeroDerived(d)
     throw e
   }
 }
 
-function plain(plaintext: Uint8Array, m: HybridMessage, rekeyed: boolean, apply: () => void, discard: () => void): StagedReceive {
-  let done = false
-  return {
-    kind: 'plaintext',
-    plaintext,
-    step: m.step,
-    n: m.n,
-    rekeyed,
-    apply: () => {
-      if (done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
-      done = true
-      apply()
-    },
-    discard: () => {
-      if (done) return
-      done = true
-      discard()
-    },
+/** A decrypted message whose key came from the skipped store (a class, not closures: per message). */
+class SkippedStage {
+  readonly kind = 'plaintext'
+  readonly rekeyed = false
+  private done = false
+
+  constructor(
+    private readonly s: EpochState,
+    private readonly sender: number,
+    private readonly m: HybridMessage,
+    private readonly key: SkippedKey,
+    readonly plaintext: Uint8Array,
+  ) {}
+
+  get step(): number {
+    return this.m.step
+  }
+
+  get n(): number {
+    return this.m.n
+  }
+
+  apply(): void {
+    if (this.done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
+    this.done = true
+    deleteSkipped(this.s, this.key)
+    this.s.send.peerMessageSinceRekey = true
+    noteAnnouncement(this.s, this.sender, this.m)
+  }
+
+  discard(): void {
+    this.done = true
+  }
+}
+
+/** A decrypted message of the current chain or of the next one (a rekey): the per-message case. */
+class ForwardStage {
+  readonly kind = 'plaintext'
+  private done = false
+
+  constructor(
+    private readonly s: EpochState,
+    private readonly policy: HybridPolicy,
+    private readonly sender: number,
+    private readonly m: HybridMessage,
+    private readonly now: number,
+    readonly plaintext: Uint8Array,
+    private readonly d: Derived,
+    /** The chain the message was classified against (CK[k,next], RK[k]). */
+    private readonly oldChain: Chain,
+    /** CK[k,skipTo] after the walk (oldChain.chainKey itself if nothing was skipped). */
+    private readonly ckAt: Uint8Array,
+    /** The chain key the message was derived from (ckAt, or CK[k+1,0] on a rekey). */
+    private readonly msgChainKey: Uint8Array,
+    private readonly newRoot: Uint8Array,
+    private readonly mk: RatchetStep,
+    /** The pairwise receive-key version a rekey was opened with. */
+    private readonly keyVersion: number | undefined,
+  ) {}
+
+  get step(): number {
+    return this.m.step
+  }
+
+  get n(): number {
+    return this.m.n
+  }
+
+  get rekeyed(): boolean {
+    return this.m.type === HybridMessageType.DATA_REKEY
+  }
+
+  apply(): void {
+    if (this.done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
+    this.done = true
+    const { s, policy, sender, m, oldChain, mk } = this
+    const isRekey = this.rekeyed
+    this.d.seed?.apply()
+    // What this message consumed (§7): the chain keys walked through, CK[k,n] and key/nonce[k,n];
+    // on a rekey also RK[k] and CK[k+1,0]. Some of these are the same buffer: zeroing twice is harmless.
+    memzero(oldChain.chainKey)
+    memzero(this.ckAt)
+    memzero(this.msgChainKey)
+    memzero(mk.key)
+    memzero(mk.nonce)
+    if (isRekey) memzero(oldChain.rootKey)
+    s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: this.newRoot, chainKey: mk.next })
+    addSkipped(s, policy, sender, oldChain.step, this.d.skipped, this.now)
+    if (isRekey) {
+      // §6: skipped keys of chains 2 steps behind are gone with the step.
+      expireSkippedSteps(s, policy, sender, m.step)
+      if (this.keyVersion !== undefined) markUsed(s, this.keyVersion)
+    }
+    s.send.peerMessageSinceRekey = true
+    noteAnnouncement(s, sender, m)
+  }
+
+  discard(): void {
+    if (this.done) return
+    this.done = true
+    zeroDerived(this.d)
   }
 }
 

@@ -13,10 +13,11 @@ import { HybridMessageType, type HybridKeyAnnouncement, type HybridRekey } from 
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
 import { encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
-import { HYBRID_VERSION, REUSE_GUARD_BYTES, encodeDataFrame, encodeMessageFrame } from './message.js'
+import { layoutMessageFrame } from './frame-writer.js'
+import { AEAD_TAG_BYTES, HYBRID_VERSION, REUSE_GUARD_BYTES } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
-import { chainFromBase, messageKey, nextChainKey, rootStep } from './ratchet.js'
+import { chainFromBase, ratchetStep, rootStep } from './ratchet.js'
 import { announceDue, announcementOf, deleteOwnKey, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
 import { senderAad, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
@@ -151,8 +152,8 @@ function stageSendWith(
     const rekeyBlob = prep?.rekeyBlob
     const announcement: HybridKeyAnnouncement | undefined = newKey === undefined ? undefined : announcementOf(newKey)
     const n = msgChain.n
-    const mk = messageKey(suite, msgChain.chainKey, n)
-    const nextCk = nextChainKey(suite, msgChain.chainKey, n)
+    const mk = ratchetStep(suite, msgChain.chainKey, n)
+    const nextCk = mk.next
     fresh.push(nextCk)
     const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
     const blob = encodeRekeyBlob(rekeyBlob, announcement)
@@ -168,17 +169,17 @@ function stageSendWith(
     // aead_nonce = nonce[k,n] XOR (reuse_guard || zeros), in place: mk.nonce is ours and zeroed right after.
     const nonce = mk.nonce
     for (let i = 0; i < reuseGuard.length; i++) nonce[i]! ^= reuseGuard[i]!
-    let ciphertext: Uint8Array
+    // The frame is laid out first and the AEAD writes the ciphertext straight into it (no copy).
+    const { frame, ciphertextOffset } = layoutMessageFrame(
+      { version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement },
+      plaintext.length + AEAD_TAG_BYTES,
+    )
     try {
-      ciphertext = suite.seal(mk.key, nonce, aad, plaintext)
+      suite.sealInto(mk.key, nonce, aad, plaintext, frame, ciphertextOffset)
     } finally {
       memzero(mk.key)
       memzero(nonce)
     }
-    const frame =
-      type === HybridMessageType.DATA && announcement === undefined
-        ? encodeDataFrame(msgChain.step, n, reuseGuard, ciphertext)
-        : encodeMessageFrame({ version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement, ciphertext })
     return new Staged(s, policy, now, frame, chain, s.send.chain === undefined, msgChain, n, nextCk, rekey, seed, fresh, newKey)
   } catch (e) {
     seed?.discard()

@@ -15,7 +15,8 @@ import { HybridStateRecord, type HybridChainRecord, type HybridEpochRecord } fro
 import { hybridError } from './errors.js'
 import type { HybridGroupView } from './group-view.js'
 import { SeedTree } from './seed-tree.js'
-import { checkView, skippedId, type Chain, type EpochState, type SkippedKey } from './state.js'
+import { SkippedKeys } from './skipped-store.js'
+import { checkView, type Chain, type EpochState } from './state.js'
 
 const FORMAT = 1
 const u64 = (n: number): bigint => BigInt(n)
@@ -117,14 +118,20 @@ export function epochFromRecord(r: HybridEpochRecord, view: HybridGroupView): Ep
     if (x.sender >= r.leafWidth || x.sender === r.ownLeaf || receive.has(x.sender)) throw bad(`receive chain for leaf ${x.sender}`)
     receive.set(x.sender, chainFrom(x.chain, nh, 'receive chain'))
   }
-  const skipped = new Map<string, SkippedKey>()
+  const skipped = new SkippedKeys()
+  const lastN = new Map<number, Map<number, number>>()
   let prevSeq = -1
   for (const k of r.skipped) {
     const seq = num(k.seq, 'seq')
     if (seq <= prevSeq) throw bad('skipped keys out of order')
     prevSeq = seq
     if (k.key.length !== suite.Nk || k.nonce.length !== suite.Nn) throw bad('skipped key lengths')
-    skipped.set(skippedId(k.sender, k.step, k.n), {
+    // Within a chain, keys are derived (and so numbered) walking forward: the store relies on it.
+    let lastOfSender = lastN.get(k.sender)
+    if (lastOfSender === undefined) lastN.set(k.sender, (lastOfSender = new Map()))
+    if (k.n <= (lastOfSender.get(k.step) ?? -1)) throw bad('skipped keys of a chain out of order')
+    lastOfSender.set(k.step, k.n)
+    skipped.add({
       sender: k.sender,
       step: k.step,
       n: k.n,

@@ -16,6 +16,7 @@ import { aadPrefix, writeAad, type AadFields } from './encoding.js'
 import { hybridError } from './errors.js'
 import { HYBRID_COMPONENT_ID, type HybridGroupView } from './group-view.js'
 import { SeedTree } from './seed-tree.js'
+import { SkippedKeys } from './skipped-store.js'
 
 export interface Chain {
   step: number
@@ -34,15 +35,7 @@ export interface SendState {
   sentTotal: number
 }
 
-export interface SkippedKey {
-  readonly sender: number
-  readonly step: number
-  readonly n: number
-  readonly key: Uint8Array
-  readonly nonce: Uint8Array
-  readonly createdMs: number
-  readonly seq: number
-}
+export type { SkippedKey } from './skipped-store.js'
 
 export interface BufferedMessage {
   readonly sender: number
@@ -78,8 +71,7 @@ export interface EpochState {
   seeds: SeedTree
   send: SendState
   receive: Map<number, Chain>
-  /** key: skippedId(sender, step, n) */
-  skipped: Map<string, SkippedKey>
+  skipped: SkippedKeys
   skippedSeq: number
   buffered: BufferedMessage[]
   ownKeys: OwnReceiveKey[]
@@ -121,10 +113,6 @@ export function senderAad(s: EpochState, sender: number, a: Omit<AadFields, 'gro
   return writeAad(buf, prefix, true, a)
 }
 
-export function skippedId(sender: number, step: number, n: number): string {
-  return `${sender}:${step}:${n}`
-}
-
 /** Entering an epoch: E_e = SafeExportSecret(0xF001) seeds the seed tree and is owned by it from here on. */
 export function newEpochState(view: HybridGroupView, nowMs: number): EpochState {
   checkView(view)
@@ -147,7 +135,7 @@ export function newEpochState(view: HybridGroupView, nowMs: number): EpochState 
     seeds,
     send: { chain: undefined, chainStartedMs: nowMs, lastRekeyMs: nowMs, peerMessageSinceRekey: false, restored: false, sentTotal: 0 },
     receive: new Map(),
-    skipped: new Map(),
+    skipped: new SkippedKeys(),
     skippedSeq: 0,
     buffered: [],
     ownKeys: [],

@@ -135,6 +135,11 @@ describe('compromise scenarios on the test tree', () => {
               sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
               return suite.seal(key, nonce, aad, pt)
             },
+            // The hybrid layer seals straight into its frame.
+            sealInto: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, offset: number) => {
+              sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
+              suite.sealInto(key, nonce, aad, pt, out, offset)
+            },
           })
     const g = await SimGroup.create({ leafWidth: 4 }, {}, undefined, record)
     await g.broadcast(A, 'A1')

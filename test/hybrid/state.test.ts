@@ -8,7 +8,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TalosError } from '../../src/errors.js'
 import { HybridSession } from '../../src/hybrid/index.js'
+import { encodeProto } from '../../src/codec/proto.js'
 import { decodeStateRecord } from '../../src/hybrid/state-codec.js'
+import { HybridStateRecord } from '../../src/proto/hybrid.js'
 import { SimGroup } from './harness/group.js'
 
 async function busyGroup(): Promise<SimGroup> {
@@ -64,5 +66,23 @@ describe('hybrid state persistence', () => {
       }),
       { numRuns: 1000 },
     )
+  })
+
+  it('skipped keys of one chain must come in ascending n (the store relies on it): a duplicate or a reordering is refused', async () => {
+    const g = await busyGroup()
+    const rec = decodeStateRecord(g.member(1).serialize())
+    const cur = rec.current!
+    const k = cur.skipped[0]!
+    const variants = [
+      [k, { ...k, seq: k.seq + 1n }], // the same (sender, step, n) twice
+      [{ ...k, n: k.n + 1 }, { ...k, seq: k.seq + 1n }], // n goes down within the chain
+    ]
+    for (const skipped of variants) {
+      const bytes = encodeProto(HybridStateRecord, { ...rec, current: { ...cur, skipped, skippedSeq: k.seq + 2n } })
+      expect(() => HybridSession.restore(bytes, { current: g.tree.view(1) }, g.options)).toThrow(expect.objectContaining({ code: 'HYBRID_INVALID_STATE' }))
+    }
+    // The same keys in a valid order restore.
+    const ok = encodeProto(HybridStateRecord, { ...rec, current: { ...cur, skipped: [k, { ...k, n: k.n + 1, seq: k.seq + 1n }], skippedSeq: k.seq + 2n } })
+    expect(() => HybridSession.restore(ok, { current: g.tree.view(1) }, g.options)).not.toThrow()
   })
 })

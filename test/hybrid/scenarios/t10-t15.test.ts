@@ -160,6 +160,11 @@ describe('T10–T15 on a real MLS group', () => {
                 sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
                 return suite.seal(key, nonce, aad, pt)
               },
+              // The hybrid layer seals straight into its frame.
+              sealInto: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, offset: number) => {
+                sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
+                suite.sealInto(key, nonce, aad, pt, out, offset)
+              },
             })
       const g = await MlsSim.create(mode, { wrapSuite: record })
       await g.broadcast(A, 'A1')
