@@ -72,7 +72,8 @@ import { Checkpoint } from './checkpoint.js'
 import { Group, MAX_NAME_BYTES, checkDid, type CapabilityPolicy, type GroupCapability, type GroupDeps, type RejectedEntry } from './group.js'
 import { HybridEngine } from './protocols/hybrid.js'
 import { SenderKeysEngine } from './protocols/sender-keys.js'
-import type { SenderKeysDeps, SkTicket } from './protocols/roster.js'
+import { inviteSignatureValid } from './invite.js'
+import { decodeInvite, type SenderKeysDeps, type SkTicket } from './protocols/roster.js'
 import { CoordinatorEngine } from './protocols/coordinator.js'
 import { ClientPreKeys, PREKEY_BUNDLE_KIND } from './prekeys.js'
 import { decodePreKeyBundle, encodePreKeyBundle, type PreKeyBundle } from '../ratchet/prekeys.js'
@@ -558,6 +559,10 @@ export class Client {
     const id = toHex(inv.groupId)
     if (this.groupsById.has(id) || (await this.store.get(this.groupKey(inv.groupId))) !== undefined) return
     if (protocol === 'sender-keys' || protocol === 'coordinator') {
+      // Checked before joining, which claims other members' prekey bundles: the key is the
+      // one the SkInvite gives the inviter (join then checks the SkInvite's own signature with it).
+      const inviterKey = decodeInvite(inv.welcome, protocol).members.find((m) => m.did === inv.inviter)?.identityKey
+      if (!inviteSignatureValid(inv, inviterKey)) throw badInviteSignature()
       const join = protocol === 'sender-keys' ? SenderKeysEngine.join : CoordinatorEngine.join
       const { engine, replies } = await join(this.skDeps(), inv.groupId, inv.welcome, inv.inviter)
       // Our first protocol messages go out before the application can send anything in the group.
@@ -610,6 +615,11 @@ export class Client {
     if (!engine.isMember(inv.inviter)) {
       engine.destroy()
       throw new TalosError('GROUP_MALFORMED_INVITE', 'the inviter is not a member of the group')
+    }
+    // The inviter's key is the one the Welcome's tree binds to it; nothing is kept before this check.
+    if (!inviteSignatureValid(inv, engine.publicKeyOf(inv.inviter))) {
+      engine.destroy()
+      throw badInviteSignature()
     }
     // Our join is the first entry this group adds to our audit log (before anything we send in it).
     await this.register(engine, inv.name, Number(inv.commitSeq), engine.epoch, inv.nextCommitEpoch, (g) =>
@@ -672,4 +682,8 @@ export class Client {
     await Promise.all([...this.groupsById.values()].map((g) => g.close()))
     await this.mailboxLoop?.catch(() => undefined)
   }
+}
+
+function badInviteSignature(): TalosError {
+  return new TalosError('GROUP_MALFORMED_INVITE', "the inviter's signature on the invitation does not verify")
 }

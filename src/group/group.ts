@@ -56,6 +56,7 @@ import {
 import { epochChangedEvent, groupMessageEvent, memberAddedEvent, memberRemovedEvent, type AuditLog } from '../audit/index.js'
 import { Checkpoint } from './checkpoint.js'
 import type { AddTicket, GroupProtocol, ProtocolEngine, Received } from './protocols/types.js'
+import { signInvite } from './invite.js'
 import { Mutex, Progress, bytesEqual, checkListener, toHex } from './util.js'
 
 export interface GroupMessage {
@@ -405,7 +406,7 @@ export class Group {
       let r: Received & { kind: 'commit' }
       if (p !== undefined && env.senderDid === this.deps.did && bytesEqual(p.commit, env.payload)) {
         r = await this.engine.adoptCommit(p.mergedState, this.deps.did)
-        this.outbox.push(...p.invites.map((i) => withCommitSeq(i, d.seq, this.nextCommitEpoch)))
+        this.outbox.push(...p.invites.map((i) => withCommitSeq(i, d.seq, this.nextCommitEpoch, this.deps.signer)))
         this.pending = undefined
         this.lastAdopted = d.seq
       } else {
@@ -711,6 +712,8 @@ export class Group {
           commitSeq: 0n,
           welcome,
           nextCommitEpoch: 0n,
+          // Signed once the commit landed and commitSeq is known (withCommitSeq).
+          signature: new Uint8Array(0),
         },
       },
     })
@@ -966,10 +969,11 @@ export class Group {
   }
 }
 
-function withCommitSeq(item: OutboxItem, seq: number, nextCommitEpoch: bigint): OutboxItem {
+/** The invitation once its commit landed at `seq`, signed now that every field is final. */
+function withCommitSeq(item: OutboxItem, seq: number, nextCommitEpoch: bigint, signer: CapabilitySigner): OutboxItem {
   const m = decodeProto(DirectMessage, item.envelope)
   if (m.body?.case !== 'invite') return item
-  const invite = { ...m.body.value, commitSeq: BigInt(seq), nextCommitEpoch }
+  const invite = signInvite({ ...m.body.value, commitSeq: BigInt(seq), nextCommitEpoch }, signer)
   return { recipient: item.recipient, envelope: encodeProto(DirectMessage, DirectMessage.create({ body: { case: 'invite', value: invite } })) }
 }
 

@@ -75,6 +75,12 @@ export interface GroupInvite {
   welcome: Uint8Array
   /** The delivery-service epoch the next commit is published for (commit entries seen so far). */
   nextCommitEpoch: bigint
+  /**
+   * The inviter's Ed25519 signature (its identity key, as the group knows it) over every
+   * field above (src/group/invite.ts): name, commit_seq and next_commit_epoch are outside
+   * the Welcome / SkInvite, and would otherwise travel unauthenticated.
+   */
+  signature: Uint8Array
 }
 
 export const GroupInvite: $rt.MessageType<GroupInvite> = {
@@ -88,6 +94,7 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
       commitSeq: init?.commitSeq ?? 0n,
       welcome: init?.welcome ?? $rt.EMPTY_BYTES,
       nextCommitEpoch: init?.nextCommitEpoch ?? 0n,
+      signature: init?.signature ?? $rt.EMPTY_BYTES,
     }
   },
   encodeTo(m: GroupInvite, w: $rt.ProtoWriter): void {
@@ -118,6 +125,10 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
     {
       const v = $rt.u64(m.nextCommitEpoch, 'talos.v1.GroupInvite.next_commit_epoch')
       if (!(v === 0n)) { w.uint32(56); $rt.writeVarint64(w, v) }
+    }
+    {
+      const v = $rt.bytes(m.signature, 'talos.v1.GroupInvite.signature')
+      if (!(v.length === 0)) { w.uint32(66); w.bytes(v) }
     }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): GroupInvite {
@@ -152,6 +163,10 @@ export const GroupInvite: $rt.MessageType<GroupInvite> = {
         case 7:
           $rt.wire(tag, 0, 'talos.v1.GroupInvite.next_commit_epoch')
           m.nextCommitEpoch = $rt.readUint64(r)
+          break
+        case 8:
+          $rt.wire(tag, 2, 'talos.v1.GroupInvite.signature')
+          m.signature = $rt.readBytes(r)
           break
         default:
           $rt.skipField(r, tag)

@@ -3,8 +3,6 @@
  * member's mailbox: each is rejected with a TalosError and the mailbox loop
  * goes on (a TypeError there would stop the client from ever joining a
  * group again); the genuine invitations that follow are still accepted.
- * (Not checked here: GroupInvite's name, commitSeq and nextCommitEpoch are
- * outside what the inviter signs, so a changed name is accepted.)
  */
 import { describe, expect, it } from 'vitest'
 import type { RejectedEntry } from '../../src/group/index.js'
@@ -60,6 +58,9 @@ describe('mutated invitations in the mailbox', () => {
     }
     expect(sent).toBeGreaterThan(100)
     expect(rejected.filter((r) => r.error.code === 'GROUP_INTERNAL' || r.seq === -1)).toEqual([])
+    // Every mutation was refused (the inviter signs the whole invitation), so bob holds the real names.
+    expect(rejected.length).toBe(sent)
+    expect(bob.groups().map((g) => g.name).sort()).toEqual(groups.map((g) => g.name).sort())
     await closeAll(Object.values(a))
   }, 120_000)
 })
