@@ -45,7 +45,9 @@ export async function measureFloor(sizes: readonly number[], budget: Budget): Pr
     // JIT warm-up beyond the sampler's few iterations: measured first in the
     // run, a cold floor came out ~15% slower than the same code later, which
     // flattered every "× floor" ratio.
-    for (let i = 0, t = performance.now(); i < 400 && performance.now() - t < 200; i++) step()
+    // The pause lets V8's background compiler install the optimised code.
+    for (let i = 0, t = performance.now(); i < 1000 && performance.now() - t < 400; i++) step()
+    await new Promise((r) => setTimeout(r, 20))
     const [send, receive] = await sampleParts(step, budget)
     out.push({ size, sendUs: send!.medianUs, receiveUs: receive!.medianUs })
     progress(`floor ${size} B: send ${fmt(send!.medianUs)}, receive ${fmt(receive!.medianUs)}`)

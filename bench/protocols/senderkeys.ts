@@ -58,11 +58,13 @@ interface Units {
  * Untimed calls before sampling: the sampler's own warm-up is a few
  * iterations, which leaves these paths partly unoptimised by the JIT (the
  * first group size measured came out ~1.4x slower than the same code later
- * in the run). ~0.2 s at most.
+ * in the run). The pause after lets V8's background compiler install the
+ * optimised code, which on a loaded machine can lag the calls. ~0.5 s at most.
  */
-function warm(f: () => unknown, iterations = 400, maxMs = 200): void {
+async function warm(f: () => unknown, iterations = 1000, maxMs = 400): Promise<void> {
   const t0 = performance.now()
   for (let i = 0; i < iterations && performance.now() - t0 < maxMs; i++) f()
+  await new Promise((r) => setTimeout(r, 20))
 }
 
 export class SenderKeysDriver implements ProtocolDriver {
@@ -113,12 +115,12 @@ export class SenderKeysDriver implements ProtocolDriver {
     connect(x, y)
     const gx = new SenderKeyGroup(GROUP_ID, 'm0', ['m0', 'm1'], x.sessions)
     const gy = new SenderKeyGroup(GROUP_ID, 'm1', ['m0', 'm1'], y.sessions)
-    warm(() => newOwnState('m0'))
+    await warm(() => newOwnState('m0'))
     const rotate = await sample(timed(() => undefined, () => newOwnState('m0')), b)
-    warm(() => pair.g0.distribute(['m1']))
+    await warm(() => pair.g0.distribute(['m1']))
     const enc = await sample(timed(() => undefined, () => pair.g0.distribute(['m1'])), b)
     const distBytes = pair.g0.distribute(['m1']).get('m1')!.length
-    warm(() => gy.receiveDistribution('m0', gx.rotateAndDistribute().get('m1')!))
+    await warm(() => gy.receiveDistribution('m0', gx.rotateAndDistribute().get('m1')!))
     const recv = await sample(
       timed(
         () => gx.rotateAndDistribute().get('m1')!,
@@ -152,7 +154,7 @@ export class SenderKeysDriver implements ProtocolDriver {
       to.g.receiveDistribution(from.id, m)
       return [t1 - t0, performance.now() - t1]
     }
-    warm(pingPong, 200)
+    await warm(pingPong, 200)
     const [ppSend, ppRecv] = await sampleParts(pingPong, b)
     const dhTurnUs = ppSend!.medianUs - rotate.medianUs + ppRecv!.medianUs
     this.units = { rotate, enc, recv, session, dhTurnUs, distBytes }
@@ -168,7 +170,7 @@ export class SenderKeysDriver implements ProtocolDriver {
     const out: MessageRow[] = []
     for (const size of sizes) {
       const pt = randomPlaintext(size)
-      warm(() => s.g1.decrypt(s.g0.encrypt(pt)))
+      await warm(() => s.g1.decrypt(s.g0.encrypt(pt)))
       let overhead = 0
       const [send, recv] = await sampleParts(() => {
         const t0 = performance.now()
@@ -207,7 +209,7 @@ export class SenderKeysDriver implements ProtocolDriver {
       return t
     }, b)
     const last = s.ids[n - 1]!
-    warm(() => {
+    await warm(() => {
       s.g0.removeMember(last)
       s.g0.addMember(last)
     }, 20, 100)
