@@ -13,6 +13,11 @@
  * ownership, so the first write to a shard after a clone copies just that
  * shard (about n / SHARDS entries). Clone is O(SHARDS), a change O(n / SHARDS).
  *
+ * Ownership is a token per instance rather than a flag per shard: a shard
+ * records the token of the instance that made it, and clone() gives both
+ * instances fresh tokens, so it costs one pointer-array copy (no flag arrays
+ * to allocate and reset).
+ *
  * Entries map a namespaced key string ('e' + encryption key bytes, 's' +
  * signature key bytes, as latin1) to the node index holding it.
  */
@@ -31,22 +36,27 @@ function keyString(kind: KeyKind, key: Uint8Array): string {
   return kind + Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
 }
 
+interface Shard {
+  readonly map: Map<string, number>
+  /** The token of the instance that may change `map` in place. */
+  readonly owner: object
+}
+
 export class KeyIndex {
-  private shards: (Map<string, number> | undefined)[]
-  /** owned[s] = 1 when this instance may mutate shard s in place. */
-  private owned: number[]
+  private shards: (Shard | undefined)[]
+  private token: object
 
   constructor() {
-    this.shards = new Array<Map<string, number> | undefined>(SHARDS).fill(undefined)
-    this.owned = new Array<number>(SHARDS).fill(1)
+    this.shards = new Array<Shard | undefined>(SHARDS).fill(undefined)
+    this.token = {}
   }
 
   /** A copy sharing every shard; both sides copy a shard before their next write to it. */
   clone(): KeyIndex {
     const c = Object.create(KeyIndex.prototype) as KeyIndex
     c.shards = this.shards.slice()
-    c.owned = new Array<number>(SHARDS).fill(0)
-    this.owned.fill(0)
+    c.token = {}
+    this.token = {}
     return c
   }
 
@@ -56,17 +66,15 @@ export class KeyIndex {
   }
 
   get(ref: KeyRef): number | undefined {
-    return this.shards[ref.shard]?.get(ref.id)
+    return this.shards[ref.shard]?.map.get(ref.id)
   }
 
   private writable(s: number): Map<string, number> {
-    let m = this.shards[s]
-    if (this.owned[s] === 0 || m === undefined) {
-      m = m === undefined ? new Map() : new Map(m)
-      this.shards[s] = m
-      this.owned[s] = 1
-    }
-    return m
+    const shard = this.shards[s]
+    if (shard !== undefined && shard.owner === this.token) return shard.map
+    const map = shard === undefined ? new Map<string, number>() : new Map(shard.map)
+    this.shards[s] = { map, owner: this.token }
+    return map
   }
 
   /** Records the key at node `x` unless another node holds it; returns that other node, if any. */
