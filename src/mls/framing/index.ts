@@ -73,7 +73,9 @@ export { authenticatedContentTbm, encodeBody, framedContentTbs, type ContentHead
 export { protectPublicMessage, unprotectPublicMessage } from './public-message.js'
 export {
   createPrivateMessage,
+  decodePrivateMessageView,
   encodePrivateMessageMLSMessage,
+  isPrivateMessageBytes,
   protectPrivateMessage,
   unprotectPrivateMessage,
   type KeySource,

@@ -32,6 +32,7 @@ import {
   ContentType,
   decodeAuthData,
   decodeContentBody,
+  decodeContentType,
   MLS10,
   SenderType,
   WireFormat,
@@ -220,6 +221,45 @@ export function encodePrivateMessageMLSMessage(pm: PrivateMessage): Uint8Array {
     .opaque(pm.encryptedSenderData)
     .opaque(pm.ciphertext)
     .done()
+}
+
+/** True when MLSMessage bytes announce a PrivateMessage (version and wire_format are the first four octets). */
+export function isPrivateMessageBytes(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[2] === 0 && bytes[3] === WireFormat.mls_private_message
+}
+
+/**
+ * Decodes MLSMessage bytes holding a PrivateMessage with decodeMLSMessage's
+ * checks and errors, except that encrypted_sender_data and ciphertext are
+ * views of `bytes` rather than copies (a ~1 KiB allocation per message):
+ * unprotect reads both synchronously and keeps neither, so no view outlives
+ * the call that received the bytes. group_id and authenticated_data, which
+ * end up in the returned content, are copies.
+ */
+export function decodePrivateMessageView(bytes: Uint8Array): PrivateMessage {
+  const r = new Reader(bytes)
+  const version = r.u16()
+  if (version !== MLS10) throw new TalosError('DECODE_INVALID_VALUE', `MLSMessage: unsupported version ${version}`)
+  if (r.u16() !== WireFormat.mls_private_message) throw new TalosError('MLS_UNEXPECTED_WIRE_FORMAT', 'not a PrivateMessage')
+  const groupId = r.opaque()
+  const epoch = r.u64()
+  const contentType = decodeContentType(r)
+  const authenticatedData = r.opaque()
+  const [encryptedSenderData, next] = opaqueView(bytes, r.offset)
+  const [ciphertext, end] = opaqueView(bytes, next)
+  new Reader(bytes, end).assertDone('MLSMessage')
+  return { groupId, epoch, contentType, authenticatedData, encryptedSenderData, ciphertext }
+}
+
+/** opaque<V> at `at` as a view, and the offset after it. */
+function opaqueView(bytes: Uint8Array, at: number): [Uint8Array, number] {
+  const r = new Reader(bytes, at)
+  const length = r.varint()
+  const start = r.offset
+  if (length > bytes.length - start) {
+    throw new TalosError('DECODE_TRUNCATED', `opaque body: need ${length} bytes at offset ${start}, ${bytes.length - start} left`)
+  }
+  return [bytes.subarray(start, start + length), start + length]
 }
 
 /**

@@ -11,11 +11,17 @@
  * changes state; until then (and after reject()), the state is as it was.
  */
 import { TalosError } from '../../errors.js'
-import { unprotectPrivateMessage, type StagedPrivateMessage } from '../framing/private-message.js'
+import {
+  decodePrivateMessageView,
+  isPrivateMessageBytes,
+  unprotectPrivateMessage,
+  type StagedPrivateMessage,
+} from '../framing/private-message.js'
 import { unprotectPublicMessage } from '../framing/public-message.js'
 import type { FramingContext } from '../framing/context.js'
 import { ContentType, SenderType, WireFormat, type AuthenticatedContent, type Sender } from '../wire/framing.js'
-import { decodeMLSMessage } from '../wire/message.js'
+import { decodeMLSMessage, type MLSMessage } from '../wire/message.js'
+import { MLS10 } from '../wire/group-context.js'
 import { ProposalType, type Proposal } from '../wire/proposal.js'
 import { checkPskProposal } from './psk.js'
 import { encode } from '../../codec/tls.js'
@@ -53,7 +59,10 @@ export async function receive(state: GroupState, bytes: Uint8Array, psks: PskSou
   if (bytes.length > state.config.maxMessageBytes) {
     throw new TalosError('MLS_MESSAGE_TOO_LARGE', `a message of ${bytes.length} bytes exceeds maxMessageBytes (${state.config.maxMessageBytes})`)
   }
-  const m = decodeMLSMessage(bytes)
+  // The per-message case decodes without copying the ciphertext (see decodePrivateMessageView).
+  const m: MLSMessage = isPrivateMessageBytes(bytes)
+    ? { version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: decodePrivateMessageView(bytes) }
+    : decodeMLSMessage(bytes)
   if (m.wireFormat === WireFormat.mls_public_message) {
     const current = contextOf(state)
     if (m.publicMessage.content.epoch !== current.epoch) throw epochMismatch(state, m.publicMessage.content.epoch)

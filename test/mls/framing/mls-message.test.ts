@@ -13,7 +13,9 @@ import {
   confirmationTag,
   confirmedTranscriptHash,
   createPrivateMessage,
+  decodePrivateMessageView,
   encodePrivateMessageMLSMessage,
+  isPrivateMessageBytes,
   nextTranscriptHashes,
   protectMessage,
   signContent,
@@ -108,5 +110,35 @@ describe.each(CIPHER_SUITE_IDS)('MLSMessage framing and the Commit flow, suite %
       expect(bytes).toEqual(encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: pm }))
       expect(decodeMLSMessage(bytes)).toEqual({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: pm })
     }
+  })
+
+  it('the view decoder of PrivateMessage bytes agrees with decodeMLSMessage on valid, truncated, extended and altered input', () => {
+    const content: UnframedContent = {
+      sender: { senderType: SenderType.member, leafIndex: 3 },
+      contentType: ContentType.application,
+      applicationData: randomBytes(100),
+      authenticatedData: randomBytes(3),
+    }
+    const bytes = encodePrivateMessageMLSMessage(createPrivateMessage(ctx, content, fx.members[3]!.privateKey, fx.keys(fx.tree())))
+    const outcome = (f: () => unknown) => {
+      try {
+        return { ok: f() }
+      } catch (e) {
+        return { code: (e as { code?: string }).code }
+      }
+    }
+    const cases: Uint8Array[] = [bytes, Uint8Array.from([...bytes, 0])]
+    for (let n = 4; n < bytes.length; n++) cases.push(bytes.subarray(0, n))
+    for (let i = 0; i < 40; i++) for (const v of [0x00, 0x40, 0x80, 0xc0, 0xff]) cases.push(Uint8Array.from(bytes, (x, j) => (j === i && j !== 2 && j !== 3 ? v : x)))
+    for (const c of cases) {
+      expect(isPrivateMessageBytes(c)).toBe(true)
+      const view = outcome(() => ({ version: MLS10, wireFormat: WireFormat.mls_private_message, privateMessage: decodePrivateMessageView(c) }))
+      expect(view).toEqual(outcome(() => decodeMLSMessage(c)))
+    }
+    // The header fields handed on to the content are copies; the two encrypted fields are views of the input.
+    const pm = decodePrivateMessageView(bytes)
+    expect(pm.groupId.buffer).not.toBe(bytes.buffer)
+    expect(pm.authenticatedData.buffer).not.toBe(bytes.buffer)
+    expect(pm.ciphertext.buffer).toBe(bytes.buffer)
   })
 })
