@@ -99,6 +99,8 @@ interface PoolWorker {
   readonly worker: Worker
   ready: boolean
   broken: boolean
+  /** warmVerifyWorkers calls awaiting this worker (it is ref'd while > 0). */
+  held: number
 }
 
 let pool: PoolWorker[] | undefined
@@ -154,7 +156,7 @@ function startPool(): PoolWorker[] {
     for (let i = 0; i < workerCount; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } })
       worker.unref()
-      const w: PoolWorker = { worker, ready: false, broken: false }
+      const w: PoolWorker = { worker, ready: false, broken: false, held: 0 }
       worker.on('message', (m: { ready?: boolean; count?: number }) => {
         if (m.ready === true) w.ready = true
         else counters.workers += m.count ?? 0
@@ -218,12 +220,13 @@ export async function warmVerifyWorkers(): Promise<number> {
         }),
     ),
   )
-  // The workers are unref'd: held while awaited, or a process with nothing else to do would exit here.
-  for (const w of workers) w.worker.ref()
+  // The workers are unref'd: held while awaited (counted, for overlapping calls), or a process with
+  // nothing else to do would exit here.
+  for (const w of workers) if (w.held++ === 0) w.worker.ref()
   try {
     await up
   } finally {
-    for (const w of workers) w.worker.unref()
+    for (const w of workers) if (--w.held === 0) w.worker.unref()
   }
   return workers.filter((w) => w.ready && !w.broken).length
 }
@@ -284,13 +287,11 @@ export function startVerifyMany(suite: CipherSuite, items: readonly VerifyItem[]
     }
   }
 
-  /** Verifies item i here and records the result unless a worker recorded it first (the same answer). */
+  /** Verifies item i here: this answer is used, and recorded unless a worker recorded its (same) answer first. */
   const verifyHere = (i: number): number => {
     const it = items[i]!
     const r = suite.verify(it.publicKey, it.message, it.signature) ? VALID : INVALID
-    const prev = Atomics.compareExchange(state, i, TODO, r)
-    if (prev !== TODO) return prev
-    counters.calling++
+    if (Atomics.compareExchange(state, i, TODO, r) === TODO) counters.calling++
     return r
   }
   let settled = false

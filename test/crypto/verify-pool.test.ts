@@ -3,8 +3,14 @@
  * answer as suite.verify / verifyWithLabel for every item, whether the batch
  * runs on the calling thread or is shared with worker threads, including
  * wrong signatures, wrong messages, malformed keys and signatures, a
- * small-order key, and after the workers are stopped.
+ * small-order key, and after the workers are stopped; and a process using
+ * the pool ends on its own (the workers are unref'd).
  */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { getCipherSuite } from '../../src/crypto/index.js'
 import { randomBytes } from '../../src/crypto/sodium.js'
@@ -111,5 +117,33 @@ describe('verifyMany', () => {
     const expected = items.map((it) => cs.verifyWithLabel(it.publicKey, 'LeafNodeTBS', it.content, it.signature))
     expect(await verifyWithLabelMany(cs, 'LeafNodeTBS', items)).toEqual(expected)
     expect(expected.filter(Boolean).length).toBe(66)
+  })
+
+  it('the workers never keep a process alive, and an awaited warm-up is not cut short', () => {
+    const src = (f: string) => fileURLToPath(new URL(`../../src/crypto/${f}`, import.meta.url))
+    const dir = mkdtempSync(join(tmpdir(), 'verify-pool-'))
+    try {
+      const script = join(dir, 'run.mts')
+      writeFileSync(
+        script,
+        [
+          `import { verifyMany, warmVerifyWorkers, setVerifyWorkers } from ${JSON.stringify(src('verify-pool.ts'))}`,
+          `import { getCipherSuite } from ${JSON.stringify(src('index.ts'))}`,
+          `setVerifyWorkers(1)`,
+          `const cs = getCipherSuite(3)`,
+          `const kp = cs.generateSignatureKeyPair()`,
+          `const items = Array.from({ length: 200 }, (_, i) => { const message = new Uint8Array([i]); return { publicKey: kp.publicKey, message, signature: cs.sign(kp.privateKey, message) } })`,
+          `const ready = await warmVerifyWorkers()`,
+          `const ok = (await verifyMany(cs, items)).every(Boolean)`,
+          `console.log(JSON.stringify({ ready, ok }))`,
+        ].join('\n'),
+      )
+      // No stopVerifyWorkers: the process must still end on its own, with the top-level awaits done.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 50_000 })
+      expect(r.status, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout.trim())).toEqual({ ready: 1, ok: true })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
