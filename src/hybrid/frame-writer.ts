@@ -212,6 +212,31 @@ export function layoutMessageFrame(h: MessageHeader, ciphertextLength: number): 
   return { frame, ciphertextOffset: p }
 }
 
+/**
+ * layoutMessageFrame for the per-message case, a DATA message (version 1, no
+ * pn, rekey or announcement): the same bytes, with fewer steps (no nested
+ * sizes to work out). step and n are uint32 (the chain's counters).
+ */
+export function layoutDataFrame(step: number, n: number, reuseGuard: Uint8Array, ciphertextLength: number): { frame: Uint8Array; ciphertextOffset: number } {
+  if (!(Number.isInteger(step) && Number.isInteger(n) && Number.isInteger(ciphertextLength) && step >= 0 && step <= 0xffffffff && n >= 0 && n <= 0xffffffff && ciphertextLength > 0 && ciphertextLength <= 0xffffffff && reuseGuard instanceof Uint8Array && reuseGuard.length > 0)) {
+    return layoutMessageFrame({ version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard }, ciphertextLength)
+  }
+  const body = 4 + uintFieldSize(step) + uintFieldSize(n) + bytesFieldSize(reuseGuard.length) + 1 + varintSize(ciphertextLength) + ciphertextLength
+  const frame = new Uint8Array(1 + varintSize(body) + body)
+  frame[0] = TAG_FRAME_MESSAGE
+  let p = putVarint(frame, 1, body)
+  frame[p++] = TAG_VERSION
+  frame[p++] = 1
+  frame[p++] = TAG_TYPE
+  frame[p++] = HybridMessageType.DATA
+  p = putUint(frame, p, TAG_STEP, step)
+  p = putUint(frame, p, TAG_N, n)
+  p = putBytes(frame, p, TAG_REUSE_GUARD, reuseGuard)
+  frame[p++] = TAG_CIPHERTEXT
+  p = putVarint(frame, p, ciphertextLength)
+  return { frame, ciphertextOffset: p }
+}
+
 /** The frame of a whole message: the same bytes as encodeProto(HybridFrame, { body: { case: 'message', value: m } }). */
 export function encodeMessageFrame(m: HybridMessage): Uint8Array {
   const ct = bytes(m.ciphertext, 'HybridMessage.ciphertext')

@@ -95,3 +95,31 @@ export function uint32Bytes(n: number): Uint8Array {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TalosError('HYBRID_MALFORMED', `${n} does not fit uint32`)
   return new Uint8Array([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff])
 }
+
+/** Per (Nk, Nn, Nh): the three infos of a ratchet step, heads written once, uint32(n) rewritten per step. */
+const stepInfos = new Map<number, [Uint8Array, Uint8Array, Uint8Array]>()
+
+/**
+ * The HybLabels of key[k,n], nonce[k,n] and CK[k,n+1] (labels "key",
+ * "nonce", "secret", context uint32(n)), written into three buffers reused
+ * across calls: they are public, and valid only until the next call, so hand
+ * them only to a synchronous KDF that copies them (suite.expandMany).
+ */
+export function ratchetStepInfos(n: number, nk: number, nn: number, nh: number): readonly [Uint8Array, Uint8Array, Uint8Array] {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TalosError('HYBRID_MALFORMED', `${n} does not fit uint32`)
+  const id = (nk << 20) | (nn << 10) | nh
+  let infos = stepInfos.get(id)
+  if (infos === undefined) {
+    infos = [hybLabelU32('key', 0, nk), hybLabelU32('nonce', 0, nn), hybLabelU32('secret', 0, nh)]
+    if (stepInfos.size < 16) stepInfos.set(id, infos)
+  }
+  for (const b of infos) {
+    const p = b.length - 4
+    b[p] = n >>> 24
+    b[p + 1] = (n >>> 16) & 0xff
+    b[p + 2] = (n >>> 8) & 0xff
+    b[p + 3] = n & 0xff
+  }
+  return infos
+}
+

@@ -11,7 +11,7 @@ import { decodeProto, encodeProto } from '../codec/proto.js'
 import { TalosError } from '../errors.js'
 import { HybridFrame, HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
 import { hybridError } from './errors.js'
-import { encodeMessageFrame } from './frame-writer.js'
+import { encodeMessageFrame, layoutDataFrame } from './frame-writer.js'
 
 export const HYBRID_VERSION = 1
 export const REUSE_GUARD_BYTES = 4
@@ -96,7 +96,9 @@ export function checkMessage(m: HybridMessage, memberCount: number): void {
  * encodeProto writes for the same HybridFrame (frame-writer.ts).
  */
 export function encodeDataFrame(step: number, n: number, reuseGuard: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-  return encodeMessageFrame({ version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, ciphertext })
+  const { frame, ciphertextOffset } = layoutDataFrame(step, n, reuseGuard, ciphertext.length)
+  frame.set(ciphertext, ciphertextOffset)
+  return frame
 }
 
 /** A minimal (canonical) varint at `pos` of at most uint32 range: [value, next pos], or undefined. */

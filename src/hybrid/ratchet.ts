@@ -18,7 +18,7 @@
  */
 import type { CipherSuite } from '../crypto/suite.js'
 import { memzero } from '../crypto/sodium.js'
-import { hybExpand, hybLabelU32 } from './kdf.js'
+import { hybExpand, hybLabelU32, ratchetStepInfos } from './kdf.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -65,11 +65,7 @@ export interface RatchetStep extends MessageKey {
  * HMAC with CK once for all three, the per-message cost of the ratchet.
  */
 export function ratchetStep(suite: CipherSuite, chainKey: Uint8Array, n: number): RatchetStep {
-  const [key, nonce, next] = suite.expandMany(
-    chainKey,
-    [hybLabelU32('key', n, suite.Nk), hybLabelU32('nonce', n, suite.Nn), hybLabelU32('secret', n, suite.Nh)],
-    [suite.Nk, suite.Nn, suite.Nh],
-  )
+  const [key, nonce, next] = suite.expandMany(chainKey, ratchetStepInfos(n, suite.Nk, suite.Nn, suite.Nh), [suite.Nk, suite.Nn, suite.Nh])
   return { key: key!, nonce: nonce!, next: next! }
 }
 

@@ -13,7 +13,7 @@ import { HybridMessageType, type HybridKeyAnnouncement, type HybridRekey } from 
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
 import { encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
-import { layoutMessageFrame } from './frame-writer.js'
+import { layoutDataFrame, layoutMessageFrame } from './frame-writer.js'
 import { AEAD_TAG_BYTES, HYBRID_VERSION, REUSE_GUARD_BYTES } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
@@ -170,10 +170,13 @@ function stageSendWith(
     const nonce = mk.nonce
     for (let i = 0; i < reuseGuard.length; i++) nonce[i]! ^= reuseGuard[i]!
     // The frame is laid out first and the AEAD writes the ciphertext straight into it (no copy).
-    const { frame, ciphertextOffset } = layoutMessageFrame(
-      { version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement },
-      plaintext.length + AEAD_TAG_BYTES,
-    )
+    const { frame, ciphertextOffset } =
+      type === HybridMessageType.DATA && announcement === undefined
+        ? layoutDataFrame(msgChain.step, n, reuseGuard, plaintext.length + AEAD_TAG_BYTES)
+        : layoutMessageFrame(
+            { version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement },
+            plaintext.length + AEAD_TAG_BYTES,
+          )
     try {
       suite.sealInto(mk.key, nonce, aad, plaintext, frame, ciphertextOffset)
     } finally {

@@ -10,7 +10,7 @@ import { encodeProto } from '../../src/codec/proto.js'
 import { Writer } from '../../src/codec/tls.js'
 import { TalosError } from '../../src/errors.js'
 import { encodeRekeyBlob } from '../../src/hybrid/encoding.js'
-import { encodeMessageFrame, layoutMessageFrame } from '../../src/hybrid/frame-writer.js'
+import { encodeMessageFrame, layoutDataFrame, layoutMessageFrame } from '../../src/hybrid/frame-writer.js'
 import { decodeFrame } from '../../src/hybrid/message.js'
 import { HybridFrame, HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../../src/proto/hybrid.js'
 
@@ -85,6 +85,20 @@ describe('HybridFrame writer', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('layoutDataFrame (the DATA fast path) = encodeProto(HybridFrame), including its fallbacks', () => {
+    fc.assert(
+      fc.property(u32, u32, fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ maxLength: 6 })), fc.uint8Array({ maxLength: 3000 }), (step, n, rg, ct) => {
+        const { frame, ciphertextOffset } = layoutDataFrame(step, n, rg, ct.length)
+        frame.set(ct, ciphertextOffset)
+        const m = { version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard: rg, ciphertext: ct }
+        expect(frame).toEqual(encodeProto(HybridFrame, { body: { case: 'message', value: m } }))
+      }),
+      { numRuns: 1000 },
+    )
+    expect(codeOf(() => layoutDataFrame(1.5, 0, new Uint8Array(4), 20))).toBe('DECODE_INVALID_VALUE')
+    expect(codeOf(() => layoutDataFrame(0, 2 ** 32, new Uint8Array(4), 20))).toBe('DECODE_INVALID_VALUE')
   })
 
   it('round-trips through the decoder', () => {
