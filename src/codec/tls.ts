@@ -154,13 +154,15 @@ export class Reader {
   private pos: number
   private readonly end: number
 
+  private readonly buf: Uint8Array
+
   /** `view`: a DataView over exactly `buf` (a sub-reader shares its parent's instead of allocating one per vector). */
-  constructor(
-    private readonly buf: Uint8Array,
-    start = 0,
-    end = buf.length,
-    view?: DataView,
-  ) {
+  constructor(buf: Uint8Array, start = 0, end = buf.length, view?: DataView) {
+    // Every value read out is a copy made with Uint8Array.prototype.slice. A
+    // Node Buffer (readFileSync, sockets) overrides slice to return a view, so
+    // decoded secrets would alias the caller's bytes, and zeroing them once
+    // consumed would corrupt the caller's record: read through a plain view.
+    this.buf = Object.getPrototypeOf(buf) === Uint8Array.prototype ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
     this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = start
     this.end = end

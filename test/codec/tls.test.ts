@@ -97,6 +97,19 @@ describe('varint (RFC 9420 §2.1.2)', () => {
   })
 })
 
+describe('Reader over a Node Buffer', () => {
+  it('bytes() and opaque() return copies, never views of the caller\'s Buffer', () => {
+    const buf = Buffer.from([1, 2, 3, 4, 5, 2, 9, 9])
+    const r = new Reader(buf)
+    const raw = r.bytes(4)
+    const sub = new Reader(buf, 5).opaque()
+    raw.fill(0)
+    sub.fill(0)
+    expect([...buf]).toEqual([1, 2, 3, 4, 5, 2, 9, 9])
+    expect(Object.getPrototypeOf(raw)).toBe(Uint8Array.prototype)
+  })
+})
+
 describe('fixed-width integers', () => {
   it('u64 round trips the full range as bigint', () => {
     for (const v of [0n, 1n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n]) {

@@ -40,6 +40,18 @@ describe('group state persistence', () => {
     })
   }
 
+  it('a record in a Node Buffer (as readFileSync returns it) loads twice and is not changed by use', async () => {
+    const [a, b] = await makeGroup(2, 3)
+    const bytes = b!.serialize()
+    const record = Buffer.from(bytes) // Buffer#slice returns views: decoded secrets must still be copies
+    const first = MlsGroup.deserialize(record)
+    await first.processMessage(a!.send(enc.encode('consumes a key')))
+    first.destroy()
+    expect(toHex(record)).toBe(toHex(bytes))
+    const second = MlsGroup.deserialize(record)
+    expect((await second.processMessage(a!.send(enc.encode('again')))).content.kind).toBe('application')
+  })
+
   it('a pending Commit survives a restart and merges when the Delivery Service echoes it', async () => {
     const [a, b] = await makeGroup(2, 1)
     const out = await a!.commit()
