@@ -15,6 +15,7 @@ import { encode } from '../../codec/tls.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { groupContextCodec, type GroupContext } from '../wire/index.js'
+import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
 export interface FramingContext {
   readonly suite: CipherSuite
@@ -33,12 +34,6 @@ export function createFramingContext(suite: CipherSuite, groupContext: GroupCont
     )
   }
   return Object.freeze({ suite, groupContext, groupContextBytes: encode(groupContextCodec, groupContext) })
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /**

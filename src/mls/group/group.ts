@@ -12,7 +12,7 @@
  *   const bob = await MlsGroup.join({ welcome, keyPackage, secrets })
  *   const ct = alice.send(bytes); (await bob.processMessage(ct)).content
  */
-import { memzero } from '../../crypto/sodium.js'
+import { memzero, constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 import type { KeyPair } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { mlsExporter } from '../schedule/exporter.js'
@@ -43,10 +43,6 @@ import { contextOf, type GroupState } from './state.js'
 
 export interface ProcessResult {
   readonly content: ReceivedContent
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /**

@@ -19,7 +19,7 @@
  * every path out.
  */
 import { encode } from '../../codec/tls.js'
-import { memzero } from '../../crypto/sodium.js'
+import { memzero, constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 import { getCipherSuite } from '../../crypto/index.js'
 import { startVerifyWorkers } from '../../crypto/verify-pool.js'
 import { TalosError } from '../../errors.js'
@@ -69,10 +69,6 @@ export interface JoinResult {
   state: GroupState
   /** A resumption PSK with usage reinit or branch that the Welcome used, if any. */
   resumption?: PreSharedKeyID | undefined
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /** §12.4.3.1: at most one resumption PSK of usage reinit or branch. */

@@ -28,6 +28,7 @@ import type { PreSharedKeyID, ResumptionPSKUsage } from '../wire/psk.js'
 import { checkPskProposal } from './psk.js'
 import { encode } from '../../codec/tls.js'
 import { preSharedKeyIdCodec } from '../wire/psk.js'
+import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
 /** A proposal as committed: the proposal and who proposed it. */
 export interface CommittedProposal {
@@ -71,10 +72,6 @@ const PATH_FREE: ReadonlySet<number> = new Set([ProposalType.add, ProposalType.p
 
 function fail(code: `MLS_${string}`, message: string): never {
   throw new TalosError(code, message)
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /** Validates and sorts a committed proposal list (§12.2, §12.3). */

@@ -14,6 +14,7 @@ import { TalosError } from '../../errors.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import type { PskResolver } from '../schedule/psk.js'
 import { PSKType, ResumptionPSKUsage, type PreSharedKeyID } from '../wire/psk.js'
+import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
 /** External PSKs known to this client, by psk_id. */
 export interface ExternalPskStore {
@@ -34,10 +35,6 @@ export class MemoryPskStore implements ExternalPskStore {
 
 /** Resumption PSKs of groups other than this one: (group_id, epoch) -> resumption_psk. */
 export type ForeignResumptionPsks = (groupId: Uint8Array, epoch: bigint) => Uint8Array | undefined
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
 
 export function pskResolver(
   groupId: Uint8Array,

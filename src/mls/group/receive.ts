@@ -33,6 +33,7 @@ import { checkUniqueExtensions, requiredCapabilitiesOf } from './extensions.js'
 import { proposalRef } from './proposal-cache.js'
 import { stageCommit, type PskSources, type StagedCommit } from './process-commit.js'
 import { contextOf, senderLookup, type GroupState } from './state.js'
+import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
 export type ReceivedContent =
   | { kind: 'application'; sender: number; epoch: bigint; data: Uint8Array; authenticatedData: Uint8Array }
@@ -45,10 +46,6 @@ export interface Incoming {
   accept(): GroupState
   /** Leaves everything as it was (zeroes what staging derived). */
   reject(): void
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function epochMismatch(state: GroupState, epoch: bigint): TalosError {

@@ -29,10 +29,6 @@ import type { GroupContext } from '../wire/group-context.js'
 import { addProposal } from './proposals.js'
 import { contextOf, type GroupState } from './state.js'
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
-
 export interface ResumptionPlan {
   readonly cipherSuite: number
   readonly groupId: Uint8Array
@@ -79,14 +75,14 @@ export function planResumption(old: GroupState, usage: 'reinit' | 'branch', keyP
 /** §12.4.3.1 checks on a Welcome that used a reinit or branch PSK, against the old group's state. */
 export function checkResumptionWelcome(joined: GroupContext, psk: ResumptionPSKID, previous: GroupState): void {
   const old = contextOf(previous)
-  if (!bytesEqual(psk.pskGroupId, old.groupId) || psk.pskEpoch !== old.epoch) {
+  if (!constantTimeEqual(psk.pskGroupId, old.groupId) || psk.pskEpoch !== old.epoch) {
     throw new TalosError('MLS_INVALID_PSK_USAGE', 'the resumption PSK does not name the current epoch of the previous group')
   }
   if (psk.usage === ResumptionPSKUsage.reinit) {
     const r = previous.reinit
     if (r === undefined) throw new TalosError('MLS_NO_REINIT', 'the previous group has no committed ReInit')
     const same =
-      bytesEqual(r.groupId, joined.groupId) &&
+      constantTimeEqual(r.groupId, joined.groupId) &&
       r.version === joined.version &&
       r.cipherSuite === joined.cipherSuite &&
       r.extensions.length === joined.extensions.length &&

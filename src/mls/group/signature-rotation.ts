@@ -20,7 +20,7 @@
  * discarded.
  */
 import type { KeyPair } from '../../crypto/suite.js'
-import { memzero } from '../../crypto/sodium.js'
+import { memzero, constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 import { TalosError } from '../../errors.js'
 import type { NewLeafFields } from '../treekem/create.js'
 import type { GroupState } from './state.js'
@@ -30,10 +30,6 @@ export interface SignatureRotation {
   readonly leaf: NewLeafFields
   /** Our copy of the new private key (owned by the staged state once the Commit is built). */
   readonly privateKey: Uint8Array
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /** Checks a new signature key pair for our leaf; throws (changing nothing) when receivers would refuse it. */

@@ -11,6 +11,7 @@
  */
 import { TalosError } from '../../errors.js'
 import { CredentialType, isBasicCredential, type BasicCredential, type Credential } from '../wire/credential.js'
+import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
 /**
  * Decides whether `credential` is valid and authorises `signatureKey`
@@ -83,10 +84,4 @@ export function sameCredentialIdentity(a: Credential, b: Credential): boolean {
   if (a.credentialType !== b.credentialType) return false
   if (isBasicCredential(a) && isBasicCredential(b)) return bytesEqual(a.identity, b.identity)
   return false
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -26,6 +26,7 @@ import { NodeType, parentNodeCodec, type ParentNode } from '../wire/ratchet-tree
 import { parentHashInputBytes, parentTreeHashInput, leafTreeHashInput } from '../wire/tree-hash-input.js'
 import { encode } from '../../codec/tls.js'
 import type { RatchetTree } from './ratchet-tree.js'
+import { constantTimeEqual as equal } from '../../crypto/sodium.js'
 
 export function parentHash(
   suite: CipherSuite,
@@ -71,12 +72,6 @@ export function originalSiblingTreeHash(tree: RatchetTree, x: number, removed: r
     bytes = kept.length === p.unmergedLeaves.length ? node.bytes : encode(parentNodeCodec, { ...p, unmergedLeaves: kept })
   }
   return suite.hash(parentTreeHashInput(bytes, l, r))
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /** The parent_hash field of node d, if it has one (parent nodes, commit-source leaves). */

@@ -42,6 +42,7 @@ import { NodeType } from '../wire/ratchet-tree.js'
 import type { LeafTreeNode, TreeNode } from './node.js'
 import { verifyParentHashes, leafSpan } from './parent-hash.js'
 import type { RatchetTree } from './ratchet-tree.js'
+import { constantTimeEqual as equal } from '../../crypto/sodium.js'
 
 export interface TreeValidationOptions {
   /** The group the leaves must be bound to (update/commit leaf signatures). */
@@ -55,12 +56,6 @@ export interface TreeValidationOptions {
   requiredCapabilities?: RequiredCapabilities | undefined
   /** When given, every leaf must list this cipher suite and mls10. */
   cipherSuite?: number | undefined
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 export function validateRatchetTree(tree: RatchetTree, opts: TreeValidationOptions): void {
