@@ -82,6 +82,9 @@ export function readTreeDiff(r: Reader, base: RatchetTree, maxLeaves: number): R
   })
   const tree = base.clone()
   while (tree.leafCount < leaves) tree.extend()
+  // Drop the base's nodes beyond the stored tree before setting any: a key there (a member removed,
+  // then re-added at a new leaf past the older tree's end) may be held by a changed node.
+  tree.shrinkTo(leaves)
   // Blank every changed node first: a key may sit at different nodes in the two trees (a resync's
   // new leaf keeps the signature key of the leaf it replaces), and the tree refuses a key held twice.
   for (const { x } of changed) tree.setNode(x, undefined)
@@ -90,7 +93,6 @@ export function readTreeDiff(r: Reader, base: RatchetTree, maxLeaves: number): R
     if (((x & 1) === 0) !== (node.nodeType === NodeType.leaf)) bad(`tree diff: node ${x} has the wrong node type`)
     tree.setNode(x, node)
   }
-  tree.shrinkTo(leaves)
   // Canonical form: the smallest tree holding the last non-blank node, as a full encoding gives.
   const stored = tree.toNodes().length
   if (stored === 0 || leavesFor(stored) !== leaves) bad('tree diff: empty, or not the smallest tree for its nodes')

@@ -4,12 +4,14 @@
  * hash, key index), whatever happened between the two trees; the base tree
  * is never changed; malformed diffs are DECODE_INVALID_TREE.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Reader, Writer } from '../../../src/codec/tls.js'
 import { getCipherSuite } from '../../../src/crypto/index.js'
 import { isTalosError } from '../../../src/errors.js'
 import { readTreeDiff, writeTreeDiff } from '../../../src/mls/tree/diff.js'
 import { decodeTree, encodeTree, leafTreeNode, parentTreeNode, RatchetTree } from '../../../src/mls/tree/index.js'
+import { hostile, onlyTalosError } from '../../helpers/fuzz.js'
 import { toHex } from '../../helpers/vectors.js'
 import { fakeLeaf, fakeParent } from './fake.js'
 
@@ -88,6 +90,34 @@ describe('tree diff', () => {
     next.setNode(2 * 3, undefined)
     next.setNode(2 * 3, leafTreeNode({ ...fakeLeaf(9), signatureKey: moved.signatureKey }))
     expectRoundTrip(next, old)
+  })
+
+  it('restores a smaller tree whose signature key sits beyond it in the base (removed, then re-added after another Add)', () => {
+    // Commit: Remove leaf 3, Add C (takes leaf 3), Add B again with the same signature key (extends: leaf 4).
+    const old = grown(4)
+    const next = old.clone()
+    const bob = old.leaf(3)!
+    next.removeLeaf(3)
+    next.addLeaf(fakeLeaf(30))
+    next.addLeaf({ ...fakeLeaf(31), signatureKey: bob.signatureKey })
+    expect(next.leafCount).toBe(8)
+    expectRoundTrip(next, old)
+  })
+
+  it('a mutated or truncated diff gives TalosError only, and leaves the base as it was', () => {
+    const base = grown(6)
+    const old = base.clone()
+    old.updateLeaf(2, fakeLeaf(22))
+    old.removeLeaf(5)
+    const valid = diffBytes(base, old)
+    const before = toHex(encodeTree(base))
+    fc.assert(
+      fc.property(hostile(valid), (bytes) => {
+        onlyTalosError(() => restore(base, bytes))
+      }),
+      { numRuns: 500 },
+    )
+    expect(toHex(encodeTree(base))).toBe(before)
   })
 
   it('shares the unchanged nodes with its base', () => {
