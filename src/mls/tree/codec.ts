@@ -71,7 +71,8 @@ export function decodeTree(suite: CipherSuite, bytes: Uint8Array): RatchetTree {
  */
 export function decodeTreeNodes(bytes: Uint8Array): (TreeNode | undefined)[] {
   // One private copy (decoded values never alias the caller's buffer); the node bytes are views into it.
-  const own = bytes.slice()
+  // Not bytes.slice(): on a Node Buffer that is a view of the caller's memory, not a copy.
+  const own = new Uint8Array(bytes)
   return decode(treeNodesCodec(own), own, 'ratchet_tree')
 }
 

@@ -177,6 +177,21 @@ describe('shape errors', () => {
     expectCode(() => RatchetTree.fromNodes(suite, [leafNode(), leafNode(), leafNode()]), 'DECODE_INVALID_TREE')
   })
 
+  it('decodeTree keeps its own copy of a Node Buffer (Buffer#slice is a view): the caller may reuse its buffer', () => {
+    const t = RatchetTree.create(suite, fakeLeaf())
+    for (let i = 1; i < 3; i++) t.addLeaf(fakeLeaf(i))
+    const good = encodeTree(t)
+    const buf = Buffer.from(good)
+    const decoded = decodeTree(suite, buf)
+    const hash = toHex(decoded.treeHash())
+    buf.fill(0)
+    expect(toHex(encodeTree(decoded))).toBe(toHex(good))
+    expect(toHex(decoded.clone().treeHash())).toBe(hash)
+    decoded.setNode(1, parentTreeNode(fakeParent())) // forgets the cached hashes above: recomputed from the kept bytes
+    decoded.setNode(1, undefined)
+    expect(toHex(decoded.treeHash())).toBe(hash)
+  })
+
   it('decodeTree raises only TalosError on arbitrary and mutated bytes', () => {
     const t = RatchetTree.create(suite, fakeLeaf())
     for (let i = 1; i < 5; i++) t.addLeaf(fakeLeaf(i))
