@@ -147,7 +147,8 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
       if (resumption !== undefined && gc.epoch !== 1n) {
         throw new TalosError('MLS_INVALID_PSK_USAGE', 'a reinit/branch Welcome must start the new group at epoch 1')
       }
-      await setLeafKey(tree, privateKeys, opts.secrets.encryptionPriv.slice())
+      // Copies (new Uint8Array, not slice(): on a caller's Node Buffer that is a view the group would zero).
+      await setLeafKey(tree, privateKeys, new Uint8Array(opts.secrets.encryptionPriv))
       if (gs.pathSecret !== undefined) await deriveKeysFromPathSecret(tree, privateKeys, gi.signer, gs.pathSecret.pathSecret)
     } catch (e) {
       for (const s of Object.values(secrets)) memzero(s)
@@ -168,7 +169,7 @@ export async function joinFromWelcome(opts: JoinOptions): Promise<JoinResult> {
       tree,
       privateKeys,
       ownLeaf,
-      signaturePriv: opts.secrets.signaturePriv.slice(),
+      signaturePriv: new Uint8Array(opts.secrets.signaturePriv),
       epoch,
       proposals: ProposalCache.empty(),
       updateKeys: new Map(),

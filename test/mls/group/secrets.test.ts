@@ -5,7 +5,7 @@
  * live, and destroy() zeroes everything the handle held.
  */
 import { describe, expect, it } from 'vitest'
-import { commitAndDeliver, makeGroup } from './helpers.js'
+import { commitAndDeliver, joinWith, keyPackageFor, makeGroup } from './helpers.js'
 import { forgeCommit } from './forge.js'
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0)
@@ -41,5 +41,21 @@ describe('secret deletion', () => {
     expect(isZero(leafKey)).toBe(true)
     expect(isZero(init)).toBe(true)
     expect(a!.active).toBe(false)
+  })
+
+  it('a joiner keeps its own copies of the KeyPackage keys, also when they come as Node Buffers (Buffer#slice is a view)', async () => {
+    const [a] = await makeGroup(1, 1)
+    const kp = await keyPackageFor('did:talos:j', 1)
+    const { welcome } = await a!.commit({ add: [kp.message] })
+    a!.mergePendingCommit()
+    const secrets = {
+      initPriv: Buffer.from(kp.bundle.initPriv),
+      encryptionPriv: Buffer.from(kp.bundle.encryptionPriv),
+      signaturePriv: Buffer.from(kp.bundle.signaturePriv),
+    }
+    const j = await joinWith(welcome!, { ...kp, bundle: { ...kp.bundle, ...secrets } })
+    j.destroy()
+    expect(isZero(secrets.signaturePriv)).toBe(false)
+    expect(isZero(secrets.encryptionPriv)).toBe(false)
   })
 })
