@@ -55,9 +55,10 @@ export function signatureRotation(state: GroupState, pair: KeyPair): SignatureRo
   if (!state.config.authService(current.credential, pair.publicKey)) {
     throw new TalosError('MLS_INVALID_CREDENTIAL', 'the authentication service rejects our credential with the new signature key')
   }
+  // Copies with new Uint8Array: slice() on a caller's Node Buffer is a view, which merge/discard would zero.
   return {
-    leaf: { signatureKey: pair.publicKey.slice(), credential: current.credential, capabilities: current.capabilities, extensions: current.extensions },
-    privateKey: pair.privateKey.slice(),
+    leaf: { signatureKey: new Uint8Array(pair.publicKey), credential: current.credential, capabilities: current.capabilities, extensions: current.extensions },
+    privateKey: new Uint8Array(pair.privateKey),
   }
 }
 

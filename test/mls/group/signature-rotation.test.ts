@@ -80,6 +80,20 @@ describe('signature key rotation in a Commit', () => {
     await expectAppAccepted(alice!, bob!)
   })
 
+  it('the caller keeps its buffers also when they are Node Buffers (Buffer#slice is a view): a discard zeroes only our copy', async () => {
+    const [alice, bob] = await makeGroup(2, SUITE)
+    const gen = getCipherSuite(SUITE).generateSignatureKeyPair()
+    const pair = { publicKey: Buffer.from(gen.publicKey), privateKey: Buffer.from(gen.privateKey) }
+    await alice!.commit({ signatureKeyPair: pair })
+    alice!.discardPendingCommit()
+    expect(pair.privateKey).toEqual(Buffer.from(gen.privateKey))
+    const c = await alice!.commit({ signatureKeyPair: pair })
+    alice!.mergePendingCommit()
+    await bob!.processMessage(c.commit)
+    alice!.destroy()
+    expect(pair.privateKey).toEqual(Buffer.from(gen.privateKey))
+  })
+
   it('a joiner added by the same Commit verifies the GroupInfo signed with the new key', async () => {
     const [alice, bob] = await makeGroup(2, SUITE)
     const kp = await keyPackageFor('did:talos:dave', SUITE)
