@@ -174,12 +174,13 @@ export class HybridSession {
       const s = this.epochState(epoch)
       const now = this.deps.now()
       const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
-      if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st))
-      return this.received(s, senderLeaf, epoch, staged)
+      // A rekey waited for HPKE: the clock is read again for the housekeeping after it.
+      if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st, this.deps.now()))
+      return this.received(s, senderLeaf, epoch, staged, now)
     })
   }
 
-  private received(s: EpochState, senderLeaf: number, epoch: bigint, staged: StagedReceive): ReceiveResult | Promise<ReceiveResult> {
+  private received(s: EpochState, senderLeaf: number, epoch: bigint, staged: StagedReceive, now: number): ReceiveResult | Promise<ReceiveResult> {
     if (staged.kind === 'buffered') {
       staged.apply()
       return { kind: 'buffered', request: encodeRekeyMissingFrame(staged.request) }
@@ -189,7 +190,7 @@ export class HybridSession {
       { epoch, sender: senderLeaf, step: staged.step, n: staged.n, rekeyed: staged.rekeyed, plaintext: staged.plaintext },
     ]
     if (!staged.rekeyed) {
-      this.housekeeping()
+      this.housekeeping(now)
       return { kind: 'messages', messages, dropped: 0 }
     }
     return this.drain(s, senderLeaf, messages).then((dropped) => {
@@ -248,8 +249,8 @@ export class HybridSession {
     })
   }
 
-  private housekeeping(): void {
-    const now = this.deps.now()
+  /** `now`: the caller's clock reading when it has one (the per-message path reads the clock once). */
+  private housekeeping(now = this.deps.now()): void {
     if (now - this.lastExpiryMs < 1000) return
     this.lastExpiryMs = now
     if (this.previous !== undefined && now - this.previousRetiredMs > this.policy.epochGraceMs) {
