@@ -33,6 +33,11 @@ import type { KeyPair } from '../../crypto/suite.js'
 export interface CreateGroupOptions {
   cipherSuite: number
   credential: Credential
+  /**
+   * Our signature key pair. The group keeps a copy of the private key (made with
+   * `new Uint8Array`, since `slice()` on a Node Buffer is a view) and zeroes that
+   * copy on destroy(): the caller's array is never kept nor changed.
+   */
   signatureKeyPair?: KeyPair | undefined
   groupId?: Uint8Array | undefined
   extensions?: Extension[] | undefined
@@ -58,7 +63,7 @@ export async function createGroup(opts: CreateGroupOptions): Promise<GroupState>
   if (required && !meetsRequiredCapabilities(capabilities, required)) {
     throw new TalosError('MLS_REQUIRED_CAPABILITIES_UNSUPPORTED', 'the creator does not meet its own required_capabilities')
   }
-  const sig = opts.signatureKeyPair ?? suite.generateSignatureKeyPair()
+  const sig = copyKeyPair(opts.signatureKeyPair) ?? suite.generateSignatureKeyPair()
   const enc = await suite.generateHpkeKeyPair()
   const leaf = buildLeafNode(
     suite,
@@ -104,4 +109,9 @@ export async function createGroup(opts: CreateGroupOptions): Promise<GroupState>
     retired: [],
     removed: false,
   }
+}
+
+/** A real copy of a caller's key pair (never a view of its memory): we copy what we keep. */
+export function copyKeyPair(kp: KeyPair | undefined): KeyPair | undefined {
+  return kp && { privateKey: new Uint8Array(kp.privateKey), publicKey: new Uint8Array(kp.publicKey) }
 }

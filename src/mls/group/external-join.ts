@@ -46,6 +46,7 @@ import type { PreSharedKeyID } from '../wire/psk.js'
 import { withBytes } from '../wire/encoded.js'
 import { decode } from '../../codec/tls.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
+import { copyKeyPair } from './create.js'
 import { applyProposals } from './apply-proposals.js'
 import { PRESTART_POOL_BYTES, treeFrom } from './join.js'
 import { resolveConfig, type GroupConfig } from './config.js'
@@ -61,6 +62,7 @@ export interface ExternalJoinOptions {
   groupInfo: Uint8Array
   ratchetTree?: Uint8Array | undefined
   credential: Credential
+  /** Our signature key pair; the group keeps a copy (see CreateGroupOptions.signatureKeyPair). */
   signatureKeyPair?: KeyPair | undefined
   capabilities?: Capabilities | undefined
   leafExtensions?: Extension[] | undefined
@@ -121,7 +123,7 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
     leafSignatures,
   )
 
-  const sig = opts.signatureKeyPair ?? suite.generateSignatureKeyPair()
+  const sig = copyKeyPair(opts.signatureKeyPair) ?? suite.generateSignatureKeyPair()
   const { kemOutput, initSecret } = await externalInitSender(suite, externalPub)
   const proposals: Proposal[] = [{ proposalType: ProposalType.external_init, externalInit: { kemOutput } }]
   if (opts.removeLeaf !== undefined) {
@@ -207,6 +209,7 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
     return { state, commit: encodeMLSMessage({ version: MLS10, wireFormat: WireFormat.mls_public_message, publicMessage }) }
   } catch (e) {
     privateKeys?.dispose()
+    memzero(sig.privateKey) // our copy (or our own fresh key): nothing keeps it
     throw e
   } finally {
     memzero(initSecret)

@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest'
 import { commitAndDeliver, joinWith, keyPackageFor, makeGroup } from './helpers.js'
 import { forgeCommit } from './forge.js'
+import { getCipherSuite } from '../../../src/crypto/index.js'
+import { MlsGroup } from '../../../src/mls/index.js'
+import { basicCredential } from '../../../src/mls/keys/index.js'
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0)
 
@@ -57,5 +60,18 @@ describe('secret deletion', () => {
     j.destroy()
     expect(isZero(secrets.signaturePriv)).toBe(false)
     expect(isZero(secrets.encryptionPriv)).toBe(false)
+  })
+
+  it('create and joinExternal keep their own copy of a caller-supplied signature key (a Node Buffer stays intact after destroy)', async () => {
+    const kp = getCipherSuite(1).generateSignatureKeyPair()
+    const creatorKey = { privateKey: Buffer.from(kp.privateKey), publicKey: Buffer.from(kp.publicKey) }
+    const a = await MlsGroup.create({ cipherSuite: 1, credential: basicCredential('did:talos:m0'), signatureKeyPair: creatorKey })
+    const kp2 = getCipherSuite(1).generateSignatureKeyPair()
+    const joinerKey = { privateKey: Buffer.from(kp2.privateKey), publicKey: Buffer.from(kp2.publicKey) }
+    const { group: x } = await MlsGroup.joinExternal({ groupInfo: await a.groupInfo(), credential: basicCredential('did:talos:ext'), signatureKeyPair: joinerKey })
+    a.destroy()
+    x.destroy()
+    expect(Buffer.compare(creatorKey.privateKey, kp.privateKey)).toBe(0)
+    expect(Buffer.compare(joinerKey.privateKey, kp2.privateKey)).toBe(0)
   })
 })
