@@ -48,7 +48,10 @@ export class PrivateKeyCache<V> {
       this.forget(key)
     }
     const value = build(key)
-    this.map.set(key, { bytes: key.slice(), value })
+    // A real copy, not key.slice(): on a Node Buffer that is a view, so a caller
+    // zeroing its key would zero our check bytes too (a stale hit) and forget()
+    // would zero the caller's key.
+    this.map.set(key, { bytes: new Uint8Array(key), value })
     return value
   }
 }

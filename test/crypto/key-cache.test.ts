@@ -25,6 +25,18 @@ describe('PrivateKeyCache', () => {
     expect(disposed).toEqual(['a5'])
   })
 
+  it('keeps a real copy of a Node Buffer key (Buffer#slice is a view): zeroing the key rebuilds, forgetting leaves the caller\'s bytes', () => {
+    const cache = new PrivateKeyCache<string>()
+    const key = Buffer.from([7, 7])
+    cache.get(key, (k) => `a${k[0]}`)
+    key.fill(0)
+    expect(cache.get(key, (k) => `b${k[0]}`)).toBe('b0')
+    const other = Buffer.from([3, 4])
+    cache.get(other, () => 'x')
+    forgetPrivateKey(other)
+    expect([...other]).toEqual([3, 4])
+  })
+
   it('forgetPrivateKey drops the entry from every cache', () => {
     const disposed: string[] = []
     const c1 = new PrivateKeyCache<string>((v) => disposed.push(v))

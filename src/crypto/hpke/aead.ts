@@ -22,7 +22,7 @@ export class HpkeAead implements AeadInterface {
   }
 
   createEncryptionContext(key: ArrayBufferLike | ArrayBufferView): AeadEncryptionContext {
-    const k = u8(key).slice()
+    const k = new Uint8Array(u8(key)) // a copy, not a view (Buffer#slice)
     const aead = this.aead
     return {
       async seal(iv, data, aad) {

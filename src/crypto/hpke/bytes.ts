@@ -13,7 +13,8 @@ export function u8(x: ArrayBufferLike | ArrayBufferView): Uint8Array {
 /** The bytes as an ArrayBuffer of exactly their length (copied only if `b` is a partial view). */
 export function ab(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer
-  return b.slice().buffer
+  // Not b.slice(): on a Node Buffer that is a view whose .buffer is the shared pool.
+  return new Uint8Array(b).buffer
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

@@ -189,7 +189,7 @@ export class Dhkem<Priv, Pub> implements KemInterface {
   }
 
   async deserializePublicKey(key: ArrayBufferLike | ArrayBufferView): Promise<CryptoKey> {
-    const bytes = u8(key).slice()
+    const bytes = new Uint8Array(u8(key)) // a copy, not a view (Buffer#slice)
     this.publicKey(bytes)
     return new HpkeKey('public', bytes, this.group.name)
   }
@@ -199,7 +199,7 @@ export class Dhkem<Priv, Pub> implements KemInterface {
   }
 
   async deserializePrivateKey(key: ArrayBufferLike | ArrayBufferView): Promise<CryptoKey> {
-    const bytes = u8(key).slice()
+    const bytes = new Uint8Array(u8(key)) // a copy, not a view (Buffer#slice)
     this.privateKey(bytes)
     return new HpkeKey('private', bytes, this.group.name)
   }
