@@ -189,7 +189,7 @@ export class FileStore implements StateStore {
     checkKey(key)
     checkValue(bytes)
     checkVersion(expectedVersion)
-    const payload = bytes.slice() // the caller may reuse its buffer while we wait our turn
+    const payload = new Uint8Array(bytes) // the caller may reuse its buffer while we wait our turn (Buffer#slice would be a view)
     const done = this.serial(key, async () => {
       const r = await this.current(key)
       const current = r === undefined || r.deleted ? 0 : r.version

@@ -28,7 +28,7 @@ export class MemoryStore implements StateStore {
     if (current !== expectedVersion) throw conflict(key, expectedVersion, current)
     const version = (s?.version ?? 0) + 1
     s?.bytes?.fill(0) // our own copy (get hands out copies): records hold keys, so the old one is wiped
-    this.slots.set(key, { version, bytes: bytes.slice() })
+    this.slots.set(key, { version, bytes: new Uint8Array(bytes) }) // a real copy: Buffer#slice is a view of the caller's memory
     return version
   }
 

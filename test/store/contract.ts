@@ -28,6 +28,17 @@ export function storeContract(name: string, fresh: () => Promise<StateStore>): v
       expect(dec(got!.bytes)).toBe('v2')
     })
 
+    it('stores a real copy of a Node Buffer value (Buffer#slice is a view): the caller may reuse it, and replacing it wipes only our copy', async () => {
+      const s = await fresh()
+      const buf = Buffer.from('secret-v1')
+      const pending = s.put('buf', buf, 0)
+      buf.fill(9) // the caller reuses its buffer before the write completes
+      expect(await pending).toBe(1)
+      expect(dec((await s.get('buf'))!.bytes)).toBe('secret-v1')
+      await s.put('buf', enc('v2'), 1)
+      expect([...buf].every((x) => x === 9)).toBe(true)
+    })
+
     it('lets exactly one of many concurrent writers of the same version win', async () => {
       const s = await fresh()
       await s.put('k', enc('base'), 0)
