@@ -59,7 +59,7 @@ export class ClientPreKeys implements PreKeyStore {
   private find(list: PreKeySecret[], id: number): X25519KeyPair | undefined {
     const s = list.find((k) => k.id === id)
     // A copy: whatever the session does with the buffer, the stored key stays ours to delete.
-    return s === undefined ? undefined : x25519KeyPairFromPrivate(s.privateKey.slice())
+    return s === undefined ? undefined : x25519KeyPairFromPrivate(new Uint8Array(s.privateKey)) // not slice(): a view on a Buffer
   }
 
   private signedBundle(oneTime?: PreKeySecret): PreKeyBundle {

@@ -165,6 +165,7 @@ export function x3dhRespond(identity: IdentityKeyPair, store: PreKeyStore, p: Re
   ])
   return {
     secrets: x3dhKdf(dhs, associatedData(p.remoteIdentity, identity.public), p.headerEncryption),
-    signedPreKey: { privateKey: spk.privateKey.slice(), publicKey: spk.publicKey },
+    // new Uint8Array, not slice(): a store may hand out a Node Buffer, whose slice() is a view we would zero.
+    signedPreKey: { privateKey: new Uint8Array(spk.privateKey), publicKey: spk.publicKey },
   }
 }

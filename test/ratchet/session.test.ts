@@ -149,3 +149,29 @@ describe('session set-up errors', () => {
     expect(isTalosError(err, 'DECODE_PROTOBUF')).toBe(true)
   })
 })
+
+describe('caller-owned key bytes', () => {
+  it('the responder copies the signed prekey a store hands out as a Node Buffer (Buffer#slice is a view): destroy() leaves the store\'s key', () => {
+    const alice = generateIdentity()
+    const bob = generateIdentity()
+    const inner = new MemoryPreKeyStore(bob)
+    const handed: { buf: Buffer; orig: string }[] = []
+    const store = {
+      signedPreKey(id: number) {
+        const kp = inner.signedPreKey(id)
+        if (kp === undefined) return undefined
+        const buf = Buffer.from(kp.privateKey)
+        handed.push({ buf, orig: buf.toString('hex') })
+        return { privateKey: buf, publicKey: kp.publicKey }
+      },
+      oneTimePreKey: (id: number) => inner.oneTimePreKey(id),
+      removeOneTimePreKey: (id: number) => inner.removeOneTimePreKey(id),
+    }
+    const a = Session.initiate(alice, inner.bundle())
+    const { session: b } = Session.respond(bob, store, a.encrypt(enc('hi')))
+    a.decrypt(b.encrypt(enc('back')))
+    b.destroy()
+    expect(handed.length).toBeGreaterThan(0)
+    for (const h of handed) expect(h.buf.toString('hex')).toBe(h.orig)
+  })
+})
