@@ -144,7 +144,7 @@ export function stageReceive(
     if (mine.length >= policy.maxBufferedPerSender || raw.length > policy.maxBufferedMessageBytes) {
       throw hybridError('HYBRID_BUFFER_FULL', `${mine.length} messages of leaf ${sender} already wait for a rekey`)
     }
-    const copy = raw.slice()
+    const copy = new Uint8Array(raw) // a real copy: raw may be a reused Node Buffer (whose slice() is a view)
     return {
       kind: 'buffered',
       request: { senderLeaf: sender, step: k + 1 },

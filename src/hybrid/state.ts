@@ -127,7 +127,7 @@ export function newEpochState(view: HybridGroupView, nowMs: number): EpochState 
   return {
     suite: view.suite,
     view,
-    groupId: view.groupId.slice(),
+    groupId: new Uint8Array(view.groupId), // a real copy: Buffer#slice would be a view the caller may change
     epoch: view.epoch,
     ownLeaf: view.ownLeaf,
     leafWidth: view.leafWidth,

@@ -61,6 +61,25 @@ describe('hybrid session: basic flow', () => {
     expect(got.kind === 'messages' && got.messages.map((m) => text(m.plaintext))).toEqual(['a2-rekey', 'a3'])
   })
 
+  it('a buffered message is a real copy: the caller may reuse its Node Buffer (Buffer#slice is a view)', async () => {
+    const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'copath' })
+    await g.broadcast(0, 'a1')
+    g.clock.advance(1500)
+    await g.broadcast(1, 'b1')
+    const rk = await g.send(0, 'a2-rekey')
+    for (const to of [1, 3]) await g.deliver(rk, to)
+    const a3 = await g.send(0, 'a3')
+    const socket = Buffer.from(a3.frame)
+    const held = await g.member(2).receive(0, a3.epoch, socket)
+    expect(held.kind).toBe('buffered')
+    if (held.kind !== 'buffered') return
+    socket.fill(0) // the transport reuses its buffer
+    const ask = await g.member(0).receive(2, 1n, held.request)
+    if (ask.kind !== 'rekey-request') throw new Error('expected a rekey request')
+    const got = await g.member(2).receive(0, 1n, ask.resend!)
+    expect(got.kind === 'messages' && got.messages.map((m) => text(m.plaintext))).toEqual(['a2-rekey', 'a3'])
+  })
+
   it('serialize/restore round-trips and the first send after a restore rekeys', async () => {
     const g = await SimGroup.create({ leafWidth: 4 })
     await g.broadcast(0, 'a1')

@@ -86,3 +86,15 @@ describe('hybrid state persistence', () => {
     expect(() => HybridSession.restore(ok, { current: g.tree.view(1) }, g.options)).not.toThrow()
   })
 })
+
+describe('caller-owned bytes', () => {
+  it('create keeps its own copy of a view\'s groupId given as a Node Buffer (Buffer#slice is a view)', async () => {
+    const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'pairwise' })
+    const view = g.tree.view(0)
+    const original = Uint8Array.from(view.groupId)
+    const groupId = Buffer.from(original)
+    const s = HybridSession.create(Object.assign(Object.create(view) as typeof view, { groupId }), g.options)
+    groupId.fill(0xff)
+    expect([...decodeStateRecord(s.serialize()).current!.groupId]).toEqual([...original])
+  })
+})
