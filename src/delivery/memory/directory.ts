@@ -29,7 +29,7 @@ export class MemoryDirectory implements Directory {
 
   async setLastResort(did: string, kind: string, item: Uint8Array): Promise<void> {
     checkDirectoryItem(item)
-    this.slot(did, kind, true)!.lastResort = item.slice()
+    this.slot(did, kind, true)!.lastResort = new Uint8Array(item) // a real copy: Buffer#slice is a view
   }
 
   async addOneTime(did: string, kind: string, items: readonly Uint8Array[]): Promise<void> {
@@ -38,7 +38,7 @@ export class MemoryDirectory implements Directory {
     if (s.oneTime.length + items.length > MAX_ONE_TIME_ITEMS) {
       throw new TalosError('DELIVERY_DIRECTORY_FULL', `at most ${MAX_ONE_TIME_ITEMS} one-time items per DID and kind`)
     }
-    for (const item of items) s.oneTime.push(item.slice())
+    for (const item of items) s.oneTime.push(new Uint8Array(item)) // not slice(): a view on a Buffer
   }
 
   async claim(did: string, kind: string): Promise<ClaimedItem | undefined> {

@@ -34,7 +34,7 @@ export class MemoryLog {
       throw new TalosError('DELIVERY_LOG_FULL', `log holds ${this.bytes} bytes, limit ${this.maxBytes}`)
     }
     // A copy: the publisher may reuse its buffer.
-    this.entries.push({ seq: this.entries.length + 1, kind, bytes: bytes.slice() })
+    this.entries.push({ seq: this.entries.length + 1, kind, bytes: new Uint8Array(bytes) }) // not slice(): a view on a Buffer
     this.bytes += bytes.length
     this.wake()
     return this.entries.length
