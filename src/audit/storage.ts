@@ -32,7 +32,7 @@ export class MemoryAuditStorage implements AuditStorage {
 
   async append(entry: Uint8Array): Promise<void> {
     checkEntry(entry)
-    this.entries.push(entry.slice())
+    this.entries.push(new Uint8Array(entry)) // a real copy: Buffer#slice is a view
   }
 
   async readAll(): Promise<Uint8Array[]> {

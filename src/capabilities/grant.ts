@@ -74,13 +74,13 @@ export function createGroupCapabilityGrant(request: GrantRequest, grantor: Capab
     throw new TalosError('CAPABILITY_NOT_A_MEMBER', `${grantor.did} is not a member of the group it grants for`)
   }
   const unsigned = {
-    groupId: groupId.slice(),
+    groupId: new Uint8Array(groupId), // real copies (Buffer#slice is a view): the caller may change its arrays after our checks
     scope: request.scope,
     epoch: BigInt(epoch as number | bigint),
     members: sorted,
     requireConsensus: request.requireConsensus,
     grantor: grantor.did,
-    nonce: nonce?.slice() ?? randomBytes(32),
+    nonce: nonce !== undefined ? new Uint8Array(nonce) : randomBytes(32),
   }
   const problem = unsignedGrantProblem(unsigned)
   if (problem !== undefined) throw invalidGrant(problem)

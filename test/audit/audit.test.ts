@@ -208,3 +208,13 @@ describe('FileAuditStorage', () => {
     })
   })
 })
+
+describe('MemoryAuditStorage copies', () => {
+  it('keeps a real copy of an appended Node Buffer (Buffer#slice is a view)', async () => {
+    const storage = new MemoryAuditStorage()
+    const buf = Buffer.from([4, 5, 6])
+    await storage.append(buf)
+    buf.fill(0)
+    expect((await storage.readAll()).map((e) => [...e])).toEqual([[4, 5, 6]])
+  })
+})

@@ -175,3 +175,16 @@ describe('creating grants and the wire form', () => {
     )
   })
 })
+
+describe('caller-owned bytes', () => {
+  it('a grant keeps real copies of a Node Buffer groupId and nonce (Buffer#slice is a view): the caller may reuse them', () => {
+    const gid = Buffer.from(groupId)
+    const nonce = Buffer.alloc(32, 5)
+    const grant = createGroupCapabilityGrant({ groupId: gid, scope: SCOPE, requireConsensus: false, epoch: 5, members: [bob.did, alice.did, carol.did], nonce }, alice)
+    gid.fill(9)
+    nonce.fill(0)
+    expect([...grant.groupId]).toEqual([...groupId])
+    expect(grant.nonce.every((b) => b === 5)).toBe(true)
+    expect(verifyGroupCapability(grant, [], view()).status).toBe('valid')
+  })
+})
