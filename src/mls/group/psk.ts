@@ -25,7 +25,7 @@ export interface ExternalPskStore {
 export class MemoryPskStore implements ExternalPskStore {
   private readonly map = new Map<string, Uint8Array>()
   set(pskId: Uint8Array, psk: Uint8Array): this {
-    this.map.set(Buffer.from(pskId).toString('hex'), psk.slice())
+    this.map.set(Buffer.from(pskId).toString('hex'), new Uint8Array(psk)) // a real copy: Buffer#slice is a view
     return this
   }
   get(pskId: Uint8Array): Uint8Array | undefined {

@@ -99,3 +99,12 @@ describe('ReInit and branch', () => {
     expect(a!.active).toBe(true)
   })
 })
+
+describe('MemoryPskStore copies', () => {
+  it('keeps a real copy of a Node Buffer PSK (Buffer#slice is a view): the caller may reuse its buffer', () => {
+    const psk = Buffer.alloc(32, 3)
+    const store = new MemoryPskStore().set(new Uint8Array([1]), psk)
+    psk.fill(0)
+    expect(store.get(new Uint8Array([1]))!.every((b) => b === 3)).toBe(true)
+  })
+})
