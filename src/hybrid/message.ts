@@ -153,11 +153,11 @@ export function decodeDataFrame(b: Uint8Array, copy = true): HybridMessage | und
   if (b[p] !== 0x32) return undefined
   r = readVarint32(b, p + 1, end)
   if (r === undefined || r[0] === 0 || r[1] + r[0] > end) return undefined
-  const reuseGuard = copy ? b.slice(r[1], r[1] + r[0]) : b.subarray(r[1], r[1] + r[0])
+  const reuseGuard = copy ? new Uint8Array(b.subarray(r[1], r[1] + r[0])) : b.subarray(r[1], r[1] + r[0])
   p = r[1] + r[0]
   if (b[p] !== 0x4a) return undefined
   r = readVarint32(b, p + 1, end)
   if (r === undefined || r[0] === 0 || r[1] + r[0] !== end) return undefined
-  const ciphertext = copy ? b.slice(r[1], end) : b.subarray(r[1], end)
+  const ciphertext = copy ? new Uint8Array(b.subarray(r[1], end)) : b.subarray(r[1], end)
   return { version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, rekey: undefined, announcement: undefined, ciphertext }
 }

@@ -153,3 +153,18 @@ describe('fuzzing structured messages', () => {
     )
   })
 })
+
+describe('decodeFrame copies', () => {
+  it('a DATA frame decoded from a Node Buffer owns its byte fields (Buffer#slice is a view)', async () => {
+    const g = await SimGroup.create({ leafWidth: 4 })
+    const rec = await g.send(0, 'x')
+    const buf = Buffer.from(rec.frame)
+    const d = decodeFrame(buf, 1 << 20)
+    if (d.kind !== 'message') throw new Error('expected a message')
+    const guard = [...d.message.reuseGuard]
+    const ct = [...d.message.ciphertext]
+    buf.fill(0)
+    expect([...d.message.reuseGuard]).toEqual(guard)
+    expect([...d.message.ciphertext]).toEqual(ct)
+  })
+})
