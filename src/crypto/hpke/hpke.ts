@@ -154,7 +154,7 @@ export class Hpke {
     ctx.set(this.pskIdHash, 1)
     ctx.set(infoHash, 1 + this.pskIdHash.length)
     if (info.length <= MAX_CACHED_INFO) {
-      this.lastInfo = info.slice()
+      this.lastInfo = new Uint8Array(info) // a real copy: a reused Buffer info (slice() = view) would hit with a stale context
       this.lastContext = ctx
     }
     return ctx

@@ -35,7 +35,7 @@ export class HpkeKdf implements KdfInterface {
   }
 
   init(suiteId: Uint8Array): void {
-    this.suiteId = suiteId.slice()
+    this.suiteId = new Uint8Array(suiteId) // not slice(): a view on a Buffer
     this.prefix = new Uint8Array(7 + suiteId.length)
     this.prefix.set(HPKE_V1, 0)
     this.prefix.set(suiteId, 7)

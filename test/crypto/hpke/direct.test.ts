@@ -155,3 +155,16 @@ describe('direct HPKE, the kept key_schedule_context of the last info', () => {
     }
   })
 })
+
+describe('direct HPKE, caller-owned bytes', () => {
+  it('a Node Buffer info rewritten in place between calls is not mistaken for the cached one (Buffer#slice is a view)', async () => {
+    const h = new Hpke(X25519_GROUP, hashKdf('SHA256'), aead('AES128GCM'))
+    const kp = await h.generateKeyPair()
+    const info = Buffer.from('info-one')
+    h.sealSync(kp.publicKey, info, new Uint8Array(0), new Uint8Array([1]))
+    info.write('info-two')
+    const r = h.sealSync(kp.publicKey, info, new Uint8Array(0), new Uint8Array([2]))
+    const fresh = new Hpke(X25519_GROUP, hashKdf('SHA256'), aead('AES128GCM'))
+    expect([...fresh.openSync(kp.privateKey, r.kemOutput, new TextEncoder().encode('info-two'), new Uint8Array(0), r.ciphertext)]).toEqual([2])
+  })
+})
