@@ -39,7 +39,7 @@ import { MemoryTree } from '../../test/hybrid/harness/memory-tree.js'
 import type { MessageRow, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts } from './measure.js'
 import type { MlsDriver } from './mls.js'
-import { randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
 
 const QUIET = { rekeyAfterMessages: 2 ** 31, rekeyAfterMs: 2 ** 40 }
 const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(2, n)))
@@ -143,16 +143,7 @@ export class HybridDriver implements ProtocolDriver {
       for (const g of [s, r, ps, pr]) g.destroy()
       this.paired.set(`${n}/${size}`, { send: send!.medianUs - plainSend!.medianUs, receive: recv!.medianUs - plainRecv!.medianUs })
       this.updateMessageMethod()
-      const row: MessageRow = {
-        protocol: this.id,
-        size,
-        n,
-        sendUs: send!.medianUs,
-        receiveUs: recv!.medianUs,
-        overheadBytes: overhead,
-        copies: 1,
-        totalUs: send!.medianUs + (n - 1) * recv!.medianUs,
-      }
+      const row = fanOutRow(this.id, n, size, send!.medianUs, recv!.medianUs, overhead)
       out.push(row)
       progress(
         `${this.id} n=${n} message ${size} B: send ${fmt(row.sendUs)}, receive ${fmt(row.receiveUs)}, +${overhead} B; ` +

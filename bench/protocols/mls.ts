@@ -18,7 +18,7 @@ import { MlsGroup } from '../../src/mls/index.js'
 import { mlsFixture, type MlsFixture } from '../mls.js'
 import type { MessageRow, RekeyOp, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts, timed, type Stat } from './measure.js'
-import { randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
 
 export class MlsDriver implements ProtocolDriver {
   readonly id = 'mls' as const
@@ -59,16 +59,7 @@ export class MlsDriver implements ProtocolDriver {
       }, ctx.budget(n))
       s.destroy()
       r.destroy()
-      const row: MessageRow = {
-        protocol: this.id,
-        size,
-        n,
-        sendUs: send!.medianUs,
-        receiveUs: recv!.medianUs,
-        overheadBytes: overhead,
-        copies: 1,
-        totalUs: send!.medianUs + (n - 1) * recv!.medianUs,
-      }
+      const row = fanOutRow(this.id, n, size, send!.medianUs, recv!.medianUs, overhead)
       out.push(row)
       progress(`mls n=${n} message ${size} B: send ${fmt(row.sendUs)}, receive ${fmt(row.receiveUs)}, +${overhead} B`)
     }

@@ -28,7 +28,7 @@ import { newOwnState } from '../../src/senderkeys/state.js'
 import type { MessageRow, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts, timed, type Stat } from './measure.js'
 import { connect, party, type Party } from './parties.js'
-import { GROUP_ID, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, GROUP_ID, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
 
 interface Star {
   readonly n: number
@@ -180,16 +180,7 @@ export class SenderKeysDriver implements ProtocolDriver {
         overhead = ct.length - size
         return [t1 - t0, performance.now() - t1]
       }, ctx.budget(n))
-      const row: MessageRow = {
-        protocol: this.id,
-        size,
-        n,
-        sendUs: send!.medianUs,
-        receiveUs: recv!.medianUs,
-        overheadBytes: overhead,
-        copies: 1,
-        totalUs: send!.medianUs + (n - 1) * recv!.medianUs,
-      }
+      const row = fanOutRow(this.id, n, size, send!.medianUs, recv!.medianUs, overhead)
       out.push(row)
       progress(`sender-keys n=${n} message ${size} B: send ${fmt(row.sendUs)}, receive ${fmt(row.receiveUs)}, +${overhead} B`)
     }

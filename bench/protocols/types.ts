@@ -33,6 +33,14 @@ export interface ProtocolDriver {
 
 export const GROUP_ID = new TextEncoder().encode('talos bench group')
 
+/**
+ * A message row for a protocol whose delivery service fans one ciphertext out
+ * (sender keys, MLS, hybrid): one copy, whole group = send + (n-1) x receive.
+ */
+export function fanOutRow(protocol: ProtocolId, n: number, size: number, sendUs: number, receiveUs: number, overheadBytes: number): MessageRow {
+  return { protocol, size, n, sendUs, receiveUs, overheadBytes, copies: 1, totalUs: sendUs + (n - 1) * receiveUs }
+}
+
 export function randomPlaintext(size: number): Uint8Array {
   const b = new Uint8Array(size)
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(size, i + 65536)))
