@@ -96,20 +96,27 @@ function aesGcm(nk: 16 | 32): Aead {
       const d = createDecipheriv(algorithm, key, nonce, { authTagLength: TAG })
       d.setAAD(aad)
       d.setAuthTag(ciphertext.subarray(ctLen))
-      const body = d.update(ciphertext.subarray(0, ctLen))
-      try {
-        const rest = d.final()
-        const out = new Uint8Array(body.length + rest.length)
-        out.set(body, 0)
-        out.set(rest, body.length)
-        body.fill(0)
-        return out
-      } catch {
-        // The unauthenticated plaintext never leaves this function.
-        body.fill(0)
-        throw decryptFailed(name)
-      }
+      return finishOpen(d, d.update(ciphertext.subarray(0, ctLen)), name)
     },
+  }
+}
+
+/**
+ * The end of a node:crypto AEAD open: checks the tag (final) and returns the
+ * plaintext as one fresh array. The decipher's output is zeroed either way,
+ * so unauthenticated plaintext never leaves this function.
+ */
+function finishOpen(d: ReturnType<typeof createDecipheriv>, body: Buffer, name: AeadName): Uint8Array {
+  try {
+    const rest = d.final()
+    const out = new Uint8Array(body.length + rest.length)
+    out.set(body, 0)
+    out.set(rest, body.length)
+    return out
+  } catch {
+    throw decryptFailed(name)
+  } finally {
+    body.fill(0)
   }
 }
 
@@ -131,18 +138,7 @@ function nodeChachaOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, cip
   const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG })
   d.setAAD(aad, { plaintextLength: ctLen })
   d.setAuthTag(ciphertext.subarray(ctLen))
-  const body = d.update(ciphertext.subarray(0, ctLen))
-  try {
-    const rest = d.final()
-    const out = new Uint8Array(body.length + rest.length)
-    out.set(body, 0)
-    out.set(rest, body.length)
-    body.fill(0)
-    return out
-  } catch {
-    body.fill(0) // the unauthenticated plaintext never leaves this function
-    throw decryptFailed('CHACHA20POLY1305')
-  }
+  return finishOpen(d, d.update(ciphertext.subarray(0, ctLen)), 'CHACHA20POLY1305')
 }
 
 function chachaSealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
