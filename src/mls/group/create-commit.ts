@@ -20,7 +20,6 @@
 import { encode, Writer } from '../../codec/tls.js'
 import { memzero } from '../../crypto/sodium.js'
 import type { KeyPair } from '../../crypto/suite.js'
-import { TalosError } from '../../errors.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
 import { keyPackageRef } from '../keys/key-package.js'
 import { resolvePskSecret } from '../schedule/psk.js'
@@ -36,7 +35,7 @@ import type { ResumptionPSKUsage } from '../wire/psk.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals } from './apply-proposals.js'
 import { buildGroupInfo, type GroupInfoOptions } from './group-info.js'
-import { adopt, discard, type StagedState } from './merge.js'
+import { discard, oneShotStage, type StagedState } from './merge.js'
 import { ProposalCache } from './proposal-cache.js'
 import { selectPending } from './proposal-select.js'
 import { validateProposalList, type CommittedProposal } from './proposal-list.js'
@@ -96,21 +95,7 @@ export interface PendingCommit {
 
 /** A PendingCommit that adopts `next` over `state` (also used when restoring a persisted pending commit). */
 export function pendingCommit(state: GroupState, next: StagedState): PendingCommit {
-  let done = false
-  return {
-    epoch: next.epoch.framing.groupContext.epoch,
-    next,
-    merge() {
-      if (done) throw new TalosError('MLS_STALE_STAGE', 'this commit was already merged or discarded')
-      done = true
-      return adopt(state, next)
-    },
-    discard() {
-      if (done) return
-      done = true
-      discard(state, next)
-    },
-  }
+  return { epoch: next.epoch.framing.groupContext.epoch, next, ...oneShotStage(state, next, 'this commit') }
 }
 
 export async function createCommit(state: GroupState, opts: CommitOptions, psks: PskSources): Promise<CreatedCommit> {

@@ -11,6 +11,7 @@
 import { retireEpoch, zeroRetired, zeroEpoch, type RetiredEpoch } from './epoch.js'
 import type { GroupState } from './state.js'
 import { memzero } from '../../crypto/sodium.js'
+import { TalosError } from '../../errors.js'
 
 /** The resumption PSKs of `old` plus the new epoch's, trimmed to the retention bound. */
 export function nextResumptionPsks(old: GroupState, epoch: bigint, psk: Uint8Array): Map<bigint, Uint8Array> {
@@ -66,6 +67,27 @@ export function adopt(old: GroupState, staged: StagedState): GroupState {
   }
   finishMerge(old, next)
   return next
+}
+
+/**
+ * merge() / discard() over one staged state, each usable once: a second
+ * merge is MLS_STALE_STAGE (`what` names the handle in the message), a
+ * discard after either is a no-op. Shared by pending and received Commits.
+ */
+export function oneShotStage(state: GroupState, next: StagedState, what: string): { merge(): GroupState; discard(): void } {
+  let done = false
+  return {
+    merge() {
+      if (done) throw new TalosError('MLS_STALE_STAGE', `${what} was already merged or discarded`)
+      done = true
+      return adopt(state, next)
+    },
+    discard() {
+      if (done) return
+      done = true
+      discard(state, next)
+    },
+  }
 }
 
 /** Zeroes a staged state that will not be adopted. */

@@ -31,7 +31,7 @@ import { groupContextCodec } from '../wire/group-context.js'
 import { ProposalOrRefType } from '../wire/proposal.js'
 import { advanceEpoch, provisionalContext } from './advance.js'
 import { applyProposals, checkCredentialTypes } from './apply-proposals.js'
-import { adopt, discard, type StagedState } from './merge.js'
+import { oneShotStage, type StagedState } from './merge.js'
 import { ProposalCache } from './proposal-cache.js'
 import { validateProposalList, type CommittedProposal, type Committer } from './proposal-list.js'
 import { pskResolver, type ExternalPskStore, type ForeignResumptionPsks } from './psk.js'
@@ -200,22 +200,7 @@ function credentialSupportChanged(a: { credential: { credentialType: number }; c
 }
 
 function staged(state: GroupState, next: StagedState, committer: number, removedUs: boolean): StagedCommit {
-  let done = false
-  return {
-    next,
-    committer,
-    removedUs,
-    merge() {
-      if (done) throw new TalosError('MLS_STALE_STAGE', 'this staged commit was already merged or discarded')
-      done = true
-      return adopt(state, next)
-    },
-    discard() {
-      if (done) return
-      done = true
-      discard(state, next)
-    },
-  }
+  return { next, committer, removedUs, ...oneShotStage(state, next, 'this staged commit') }
 }
 
 /**
