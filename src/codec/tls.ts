@@ -139,6 +139,16 @@ export class Writer {
     return this
   }
 
+  /**
+   * Bytes [start, end) of what was written, as a view of the writer's buffer
+   * (no copy): for a caller that sized the writer generously and hands out
+   * windows of it. Later writes may move to a new buffer; the view stays valid.
+   */
+  written(start: number, end: number): Uint8Array {
+    if (!(0 <= start && start <= end && end <= this.pos)) throw new RangeError(`Writer.written [${start}, ${end}) outside [0, ${this.pos})`)
+    return this.buf.subarray(start, end)
+  }
+
   /** A copy of what was written. */
   finish(): Uint8Array {
     // An exactly sized writer hands over its buffer instead of copying it (a

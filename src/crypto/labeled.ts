@@ -144,6 +144,28 @@ export function signContent(label: string, content: Uint8Array): Uint8Array {
   return labelAndOpaque(encodedLabel(label, true), content, 'SignWithLabel content')
 }
 
+/**
+ * The bytes of SignContent (§5.1.2) before the content: opaque label<V> and
+ * the content's varint length, for callers that write a large content right
+ * after them in one buffer (sign(prefix || content) = SignWithLabel(label, content)).
+ */
+export function signContentPrefix(label: string, contentLength: number): Uint8Array {
+  return opaquePrefix(encodedLabel(label, true), contentLength, 'SignWithLabel content')
+}
+
+/** The bytes of EncryptContext (§5.1.3) before the context (see signContentPrefix). */
+export function encryptContextPrefix(label: string, contextLength: number): Uint8Array {
+  return opaquePrefix(encodedLabel(label, true), contextLength, 'EncryptWithLabel context')
+}
+
+function opaquePrefix(label: Uint8Array, length: number, what: string): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > MAX_OPAQUE) throw new TalosError('CRYPTO_INVALID_LENGTH', `${what} of ${length} bytes exceeds opaque<V>`)
+  const out = new Uint8Array(label.length + varintSize(length))
+  out.set(label, 0)
+  writeVarint(out, label.length, length)
+  return out
+}
+
 /** EncryptContext (RFC 9420 §5.1.3). */
 export function encryptContext(label: string, context: Uint8Array): Uint8Array {
   return labelAndOpaque(encodedLabel(label, true), context, 'EncryptWithLabel context')

@@ -17,7 +17,7 @@
  * PrivateMessage. The returned PendingCommit is merged once the Delivery
  * Service accepted the Commit, or discarded if another Commit won the epoch.
  */
-import { encode, Writer } from '../../codec/tls.js'
+import { encode } from '../../codec/tls.js'
 import { memzero } from '../../crypto/sodium.js'
 import type { KeyPair } from '../../crypto/suite.js'
 import { signContent, withConfirmationTag } from '../framing/authentication.js'
@@ -26,9 +26,8 @@ import { resolvePskSecret } from '../schedule/psk.js'
 import { zeroSecret } from '../schedule/key-schedule.js'
 import { createUpdatePath, type CreatedUpdatePath } from '../treekem/create.js'
 import { ContentType, SenderType } from '../wire/framing.js'
-import { groupContextCodec, MLS10 } from '../wire/group-context.js'
-import { WireFormat } from '../wire/framing.js'
-import { encodeMLSMessage, mlsMessageCodec } from '../wire/message.js'
+import { groupContextCodec } from '../wire/group-context.js'
+import { encodeMLSMessage } from '../wire/message.js'
 import { ProposalOrRefType, ProposalType, type Proposal, type ProposalOrRef } from '../wire/proposal.js'
 import type { Commit } from '../wire/commit.js'
 import type { ResumptionPSKUsage } from '../wire/psk.js'
@@ -44,7 +43,7 @@ import type { PskSources } from './process-commit.js'
 import { handshakeWireFormat, protectHandshake, requireCanSend } from './send.js'
 import { contextOf, type GroupState } from './state.js'
 import { signatureRotation, wipeRotation } from './signature-rotation.js'
-import { sealWelcome } from './welcome.js'
+import { sealWelcomeMessage } from './welcome.js'
 
 export interface CommitOptions {
   /** Proposals sent by value in this Commit. */
@@ -201,7 +200,7 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
         : undefined
     let welcome: Uint8Array | undefined
     if (gi !== undefined && applied.added.length > 0) {
-      const w = await sealWelcome(
+      welcome = await sealWelcomeMessage(
         suite,
         gi.bytes,
         advanced.welcomeSecret,
@@ -214,17 +213,12 @@ export async function createCommit(state: GroupState, opts: CommitOptions, psks:
           }
         }),
       )
-      // Sized up front: the encrypted GroupInfo carries the whole tree.
-      const ww = new Writer(w.encryptedGroupInfo.length + 256 * w.secrets.length + 64)
-      mlsMessageCodec.encode(ww, { version: MLS10, wireFormat: WireFormat.mls_welcome, welcome: w })
-      welcome = ww.finish()
     }
     const message = encodeMLSMessage(protectHandshake(state, withConfirmationTag(ac, advanced.confirmationTag)))
     return {
       commit: message,
       welcome,
-      // MLSMessage header || the GroupInfo's exact bytes (no re-encoding of the tree).
-      groupInfo: gi && new Writer(gi.bytes.length + 4).u16(MLS10).u16(WireFormat.mls_group_info).bytes(gi.bytes).finish(),
+      groupInfo: gi?.message,
       pending: pendingCommit(state, next),
       signatureKey: rotation?.leaf.signatureKey.slice(),
     }

@@ -20,8 +20,7 @@ import { encodeTree } from '../tree/codec.js'
 import type { Credential } from '../wire/credential.js'
 import type { Encoded } from '../wire/encoded.js'
 import type { Extension } from '../wire/extension.js'
-import { WireFormat } from '../wire/framing.js'
-import { MLS10, type GroupContext } from '../wire/group-context.js'
+import type { GroupContext } from '../wire/group-context.js'
 import type { KeyPackage } from '../wire/key-package.js'
 import type { Proposal } from '../wire/proposal.js'
 import { PSKType, ResumptionPSKUsage } from '../wire/psk.js'
@@ -418,11 +417,7 @@ export class MlsGroup {
       },
       opts,
     )
-    // MLSMessage header || the GroupInfo's exact bytes (no re-encoding of the tree).
-    const out = new Uint8Array(4 + gi.bytes.length)
-    out.set([0, MLS10, 0, WireFormat.mls_group_info])
-    out.set(gi.bytes, 4)
-    return out
+    return gi.message
   }
 
   /** The ratchet_tree extension body of the current tree (to hand a joiner out of band). */

@@ -13,14 +13,18 @@
  * then decrypts and checks the GroupInfo. The GroupInfo is kept with its
  * exact bytes so its signature is verified over what was sent.
  */
-import { decode, encode, Writer } from '../../codec/tls.js'
+import { decode, encode, varintSize, Writer } from '../../codec/tls.js'
+import { encryptContext, encryptContextPrefix } from '../../crypto/labeled.js'
 import { constantTimeEqual, memzero } from '../../crypto/sodium.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import { TalosError } from '../../errors.js'
 import { deriveWelcomeKeyNonce } from '../schedule/key-schedule.js'
 import { withBytes, type Encoded } from '../wire/encoded.js'
 import { groupInfoCodec, groupInfoTbsBytes, type GroupInfo } from '../wire/group-info.js'
-import { groupSecretsCodec, type EncryptedGroupSecrets, type GroupSecrets, type Welcome } from '../wire/welcome.js'
+import { WireFormat } from '../wire/framing.js'
+import { MLS10 } from '../wire/group-context.js'
+import { mlsMessageCodec } from '../wire/message.js'
+import { encryptedGroupSecretsCodec, groupSecretsCodec, type EncryptedGroupSecrets, type GroupSecrets, type Welcome } from '../wire/welcome.js'
 
 const WELCOME_LABEL = 'Welcome'
 const GROUP_INFO_LABEL = 'GroupInfoTBS'
@@ -85,45 +89,88 @@ export function verifyGroupInfoSignature(suite: CipherSuite, gi: Encoded<GroupIn
   }
 }
 
-/** Signs a GroupInfo (the committer, §12.4.3). */
-export function signGroupInfo(suite: CipherSuite, signaturePriv: Uint8Array, tbs: Omit<GroupInfo, 'signature'>): Encoded<GroupInfo> {
-  const unsigned: GroupInfo = { ...tbs, signature: EMPTY }
-  const tbsBytes = groupInfoTbsBytes(unsigned)
-  const value: GroupInfo = { ...tbs, signature: suite.signWithLabel(signaturePriv, GROUP_INFO_LABEL, tbsBytes) }
-  // GroupInfo = GroupInfoTBS || opaque signature<V>: appended, not re-encoded (the TBS holds the whole tree).
-  return { value, bytes: new Writer(tbsBytes.length + value.signature.length + 4).bytes(tbsBytes).opaque(value.signature).finish() }
-}
-
 export interface WelcomeRecipient {
   keyPackageRef: Uint8Array
   initKey: Uint8Array
   groupSecrets: GroupSecrets
 }
 
-/** Builds a Welcome: the GroupInfo sealed once, GroupSecrets sealed to each new member's init key. */
-export async function sealWelcome(
+/** The AEAD tag size of every MLS suite's AEAD (RFC 9420 §17.1: AES-GCM and ChaCha20-Poly1305, Nt = 16). */
+const TAG = 16
+
+const opaqueSize = (n: number): number => varintSize(n) + n
+
+/**
+ * A Welcome as an MLSMessage (§6, §12.4.3.1): the GroupInfo sealed once,
+ * GroupSecrets sealed to each new member's init key, written into one buffer
+ * sized up front:
+ *
+ *   version || wire_format || cipher_suite || secrets<V> || encrypted_group_info<V>
+ *
+ * encrypted_group_info carries the whole tree (~2 MB at n = 10,000), so it
+ * is sealed straight into its place, and the EncryptWithLabel context of
+ * every GroupSecrets (EncryptContext = label<V> || encrypted_group_info<V>,
+ * §5.1.3) is read in place as well: the label is written into the bytes just
+ * before encrypted_group_info<V>, which belong to `secrets` and are written
+ * over once every GroupSecrets is sealed. The secrets' size is known before
+ * sealing (an HPKE ciphertext is its plaintext plus the tag; a DHKEM's enc is
+ * a public key of the recipient's group, as long as the init key); should a
+ * seal ever differ, the message is encoded generically from the same parts.
+ */
+export async function sealWelcomeMessage(
   suite: CipherSuite,
   groupInfoBytes: Uint8Array,
   welcomeSecret: Uint8Array,
   recipients: readonly WelcomeRecipient[],
-): Promise<Welcome> {
-  const { key, nonce } = deriveWelcomeKeyNonce(suite, welcomeSecret)
-  let encryptedGroupInfo: Uint8Array
+): Promise<Uint8Array> {
+  const plains = recipients.map((r) => encode(groupSecretsCodec, r.groupSecrets))
   try {
-    encryptedGroupInfo = suite.seal(key, nonce, EMPTY, groupInfoBytes)
-  } finally {
-    memzero(key)
-    memzero(nonce)
-  }
-  const secrets: EncryptedGroupSecrets[] = []
-  for (const r of recipients) {
-    const plain = encode(groupSecretsCodec, r.groupSecrets)
+    let secretsLength = 0
+    recipients.forEach((r, i) => {
+      secretsLength += opaqueSize(r.keyPackageRef.length) + opaqueSize(r.initKey.length) + opaqueSize(plains[i]!.length + TAG)
+    })
+    const egiLength = groupInfoBytes.length + TAG
+    // Only the few header bytes go through a Writer: the rest is sealed and written in place.
+    const head = new Writer(10).u16(MLS10).u16(WireFormat.mls_welcome).u16(suite.id).varint(secretsLength).finish()
+    const egiHead = new Writer(4).varint(egiLength).finish()
+    const secretsAt = head.length
+    const egiAt = secretsAt + secretsLength + egiHead.length
+    const buf = new Uint8Array(egiAt + egiLength)
+    buf.set(head, 0)
+    buf.set(egiHead, egiAt - egiHead.length)
+    const { key, nonce } = deriveWelcomeKeyNonce(suite, welcomeSecret)
     try {
-      const ct = await suite.encryptWithLabel(r.initKey, WELCOME_LABEL, encryptedGroupInfo, plain)
-      secrets.push({ newMember: r.keyPackageRef, encryptedGroupSecrets: { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext } })
+      suite.sealInto(key, nonce, EMPTY, groupInfoBytes, buf, egiAt)
     } finally {
-      memzero(plain)
+      memzero(key)
+      memzero(nonce)
     }
+    const encryptedGroupInfo = buf.subarray(egiAt)
+    // EncryptContext = label<V> || encrypted_group_info<V>: the label goes into the (not yet written) secrets.
+    const prefix = encryptContextPrefix(WELCOME_LABEL, egiLength)
+    const contextAt = egiAt - prefix.length
+    let context: Uint8Array
+    if (contextAt >= secretsAt) {
+      buf.set(prefix, contextAt)
+      context = buf.subarray(contextAt)
+    } else {
+      context = encryptContext(WELCOME_LABEL, encryptedGroupInfo)
+    }
+    const secrets: EncryptedGroupSecrets[] = []
+    for (let i = 0; i < recipients.length; i++) {
+      const ct = await suite.hpkeSeal(recipients[i]!.initKey, context, EMPTY, plains[i]!)
+      secrets.push({ newMember: recipients[i]!.keyPackageRef, encryptedGroupSecrets: { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext } })
+    }
+    const sw = new Writer(secretsLength)
+    for (const e of secrets) encryptedGroupSecretsCodec.encode(sw, e)
+    const body = sw.finish()
+    if (body.length === secretsLength) {
+      buf.set(body, secretsAt)
+      return buf
+    }
+    const welcome: Welcome = { cipherSuite: suite.id, secrets, encryptedGroupInfo }
+    return encode(mlsMessageCodec, { version: MLS10, wireFormat: WireFormat.mls_welcome, welcome })
+  } finally {
+    for (const p of plains) memzero(p)
   }
-  return { cipherSuite: suite.id, secrets, encryptedGroupInfo }
 }

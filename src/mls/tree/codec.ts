@@ -12,11 +12,11 @@
  * The same bytes are the persistence format of the public tree: the tree is
  * a pure function of them, and every cache is rebuilt on load.
  */
-import { decode, Writer, type Codec, type Reader } from '../../codec/tls.js'
+import { decode, varintSize, Writer, type Codec, type Reader } from '../../codec/tls.js'
 import type { CipherSuite } from '../../crypto/suite.js'
 import { leafNodeCodec, type LeafNode } from '../wire/leaf-node.js'
 import { NodeType, parentNodeCodec, type ParentNode } from '../wire/ratchet-tree.js'
-import { leafTreeNode, parentTreeNode, type TreeNode } from './node.js'
+import { encodeNodeSlots, leafTreeNode, parentTreeNode, type TreeNode } from './node.js'
 import { RatchetTree } from './ratchet-tree.js'
 
 const NODE_TYPES: ReadonlySet<number> = new Set([NodeType.leaf, NodeType.parent])
@@ -42,16 +42,7 @@ function decodeNodeIn(r: Reader, own: Uint8Array | undefined): TreeNode {
 
 /** Decodes nodes from a reader over `own` (see decodeNodeIn). */
 function treeNodesCodec(own: Uint8Array): Codec<(TreeNode | undefined)[]> {
-  return { decode: (r) => r.list((nr) => nr.optional((x) => decodeNodeIn(x, own))), encode: encodeNodes }
-}
-
-function encodeNodes(w: Writer, nodes: readonly (TreeNode | undefined)[]): void {
-  w.vector((vw) => {
-    for (const n of nodes) {
-      if (n === undefined) vw.u8(0)
-      else vw.u8(1).u8(n.nodeType).bytes(n.bytes)
-    }
-  })
+  return { decode: (r) => r.list((nr) => nr.optional((x) => decodeNodeIn(x, own))), encode: (w, nodes) => writeTreeParts(w, [encodeNodeSlots(nodes, nodes.length)]) }
 }
 
 /**
@@ -76,12 +67,25 @@ export function decodeTreeNodes(bytes: Uint8Array): (TreeNode | undefined)[] {
   return decode(treeNodesCodec(own), own, 'ratchet_tree')
 }
 
-/** The ratchet_tree extension body of `tree`. */
+/** The ratchet_tree extension body of `tree`, written from the tree's memoised parts (RatchetTree.encodedNodes). */
 export function encodeTree(tree: RatchetTree): Uint8Array {
-  const nodes = tree.toNodes()
-  let size = 4
-  for (const n of nodes) size += n === undefined ? 1 : 2 + n.bytes.length
-  const w = new Writer(size)
-  encodeNodes(w, nodes)
+  const parts = tree.encodedNodes()
+  const w = new Writer(encodedTreeLength(parts))
+  writeTreeParts(w, parts)
   return w.finish()
+}
+
+/** The encoded length of the ratchet_tree extension body made of `parts`. */
+export function encodedTreeLength(parts: readonly Uint8Array[]): number {
+  let len = 0
+  for (const p of parts) len += p.length
+  return varintSize(len) + len
+}
+
+/** Writes the ratchet_tree extension body made of `parts` (node vector: varint length, then the parts). */
+export function writeTreeParts(w: Writer, parts: readonly Uint8Array[]): void {
+  let len = 0
+  for (const p of parts) len += p.length
+  w.varint(len)
+  for (const p of parts) w.bytes(p)
 }

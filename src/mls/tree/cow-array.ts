@@ -15,15 +15,26 @@ const BITS = 8
 const CHUNK = 1 << BITS
 const MASK = CHUNK - 1
 
-export class CowArray<T> {
+export class CowArray<T, U = never> {
   private chunks: T[][]
   /** owned[c] = 1 when this instance may write chunk c in place. */
   private owned: number[]
   private len: number
   private readonly blank: T
+  /** A chunk of blanks, copied for each new chunk. */
+  private readonly blankChunk: readonly T[]
+  /** derive(chunk) by chunk array, shared by the clones (see the header). */
+  private readonly memo: WeakMap<readonly T[], U> | undefined
+  private readonly derive: ((slots: readonly T[], count: number) => U) | undefined
 
-  constructor(length: number, blank: T) {
+  /** `derive`: a pure function of slots[0 .. count) whose results derived() returns (memoised for whole chunks). */
+  constructor(length: number, blank: T, derive?: (slots: readonly T[], count: number) => U) {
     this.blank = blank
+    const chunk: T[] = []
+    for (let j = 0; j < CHUNK; j++) chunk.push(blank)
+    this.blankChunk = chunk
+    this.derive = derive
+    this.memo = derive === undefined ? undefined : new WeakMap()
     this.chunks = []
     this.owned = []
     this.len = 0
@@ -44,16 +55,23 @@ export class CowArray<T> {
     if (this.owned[c] === 0) {
       this.chunks[c] = this.chunks[c]!.slice()
       this.owned[c] = 1
+    } else if (this.memo !== undefined) {
+      this.memo.delete(this.chunks[c]!) // written in place: its memo no longer matches
     }
     this.chunks[c]![i & MASK] = v
   }
 
-  clone(): CowArray<T> {
-    const c = Object.create(CowArray.prototype) as CowArray<T>
-    ;(c as unknown as { blank: T }).blank = this.blank
-    c.chunks = this.chunks.slice()
-    c.owned = this.owned.map(() => 0)
-    c.len = this.len
+  clone(): CowArray<T, U> {
+    // Fields in declaration order (the order class fields are defined in), so both shapes share one hidden class.
+    const c = Object.assign(Object.create(CowArray.prototype) as CowArray<T, U>, {
+      chunks: this.chunks.slice(),
+      owned: this.owned.map(() => 0),
+      len: this.len,
+      blank: this.blank,
+      blankChunk: this.blankChunk,
+      memo: this.memo,
+      derive: this.derive,
+    })
     this.owned.fill(0)
     return c
   }
@@ -69,15 +87,36 @@ export class CowArray<T> {
     }
     for (let i = this.len; i < length; i++) {
       if ((i & MASK) === 0 && i >> BITS === this.chunks.length) {
-        const chunk: T[] = []
-        for (let j = 0; j < CHUNK; j++) chunk.push(this.blank)
-        this.chunks.push(chunk)
+        this.chunks.push(this.blankChunk.slice())
         this.owned.push(1)
       } else {
         this.set(i, this.blank) // the tail of a chunk kept by an earlier shrink may hold stale values
       }
     }
     this.len = length
+  }
+
+  /**
+   * derive() over slots [0, end) chunk by chunk, in order: one result per
+   * chunk, the last one over the chunk's first (end mod CHUNK) slots when
+   * end is not a chunk boundary (that partial one is not memoised).
+   */
+  derived(end: number): U[] {
+    const derive = this.derive!
+    const memo = this.memo!
+    const out: U[] = []
+    const whole = end >> BITS
+    for (let c = 0; c < whole; c++) {
+      const chunk = this.chunks[c]!
+      let v = memo.get(chunk)
+      if (v === undefined) {
+        v = derive(chunk, CHUNK)
+        memo.set(chunk, v)
+      }
+      out.push(v)
+    }
+    if ((end & MASK) !== 0) out.push(derive(this.chunks[whole]!, end & MASK))
+    return out
   }
 
   /** A plain array of slots [0, end). */

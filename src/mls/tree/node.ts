@@ -40,3 +40,31 @@ export function leafTreeNode(leafNode: LeafNode, bytes?: Uint8Array): LeafTreeNo
 export function parentTreeNode(parentNode: ParentNode, bytes?: Uint8Array): ParentTreeNode {
   return Object.freeze({ nodeType: NodeType.parent, parentNode, bytes: bytes ?? encode(parentNodeCodec, parentNode) })
 }
+
+/**
+ * The ratchet_tree extension's encoding (RFC 9420 §12.4.3.3: optional<Node>
+ * per slot) of slots[0 .. count): 0 for a blank slot, else 1, the node_type
+ * and the node's exact bytes. RatchetTree memoises it per chunk of 256 slots
+ * (cow-array.ts), so a GroupInfo's tree is written from cached parts.
+ */
+export function encodeNodeSlots(slots: readonly (TreeNode | undefined)[], count: number): Uint8Array {
+  let size = 0
+  for (let i = 0; i < count; i++) {
+    const n = slots[i]
+    size += n === undefined ? 1 : 2 + n.bytes.length
+  }
+  const out = new Uint8Array(size)
+  let p = 0
+  for (let i = 0; i < count; i++) {
+    const n = slots[i]
+    if (n === undefined) {
+      out[p++] = 0
+      continue
+    }
+    out[p++] = 1
+    out[p++] = n.nodeType
+    out.set(n.bytes, p)
+    p += n.bytes.length
+  }
+  return out
+}

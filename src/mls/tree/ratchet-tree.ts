@@ -8,7 +8,10 @@
  *   of x and its ancestors only; treeHash() recomputes exactly the forgotten
  *   ones. A cached hash is that of the current subtree; hashes of all-blank
  *   subtrees come from a memo shared by every tree (blankSubtreeHash).
- * - the exact encoding of each node (node.ts), so hashing never re-encodes.
+ * - the exact encoding of each node (node.ts), so hashing never re-encodes,
+ *   and the ratchet_tree encoding of each chunk of 256 node slots
+ *   (encodedNodes()), so a GroupInfo or a saved state writes the tree from
+ *   parts that only a change in their chunk re-encodes, not node by node.
  * - an index of every encryption and signature key (key-index.ts), for the
  *   §7.3 / §12.4.2 uniqueness rules in O(1) per key.
  * - the number of non-blank nodes under each node, so that resolutions and
@@ -37,7 +40,7 @@ import { NodeType, type Node, type ParentNode, type RatchetTree as WireRatchetTr
 import { leafHashInput, parentHashInput } from './hash-input.js'
 import { CowArray } from './cow-array.js'
 import { KeyIndex, type KeyRef } from './key-index.js'
-import { leafTreeNode, parentTreeNode, type LeafTreeNode, type ParentTreeNode, type TreeNode } from './node.js'
+import { encodeNodeSlots, leafTreeNode, parentTreeNode, type LeafTreeNode, type ParentTreeNode, type TreeNode } from './node.js'
 
 /** Level of node x: trailing one bits (x < 2^31). */
 function levelOf(x: number): number {
@@ -87,7 +90,8 @@ function blankHash(suite: CipherSuite, memo: Map<number, Uint8Array>, x: number)
 
 export class RatchetTree {
   readonly suite: CipherSuite
-  private nodes: CowArray<TreeNode | undefined>
+  /** The node slots; derived() gives their ratchet_tree encoding in memoised parts. */
+  private nodes: CowArray<TreeNode | undefined, Uint8Array>
   private hashes: CowArray<Uint8Array | undefined>
   /** nonBlank[x] = non-blank nodes in the subtree under x (x included). */
   private nonBlank: CowArray<number>
@@ -102,7 +106,7 @@ export class RatchetTree {
   private constructor(suite: CipherSuite, leafCount: number) {
     this.suite = suite
     this.leaves = leafCount
-    this.nodes = new CowArray<TreeNode | undefined>(2 * leafCount - 1, undefined)
+    this.nodes = new CowArray<TreeNode | undefined, Uint8Array>(2 * leafCount - 1, undefined, encodeNodeSlots)
     this.hashes = new CowArray<Uint8Array | undefined>(2 * leafCount - 1, undefined)
     this.nonBlank = new CowArray<number>(2 * leafCount - 1, 0)
     this.keys = new KeyIndex()
@@ -499,9 +503,32 @@ export class RatchetTree {
 
   /** The ratchet_tree form: nodes in array order without trailing blanks (TreeNodes are wire Nodes). */
   toNodes(): (TreeNode | undefined)[] {
-    let end = this.nodes.length
-    while (end > 0 && this.nodes.get(end - 1) === undefined) end--
-    return this.nodes.toArray(end)
+    return this.nodes.toArray(this.lastNonBlank() + 1)
+  }
+
+  /**
+   * The body of the ratchet_tree extension's node vector (§12.4.3.3: the
+   * optional<Node> of every slot up to the last non-blank one), as parts to
+   * be written one after the other. Whole chunks come from the memo, so at
+   * n = 10,000 a Commit re-encodes the few chunks it changed, not 20,000 nodes.
+   */
+  encodedNodes(): Uint8Array[] {
+    return this.nodes.derived(this.lastNonBlank() + 1)
+  }
+
+  /** The index of the last non-blank node, -1 when every node is blank: O(log n) through the subtree counts. */
+  private lastNonBlank(): number {
+    let x = this.leaves - 1
+    if (this.nonBlank.get(x) === 0) return -1
+    // Invariant: the subtree under x holds the answer. Right subtree first, then x, then the left.
+    while ((x & 1) === 1) {
+      const k = levelOf(x)
+      const right = x ^ (3 << (k - 1))
+      if (this.nonBlank.get(right) !== 0) x = right
+      else if (this.nodes.get(x) !== undefined) return x
+      else x ^= 1 << (k - 1)
+    }
+    return x
   }
 
   private checkNode(x: number): void {

@@ -2,10 +2,20 @@
  * The committer writes its GroupInfo (whose TBS carries the whole tree) once:
  * GroupInfo = TBS || signature, the MLSMessage = header || GroupInfo bytes,
  * the Welcome into a buffer sized up front. Each must be byte-identical to
- * the generic encoding of its decoded value.
+ * the generic encoding of its decoded value, and the GroupInfo signature
+ * (computed over the TBS in place, the tree written from memoised parts)
+ * must verify, with and without each extension, across adds and removes
+ * that change the memoised parts.
  */
 import { describe, expect, it } from 'vitest'
-import { decodeMLSMessage, encodeMLSMessage } from '../../../src/mls/wire/index.js'
+import { getCipherSuite } from '../../../src/crypto/index.js'
+import { decodeTree, encodeTree } from '../../../src/mls/tree/index.js'
+import { verifyGroupInfoSignature } from '../../../src/mls/group/welcome.js'
+import { decode } from '../../../src/codec/tls.js'
+import { decodeMLSMessage, encodeMLSMessage, ExtensionType, WireFormat } from '../../../src/mls/wire/index.js'
+import { groupInfoCodec } from '../../../src/mls/wire/group-info.js'
+import { decodeRatchetTree, encodeRatchetTree } from '../../../src/mls/wire/ratchet-tree.js'
+import { withBytes } from '../../../src/mls/wire/encoded.js'
 import { toHex } from '../../helpers/vectors.js'
 import { keyPackageFor, makeGroup } from './helpers.js'
 
@@ -18,5 +28,35 @@ describe('GroupInfo and Welcome encodings', () => {
       expect(toHex(encodeMLSMessage(decodeMLSMessage(bytes)))).toBe(toHex(bytes))
     }
     a!.discardPendingCommit()
+  })
+
+  it('GroupInfo signatures verify and the tree extension equals a fresh encoding, as the tree changes', async () => {
+    for (const suiteId of [1, 2, 3] as const) {
+      const suite = getCipherSuite(suiteId)
+      const [a] = await makeGroup(3, suiteId)
+      for (let round = 0; round < 3; round++) {
+        const kps = await Promise.all([0, 1].map((i) => keyPackageFor(`did:talos:r${round}-${i}`, suiteId)))
+        await a!.commit({ add: kps.map((k) => k.message) })
+        a!.mergePendingCommit()
+        if (round === 1) {
+          await a!.commit({ remove: [1] })
+          a!.mergePendingCommit()
+        }
+        for (const opts of [{}, { ratchetTree: false }, { externalPub: false }, { ratchetTree: false, externalPub: false }]) {
+          const m = decodeMLSMessage(await a!.groupInfo(opts))
+          if (m.wireFormat !== WireFormat.mls_group_info) throw new Error('not a GroupInfo')
+          const gi = decode(withBytes(groupInfoCodec), encodeMLSMessage(m).subarray(4), 'GroupInfo')
+          verifyGroupInfoSignature(suite, gi, a!.members().find((x) => x.leafIndex === a!.ownLeafIndex)!.signatureKey)
+          const tree = gi.value.extensions.find((e) => e.extensionType === ExtensionType.ratchet_tree)
+          expect(tree !== undefined).toBe(opts.ratchetTree !== false)
+          if (tree !== undefined) {
+            expect(toHex(tree.extensionData)).toBe(toHex(a!.ratchetTree()))
+            // The generic wire encoder over the decoded nodes, independent of the memoised parts.
+            expect(toHex(encodeRatchetTree(decodeRatchetTree(tree.extensionData)))).toBe(toHex(tree.extensionData))
+            expect(toHex(encodeTree(decodeTree(suite, tree.extensionData)))).toBe(toHex(tree.extensionData))
+          }
+        }
+      }
+    }
   })
 })

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { getCipherSuite } from '../../../src/crypto/index.js'
-import { RatchetTree } from '../../../src/mls/tree/index.js'
+import { encodeTree, leafTreeNode, parentTreeNode, RatchetTree } from '../../../src/mls/tree/index.js'
+import { encodeRatchetTree } from '../../../src/mls/wire/ratchet-tree.js'
 import { leafTreeHashInput, parentTreeHashInput } from '../../../src/mls/wire/tree-hash-input.js'
 import { toHex } from '../../helpers/vectors.js'
-import { fakeLeaf } from './fake.js'
+import { fakeLeaf, fakeParent } from './fake.js'
 import type { CipherSuite } from '../../../src/crypto/suite.js'
 
 const suite = getCipherSuite(1)
@@ -65,5 +66,35 @@ describe('credential types in use', () => {
     expect(t.credentialTypeCount(1)).toBe(3)
     t.removeLeaf(0)
     expect(t.credentialTypeCount(1)).toBe(2)
+  })
+})
+
+describe('ratchet_tree encoding from memoised chunk parts', () => {
+  /** The generic wire encoder over the nodes read one by one, trailing blanks dropped. */
+  function reference(t: RatchetTree): string {
+    const nodes = []
+    for (let x = 0; x < t.nodeCount; x++) nodes.push(t.node(x))
+    while (nodes.length > 0 && nodes[nodes.length - 1] === undefined) nodes.pop()
+    return toHex(encodeRatchetTree(nodes))
+  }
+
+  it('equals the generic encoder across adds, path updates, removes, clones and shrinking', () => {
+    const t = RatchetTree.create(suite, fakeLeaf(0))
+    for (let i = 1; i < 300; i++) t.addLeaf(fakeLeaf(i))
+    expect(toHex(encodeTree(t))).toBe(reference(t))
+    // A staged clone changes a few chunks; the live tree's parts stay right, and so do the clone's.
+    const c = t.clone()
+    for (const { node } of c.directPathWithCopath(5)) c.setNode(node, parentTreeNode(fakeParent()))
+    c.updateLeaf(200, fakeLeaf(1000))
+    expect(toHex(encodeTree(c))).toBe(reference(c))
+    expect(toHex(encodeTree(t))).toBe(reference(t))
+    // Written in place after being encoded (an owned chunk): the memo must not survive.
+    c.setNode(2 * 7, leafTreeNode(fakeLeaf(1001)))
+    expect(toHex(encodeTree(c))).toBe(reference(c))
+    for (let i = 299; i >= 60; i--) c.removeLeaf(i) // the tree shrinks, the last chunk becomes partial
+    expect(toHex(encodeTree(c))).toBe(reference(c))
+    for (let i = 0; i < 100; i++) c.addLeaf(fakeLeaf(2000 + i)) // and grows again over stale tails
+    expect(toHex(encodeTree(c))).toBe(reference(c))
+    expect(toHex(encodeTree(t))).toBe(reference(t))
   })
 })

@@ -1,7 +1,9 @@
 /**
  * CowArray behaves exactly like a plain array under set / resize / clone,
  * and a clone and its source never see each other's writes (the staging
- * guarantee RatchetTree relies on). Model-based property test.
+ * guarantee RatchetTree relies on). Model-based property test. The
+ * per-chunk memo of derived() (shared by a lineage of clones) always equals
+ * a fresh derivation from the current contents.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -45,6 +47,52 @@ describe('CowArray', () => {
         })
       }),
       { numRuns: 200 },
+    )
+  })
+
+  it('derived() matches a fresh derivation from the model, memoised across clones and writes', () => {
+    type DOp = Op | { t: 'derive'; end: number }
+    const op: fc.Arbitrary<DOp> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ t: fc.constant('set' as const), i: fc.nat(2000), v: fc.integer() }) },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('resize' as const), n: fc.nat(1200) }) },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('clone' as const), which: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('derive' as const), end: fc.nat(1200) }) },
+    )
+    const derive = (slots: readonly number[], count: number): string => slots.slice(0, count).join(',')
+    const expected = (m: readonly number[], end: number): string[] => {
+      const out: string[] = []
+      for (let s = 0; s < end; s += 256) out.push(m.slice(s, Math.min(end, s + 256)).join(','))
+      return out
+    }
+    fc.assert(
+      fc.property(fc.nat(700), fc.array(op, { maxLength: 80 }), (n0, ops) => {
+        const arrays = [new CowArray<number, string>(n0, -1, derive)]
+        const models = [new Array<number>(n0).fill(-1)]
+        let cur = 0
+        for (const o of ops) {
+          const a = arrays[cur]!
+          const m = models[cur]!
+          if (o.t === 'set') {
+            if (m.length === 0) continue
+            const i = o.i % m.length
+            a.set(i, o.v)
+            m[i] = o.v
+          } else if (o.t === 'resize') {
+            a.resize(o.n)
+            if (o.n < m.length) m.length = o.n
+            else while (m.length < o.n) m.push(-1)
+          } else if (o.t === 'derive') {
+            const end = m.length === 0 ? 0 : o.end % (m.length + 1)
+            expect(a.derived(end)).toEqual(expected(m, end))
+          } else {
+            arrays.push(a.clone())
+            models.push(m.slice())
+            cur = o.which % arrays.length
+          }
+        }
+        arrays.forEach((a, k) => expect(a.derived(a.length)).toEqual(expected(models[k]!, a.length)))
+      }),
+      { numRuns: 300 },
     )
   })
 })
