@@ -17,6 +17,7 @@ export * from './suite.js'
 /** The suite-independent building blocks, for protocols that are not MLS (sender keys, ratchet). */
 export { aead, type Aead, type AeadName } from './aead.js'
 export { hashKdf, type HashKdf } from './kdf.js'
+export { ratchetAead, type RatchetAead, type RatchetInfos } from './ratchet-aead.js'
 /** Drops the parsed/expanded forms of a private key from every cache (call when the key is deleted). */
 export { forgetPrivateKey } from './key-cache.js'
 

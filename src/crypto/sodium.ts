@@ -291,6 +291,141 @@ export function chacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, aad: Ui
   }
 }
 
+const HMAC256_STATE = wasm._crypto_auth_hmacsha256_statebytes()
+const HMAC512_STATE = wasm._crypto_auth_hmacsha512_statebytes()
+
+/** Where ratchetInto put things in the arena; rc is the HMAC calls' result (0 on success). */
+interface RatchetArena {
+  readonly base: number
+  readonly total: number
+  readonly pKey: number
+  readonly pNonce: number
+  readonly pNext: number
+  readonly pData: number
+  readonly rc: number
+}
+
+/**
+ * A ratchet step and the ChaCha20-Poly1305 operation it keys, in one pass
+ * through the arena (ratchet-aead.ts has the contract and the checks):
+ *
+ *   key   = HKDF-Expand(prk, infos[0], 32)
+ *   nonce = HKDF-Expand(prk, infos[1], 12) XOR (mask || zeros)
+ *   next  = HKDF-Expand(prk, infos[2], nextLength)
+ *
+ * each one HMAC block from one keyed state (as hkdfExpandMany), then the
+ * AEAD on the key and nonce where HMAC wrote them: they never leave the WASM
+ * heap, so there is no JavaScript copy of them to zero, and the inputs go in
+ * and the outputs come out once. The caller guarantees a HashLen PRK, short
+ * infos, nextLength <= HashLen, mask.length <= 12 and a 16-byte tag room.
+ *
+ * ratchetInto lays out the arena (HMAC states, PRK, info scratch, HMAC
+ * block, key, nonce, then `tail` bytes for AAD, input and output) and
+ * derives; the two callers run the AEAD and zero the whole of it.
+ */
+function ratchetInto(
+  hash: 'SHA256' | 'SHA512',
+  prk: Uint8Array,
+  infos: readonly [Uint8Array, Uint8Array, Uint8Array],
+  mask: Uint8Array,
+  tail: number,
+): RatchetArena {
+  const sha256 = hash === 'SHA256'
+  const nh = sha256 ? 32 : 64
+  const stateBytes = sha256 ? HMAC256_STATE : HMAC512_STATE
+  const maxInfo = Math.max(infos[0].length, infos[1].length, infos[2].length)
+  const pKeyed = arena(2 * stateBytes + nh + maxInfo + 1 + nh + 32 + 12 + tail)
+  const pState = pKeyed + stateBytes
+  const pPrk = pState + stateBytes
+  const pIn = pPrk + nh
+  const pBlock = pIn + maxInfo + 1
+  const pKey = pBlock + nh
+  const pNonce = pKey + 32
+  const pData = pNonce + 12
+  const total = pData + tail - pKeyed
+  heap().set(prk, pPrk)
+  let rc = sha256 ? wasm._crypto_auth_hmacsha256_init(pKeyed, pPrk, nh) : wasm._crypto_auth_hmacsha512_init(pKeyed, pPrk, nh)
+  // T(1) of each info in turn: key and nonce are moved out of the block, next (the last) stays in it.
+  for (let i = 0; i < 3 && rc === 0; i++) {
+    const info = infos[i]!
+    const h = heap()
+    h.copyWithin(pState, pKeyed, pKeyed + stateBytes)
+    h.set(info, pIn)
+    h[pIn + info.length] = 1 // the block counter of T(1)
+    rc = sha256 ? wasm._crypto_auth_hmacsha256_update(pState, pIn, info.length + 1, 0) : wasm._crypto_auth_hmacsha512_update(pState, pIn, info.length + 1, 0)
+    if (rc === 0) rc = sha256 ? wasm._crypto_auth_hmacsha256_final(pState, pBlock) : wasm._crypto_auth_hmacsha512_final(pState, pBlock)
+    if (i === 0) heap().copyWithin(pKey, pBlock, pBlock + 32)
+    else if (i === 1) {
+      const g = heap()
+      g.copyWithin(pNonce, pBlock, pBlock + 12)
+      for (let j = 0; j < mask.length; j++) g[pNonce + j]! ^= mask[j]!
+    }
+  }
+  return { base: pKeyed, total, pKey, pNonce, pNext: pBlock, pData, rc }
+}
+
+/** Ratchet step + ChaCha20-Poly1305 open: { plaintext, next }, or undefined on a bad tag (nothing released, everything zeroed). */
+export function ratchetChachaOpen(
+  hash: 'SHA256' | 'SHA512',
+  prk: Uint8Array,
+  infos: readonly [Uint8Array, Uint8Array, Uint8Array],
+  nextLength: number,
+  mask: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+): { plaintext: Uint8Array; next: Uint8Array } | undefined {
+  const ptLen = ciphertext.length - 16
+  if (ptLen < 0) return undefined
+  const a = ratchetInto(hash, prk, infos, mask, aad.length + ciphertext.length + ptLen)
+  try {
+    if (a.rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
+    const pAad = a.pData
+    const pCt = pAad + aad.length
+    const pPt = pCt + ciphertext.length
+    const h = heap()
+    h.set(aad, pAad)
+    h.set(ciphertext, pCt)
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_decrypt(pPt, 0, 0, pCt, ciphertext.length, 0, pAad, aad.length, 0, a.pNonce, a.pKey)
+    if (rc !== 0) return undefined
+    const g = heap()
+    return { plaintext: g.slice(pPt, pPt + ptLen), next: g.slice(a.pNext, a.pNext + nextLength) }
+  } finally {
+    heap().fill(0, a.base, a.base + a.total)
+  }
+}
+
+/** Ratchet step + ChaCha20-Poly1305 seal, ciphertext || tag written into out[offset ..]; returns next. */
+export function ratchetChachaSealInto(
+  hash: 'SHA256' | 'SHA512',
+  prk: Uint8Array,
+  infos: readonly [Uint8Array, Uint8Array, Uint8Array],
+  nextLength: number,
+  mask: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): Uint8Array {
+  const ctLen = plaintext.length + 16
+  const a = ratchetInto(hash, prk, infos, mask, aad.length + plaintext.length + ctLen)
+  try {
+    if (a.rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
+    const pAad = a.pData
+    const pPt = pAad + aad.length
+    const pCt = pPt + plaintext.length
+    const h = heap()
+    h.set(aad, pAad)
+    h.set(plaintext, pPt)
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_encrypt(pCt, 0, pPt, plaintext.length, 0, pAad, aad.length, 0, 0, a.pNonce, a.pKey)
+    if (rc !== 0) throw new TalosError('CRYPTO_AEAD_FAILED', 'ChaCha20-Poly1305 seal failed')
+    const g = heap()
+    out.set(g.subarray(pCt, pCt + ctLen), offset)
+    return g.slice(a.pNext, a.pNext + nextLength)
+  } finally {
+    heap().fill(0, a.base, a.base + a.total)
+  }
+}
+
 /** RFC 5869 §2.3 over HMAC, for PRKs of non-standard length. */
 function hkdfExpandHmac(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const nh = hash === 'SHA256' ? 32 : 64

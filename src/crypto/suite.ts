@@ -11,6 +11,8 @@
  * on the hot path).
  */
 
+import type { RatchetInfos } from './ratchet-aead.js'
+
 /** RFC 9420 §17.1 cipher suite identifiers. */
 export type CipherSuiteId = 1 | 2 | 3 | 4 | 5 | 6 | 7
 
@@ -65,6 +67,17 @@ export interface CipherSuite {
   sealInto(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void
   /** Throws TalosError CRYPTO_AEAD_DECRYPT on a bad tag. */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array
+
+  // --- a ratchet step and the AEAD it keys, in one call (ratchet-aead.ts) ---
+  /**
+   * key = expand(secret, infos[0], Nk), nonce = expand(secret, infos[1], Nn)
+   * XOR (mask || zeros), next = expand(secret, infos[2], Nh); returns
+   * open(key, nonce, aad, ciphertext) and next. key and nonce never reach the
+   * caller. Throws TalosError CRYPTO_AEAD_DECRYPT on a bad tag.
+   */
+  ratchetOpen(secret: Uint8Array, infos: RatchetInfos, mask: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): { plaintext: Uint8Array; next: Uint8Array }
+  /** The sealing side of ratchetOpen: ciphertext into out[offset .. offset + plaintext.length + 16); returns next. */
+  ratchetSealInto(secret: Uint8Array, infos: RatchetInfos, mask: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): Uint8Array
 
   // --- signatures (RFC 9420 §5.1.2) ---
   generateSignatureKeyPair(): KeyPair

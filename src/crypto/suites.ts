@@ -18,6 +18,7 @@ import { aead as getAead, type AeadName } from './aead.js'
 import { P256_GROUP, P384_GROUP, P521_GROUP, X25519_GROUP, X448_GROUP, type DhGroup } from './hpke/dh-groups.js'
 import { Hpke } from './hpke/hpke.js'
 import { hashKdf } from './kdf.js'
+import { ratchetAead } from './ratchet-aead.js'
 import { encryptContext, kdfLabel, refHashInput, signContent, treeSecretLabel } from './labeled.js'
 import { ed25519 } from './signature/ed25519.js'
 import { ecdsaP256, ecdsaP384, ecdsaP521, ed448 } from './signature/node-signature.js'
@@ -49,6 +50,7 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
   const aead = getAead(spec.aead)
   const sig = spec.signature
   const hpke = new Hpke(spec.group, kdf, aead)
+  const ratchet = ratchetAead(kdf, aead)
   const EMPTY = new Uint8Array(0)
 
   const expandWithLabel = (secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array =>
@@ -74,6 +76,8 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
     seal: (key, nonce, aad, plaintext) => aead.seal(key, nonce, aad, plaintext),
     sealInto: (key, nonce, aad, plaintext, out, offset) => aead.sealInto(key, nonce, aad, plaintext, out, offset),
     open: (key, nonce, aad, ciphertext) => aead.open(key, nonce, aad, ciphertext),
+    ratchetOpen: ratchet.open,
+    ratchetSealInto: ratchet.sealInto,
 
     generateSignatureKeyPair: () => sig.generateKeyPair(),
     signaturePublicKey: (privateKey) => sig.publicKey(privateKey),

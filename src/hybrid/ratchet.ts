@@ -69,6 +69,36 @@ export function ratchetStep(suite: CipherSuite, chainKey: Uint8Array, n: number)
   return { key: key!, nonce: nonce!, next: next! }
 }
 
+/**
+ * The per-message step with the AEAD it keys (suite.ratchetOpen): key[k,n]
+ * and nonce[k,n] XOR (reuse_guard || zeros) open the ciphertext inside the
+ * suite and never reach this layer. Returns the plaintext and CK[k,n+1].
+ */
+export function ratchetOpen(
+  suite: CipherSuite,
+  chainKey: Uint8Array,
+  n: number,
+  reuseGuard: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+): { plaintext: Uint8Array; next: Uint8Array } {
+  return suite.ratchetOpen(chainKey, ratchetStepInfos(n, suite.Nk, suite.Nn, suite.Nh), reuseGuard, aad, ciphertext)
+}
+
+/** The sealing side of ratchetOpen: ciphertext into out[offset ..]; returns CK[k,n+1]. */
+export function ratchetSealInto(
+  suite: CipherSuite,
+  chainKey: Uint8Array,
+  n: number,
+  reuseGuard: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): Uint8Array {
+  return suite.ratchetSealInto(chainKey, ratchetStepInfos(n, suite.Nk, suite.Nn, suite.Nh), reuseGuard, aad, plaintext, out, offset)
+}
+
 /** nonce XOR (reuse_guard || zeros): a fresh array. */
 export function applyReuseGuard(nonce: Uint8Array, reuseGuard: Uint8Array): Uint8Array {
   const out = nonce.slice()

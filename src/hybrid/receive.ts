@@ -24,7 +24,7 @@ import { hybridError } from './errors.js'
 import { checkMessage } from './message.js'
 import { findPairwiseEntry, PAIRWISE_LABEL } from './pairwise.js'
 import type { HybridPolicy } from './policy.js'
-import { applyReuseGuard, chainFromBase, nextChainKey, ratchetStep, rootStep, type RatchetStep } from './ratchet.js'
+import { applyReuseGuard, chainFromBase, nextChainKey, ratchetOpen, ratchetStep, rootStep } from './ratchet.js'
 import type { StagedSeed } from './seed-tree.js'
 import { addSkipped, deleteSkipped, expireSkippedSteps, lookupSkipped } from './skipped.js'
 import type { SkippedKey } from './skipped-store.js'
@@ -75,9 +75,9 @@ function walk(s: EpochState, ck: Uint8Array, from: number, to: number, keep: num
   return cur
 }
 
-/** `ownNonce`: `nonce` is a fresh buffer of this receive (zeroed with it), so the reuse guard is applied in place. */
-function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array, ownNonce: boolean): Uint8Array {
-  const aad = senderAad(s, sender, {
+/** The AEAD associated data of `m` from `sender` (§4), in the per-sender scratch buffer (a synchronous open only). */
+function messageAad(s: EpochState, sender: number, m: HybridMessage): Uint8Array {
+  return senderAad(s, sender, {
     version: m.version,
     type: m.type,
     step: m.step,
@@ -86,13 +86,20 @@ function openAead(s: EpochState, sender: number, m: HybridMessage, key: Uint8Arr
     reuseGuard: m.reuseGuard,
     rekeyHash: rekeyHash(s.suite, encodeRekeyBlob(m.rekey, m.announcement)),
   })
-  let aeadNonce = nonce
-  if (ownNonce) for (let i = 0; i < m.reuseGuard.length; i++) nonce[i]! ^= m.reuseGuard[i]!
-  else aeadNonce = applyReuseGuard(nonce, m.reuseGuard)
+}
+
+function decryptError(sender: number, m: HybridMessage, cause: unknown): TalosError {
+  return hybridError('HYBRID_DECRYPT', `message (${m.step}, ${m.n}) of leaf ${sender} does not decrypt`, cause)
+}
+
+/** Opens with a stored skipped key (the store keeps key and nonce; the reuse guard is applied to a copy). */
+function openSkipped(s: EpochState, sender: number, m: HybridMessage, key: Uint8Array, nonce: Uint8Array): Uint8Array {
+  const aad = messageAad(s, sender, m)
+  const aeadNonce = applyReuseGuard(nonce, m.reuseGuard)
   try {
     return s.suite.open(key, aeadNonce, aad, m.ciphertext)
   } catch (e) {
-    throw hybridError('HYBRID_DECRYPT', `message (${m.step}, ${m.n}) of leaf ${sender} does not decrypt`, e)
+    throw decryptError(sender, m, e)
   } finally {
     memzero(aeadNonce)
   }
@@ -132,7 +139,7 @@ export function stageReceive(
       if (k - m.step >= policy.skippedKeyMaxSteps) throw hybridError('HYBRID_STALE_STEP', `chain ${m.step} of leaf ${sender} is no longer kept`)
       throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
     }
-    const plaintext = openAead(s, sender, m, sk.key, sk.nonce, false)
+    const plaintext = openSkipped(s, sender, m, sk.key, sk.nonce)
     return new SkippedStage(s, sender, m, sk, plaintext)
   }
 
@@ -248,10 +255,16 @@ function stageDerived(
       msgChainKey = stepped.chainKey
       newRoot = stepped.rootKey
     }
-    const mk = ratchetStep(s.suite, msgChainKey, m.n)
-    d.fresh.push(mk.key, mk.nonce, mk.next)
-    const plaintext = openAead(s, sender, m, mk.key, mk.nonce, true)
-    return new ForwardStage(s, policy, sender, m, now, plaintext, d, chain, ckAt, msgChainKey, newRoot, mk, entry?.version)
+    // key[k,n] and nonce[k,n] are consumed inside the suite; CK[k,n+1] is staged.
+    const aad = messageAad(s, sender, m)
+    let opened: { plaintext: Uint8Array; next: Uint8Array }
+    try {
+      opened = ratchetOpen(s.suite, msgChainKey, m.n, m.reuseGuard, aad, m.ciphertext)
+    } catch (e) {
+      throw decryptError(sender, m, e)
+    }
+    d.fresh.push(opened.next)
+    return new ForwardStage(s, policy, sender, m, now, opened.plaintext, d, chain, ckAt, msgChainKey, newRoot, opened.next, entry?.version)
   } catch (e) {
     zeroDerived(d)
     throw e
@@ -313,7 +326,8 @@ class ForwardStage {
     /** The chain key the message was derived from (ckAt, or CK[k+1,0] on a rekey). */
     private readonly msgChainKey: Uint8Array,
     private readonly newRoot: Uint8Array,
-    private readonly mk: RatchetStep,
+    /** CK[k,n+1] (of the message's chain). */
+    private readonly next: Uint8Array,
     /** The pairwise receive-key version a rekey was opened with. */
     private readonly keyVersion: number | undefined,
   ) {}
@@ -333,18 +347,17 @@ class ForwardStage {
   apply(): void {
     if (this.done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
     this.done = true
-    const { s, policy, sender, m, oldChain, mk } = this
+    const { s, policy, sender, m, oldChain } = this
     const isRekey = this.rekeyed
     this.d.seed?.apply()
-    // What this message consumed (§7): the chain keys walked through, CK[k,n] and key/nonce[k,n];
-    // on a rekey also RK[k] and CK[k+1,0]. Some of these are the same buffer: zeroing twice is harmless.
+    // What this message consumed (§7): the chain keys walked through and CK[k,n] (key/nonce[k,n]
+    // never left the suite); on a rekey also RK[k] and CK[k+1,0]. Some of these are the same
+    // buffer: zeroing twice is harmless.
     memzero(oldChain.chainKey)
     memzero(this.ckAt)
     memzero(this.msgChainKey)
-    memzero(mk.key)
-    memzero(mk.nonce)
     if (isRekey) memzero(oldChain.rootKey)
-    s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: this.newRoot, chainKey: mk.next })
+    s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: this.newRoot, chainKey: this.next })
     addSkipped(s, policy, sender, oldChain.step, this.d.skipped, this.now)
     if (isRekey) {
       // §6: skipped keys of chains 2 steps behind are gone with the step.

@@ -17,7 +17,7 @@ import { layoutDataFrame, layoutMessageFrame } from './frame-writer.js'
 import { AEAD_TAG_BYTES, HYBRID_VERSION, REUSE_GUARD_BYTES } from './message.js'
 import { sealPairwise } from './pairwise.js'
 import { effectiveMode, type HybridPolicy } from './policy.js'
-import { chainFromBase, ratchetStep, rootStep } from './ratchet.js'
+import { chainFromBase, ratchetSealInto, rootStep } from './ratchet.js'
 import { announceDue, announcementOf, deleteOwnKey, newOwnKey, pruneOwnKeys } from './receive-keys.js'
 import type { StagedSeed } from './seed-tree.js'
 import { senderAad, zeroChain, type Chain, type EpochState, type OwnReceiveKey } from './state.js'
@@ -152,9 +152,6 @@ function stageSendWith(
     const rekeyBlob = prep?.rekeyBlob
     const announcement: HybridKeyAnnouncement | undefined = newKey === undefined ? undefined : announcementOf(newKey)
     const n = msgChain.n
-    const mk = ratchetStep(suite, msgChain.chainKey, n)
-    const nextCk = mk.next
-    fresh.push(nextCk)
     const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
     const blob = encodeRekeyBlob(rekeyBlob, announcement)
     const aad = senderAad(s, s.ownLeaf, {
@@ -166,9 +163,6 @@ function stageSendWith(
       reuseGuard,
       rekeyHash: rekeyHash(suite, blob),
     })
-    // aead_nonce = nonce[k,n] XOR (reuse_guard || zeros), in place: mk.nonce is ours and zeroed right after.
-    const nonce = mk.nonce
-    for (let i = 0; i < reuseGuard.length; i++) nonce[i]! ^= reuseGuard[i]!
     // The frame is laid out first and the AEAD writes the ciphertext straight into it (no copy).
     const { frame, ciphertextOffset } =
       type === HybridMessageType.DATA && announcement === undefined
@@ -177,12 +171,9 @@ function stageSendWith(
             { version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement },
             plaintext.length + AEAD_TAG_BYTES,
           )
-    try {
-      suite.sealInto(mk.key, nonce, aad, plaintext, frame, ciphertextOffset)
-    } finally {
-      memzero(mk.key)
-      memzero(nonce)
-    }
+    // key[k,n] and nonce[k,n] XOR (reuse_guard || zeros) seal inside the suite and are gone; CK[k,n+1] is staged.
+    const nextCk = ratchetSealInto(suite, msgChain.chainKey, n, reuseGuard, aad, plaintext, frame, ciphertextOffset)
+    fresh.push(nextCk)
     return new Staged(s, policy, now, frame, chain, s.send.chain === undefined, msgChain, n, nextCk, rekey, seed, fresh, newKey)
   } catch (e) {
     seed?.discard()

@@ -11,6 +11,7 @@ import { exposed, exposedByScan, snapshot } from './harness/attack.js'
 import { auditDeletion } from './harness/audit.js'
 import { SimGroup, type WireRecord } from './harness/group.js'
 import { Oracle } from './harness/oracle.js'
+import { recordSeals } from './harness/seal-recorder.js'
 
 const A = 0
 const B = 1
@@ -126,21 +127,7 @@ describe('compromise scenarios on the test tree', () => {
 
   it('T14: A restored from an older copy never repeats a (key, nonce) pair; its first send rekeys and is accepted', async () => {
     const sealed: string[] = []
-    const record = (leaf: number, suite: CipherSuite): CipherSuite =>
-      leaf !== A
-        ? suite
-        : Object.freeze({
-            ...suite,
-            seal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) => {
-              sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
-              return suite.seal(key, nonce, aad, pt)
-            },
-            // The hybrid layer seals straight into its frame.
-            sealInto: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, offset: number) => {
-              sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
-              suite.sealInto(key, nonce, aad, pt, out, offset)
-            },
-          })
+    const record = (leaf: number, suite: CipherSuite): CipherSuite => (leaf !== A ? suite : recordSeals(suite, sealed))
     const g = await SimGroup.create({ leafWidth: 4 }, {}, undefined, record)
     await g.broadcast(A, 'A1')
     const old = snapshot(g, A)

@@ -62,8 +62,8 @@ describe('limits: rejected before any derivation, state unchanged', () => {
     f.counting.reset()
     await f.receiver.receive(0, 1n, first)
     // The counting suite sees the derivations of an accepted message (so an empty count below means none ran).
-    expect(f.counting.counts['expandMany']).toBeGreaterThan(0)
-    expect(f.counting.counts['open']).toBe(1)
+    expect(f.counting.counts['expand']).toBeGreaterThan(0)
+    expect(f.counting.counts['ratchetOpen']).toBe(1)
     const far = { ...parse(first), n: 1 + 1001 }
     await expectRejectedBeforeDerivation(f, frameOf(far), 'HYBRID_TOO_FAR_AHEAD')
     // The boundary: a real message exactly 1000 ahead decrypts (and only the last 100 skipped keys are kept).

@@ -11,6 +11,7 @@ import { HybridFrame, HybridMessageType, type HybridMessage } from '../../../src
 import { countingSuite, type CountingSuite } from '../harness/counting-suite.js'
 import { forgeAs } from '../harness/mls-forge.js'
 import { A, B, C, D, MODES, MlsSim, indices, viewOf, type MlsRecord } from '../harness/mls-group.js'
+import { recordSeals } from '../harness/seal-recorder.js'
 
 const utf8 = new TextEncoder()
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -151,21 +152,7 @@ describe('T10–T15 on a real MLS group', () => {
 
     it(`T14 (${mode}): A restored from an older copy never repeats a hybrid (key, nonce) pair; its first send rekeys`, async () => {
       const sealed: string[] = []
-      const record = (leaf: number, suite: CipherSuite): CipherSuite =>
-        leaf !== A
-          ? suite
-          : Object.freeze({
-              ...suite,
-              seal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array) => {
-                sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
-                return suite.seal(key, nonce, aad, pt)
-              },
-              // The hybrid layer seals straight into its frame.
-              sealInto: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, out: Uint8Array, offset: number) => {
-                sealed.push(Buffer.from(key).toString('hex') + '/' + Buffer.from(nonce).toString('hex'))
-                suite.sealInto(key, nonce, aad, pt, out, offset)
-              },
-            })
+      const record = (leaf: number, suite: CipherSuite): CipherSuite => (leaf !== A ? suite : recordSeals(suite, sealed))
       const g = await MlsSim.create(mode, { wrapSuite: record })
       await g.broadcast(A, 'A1')
       const old = g.snapshot(A)
