@@ -153,6 +153,10 @@ export class RatchetTree {
 
   /** A staged copy, copy-on-write: O(n / 256) table copies now, O(1) chunk copies per later write. */
   clone(): RatchetTree {
+    // Bring the hint up to date here, on the tree that stays: a staged copy's
+    // Add would otherwise rescan from a stale hint every time (the live tree
+    // never searches itself; at n = 10,000 that was a 10,000-leaf scan per Add).
+    this.leftmostBlankLeaf()
     const c = Object.create(RatchetTree.prototype) as RatchetTree
     ;(c as { suite: CipherSuite }).suite = this.suite
     c.nodes = this.nodes.clone()
