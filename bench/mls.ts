@@ -22,15 +22,16 @@
  *   commit add      alice.commit({ add: [kp], path: 'when-required' }) (Commit and
  *                   Welcome bytes, no path: as ts-mls's Add-only commit), then discarded.
  *                   O(n) by protocol: the Welcome's GroupInfo carries the ratchet_tree
- *                   (~2 MB at n = 10000), so the op encodes it once, signs GroupInfoTBS
- *                   over it (Ed25519 hashes the message twice with SHA-512), seals it
- *                   (AEAD), hashes it again as the HPKE info of EncryptWithLabel (its
- *                   context is the encrypted GroupInfo) and copies it into the Welcome
- *                   message; on a loaded 2-core machine those were ~5.4 ms (sign),
- *                   ~3.7 ms (seal), ~1.2 ms (SHA-256) and ~0.2 ms per copy of CPU. What
- *                   was above that floor and is gone: zeroing the 2 MB public HPKE
- *                   info with a byte loop (~1.8 ms) and copying exact-size encodings
- *                   once more in Writer.finish.
+ *                   (~2 MB at n = 10000). The op writes the tree once, from per-chunk
+ *                   encodings the tree memoises (only chunks the Commit changed are
+ *                   re-encoded), into the one buffer it signs in place; seals it straight
+ *                   into the Welcome message, whose bytes also serve as the GroupSecrets'
+ *                   EncryptContext; so the GroupInfo crosses memory a few times, each pass
+ *                   one the protocol requires. Those passes are the "commit add floor" row
+ *                   (Ed25519 hashes the message twice with SHA-512, the AEAD, HPKE's
+ *                   info_hash): measured at n = 10000 on a loaded 2-core machine, ~4.8 ms
+ *                   sign, ~1.0 ms seal and ~1.2 ms info_hash of CPU, against ~9-10 ms for
+ *                   the whole op.
  *   commit update   alice.commit({}): empty commit with path, then discarded
  *   commit remove   alice.commit({ remove: [n-1] }) (with path), then discarded
  *   process *       bob.processMessage(commit) on a fresh copy of bob's state
@@ -55,6 +56,14 @@
  *                   fixture is built, outside the timed region, as in a
  *                   long-running client. Every signature is still verified
  *                   inside each timed join.
+ *   commit add floor  (breakdown row) the passes over the GroupInfo that a Welcome
+ *                   carrying the ratchet_tree requires, sized from the add's Welcome:
+ *                   Ed25519 over SignContent("GroupInfoTBS", GroupInfoTBS), the AEAD
+ *                   seal of the GroupInfo, and HPKE's LabeledExtract("info_hash") over
+ *                   the EncryptContext of the GroupSecrets (one HMAC pass over the
+ *                   encrypted GroupInfo). "commit add" minus this row is what the
+ *                   implementation adds (tree write, KeyPackage checks, HPKE KEM, the
+ *                   Commit itself).
  *   floor           one Ed25519 sign (or verify) over a SignContent of the
  *                   message's size, the two AEADs, two ExpandWithLabel and
  *                   three DeriveTreeSecret, as bench/mls-framing.ts
@@ -103,6 +112,10 @@ const ADD_CHUNK = 4000
 
 export const MLS_OPS = TS_MLS_OPS
 export type MlsOp = TsMlsOp
+/** A breakdown row beside "commit add": its crypto floor at the same n (commitAddFloor). Not an operation of ts-mls. */
+export const COMMIT_ADD_FLOOR = 'commit add floor'
+/** The rows of this suite: the operations compared with ts-mls, and the breakdown row. */
+export type MlsRowOp = MlsOp | typeof COMMIT_ADD_FLOOR
 /** The message ops, measured with their floors in measurePaired rather than as harness rows. */
 const MESSAGE_OPS: readonly MlsOp[] = ['encrypt 1 KiB', 'decrypt 1 KiB']
 /**
@@ -265,7 +278,7 @@ export function mlsTaskName(op: string, n: number): string {
 }
 
 /** The timed operations at one group size. */
-export async function mlsTasks(n: number): Promise<{ op: MlsOp; task: BenchTask }[]> {
+export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTask }[]> {
   const f = await mlsFixture(n)
   process.stderr.write(`  [mls] n=${n}: group built in ${(f.buildMs / 1000).toFixed(1)} s\n`)
   const fresh = () => MlsGroup.deserialize(f.bobState)
@@ -307,9 +320,39 @@ export async function mlsTasks(n: number): Promise<{ op: MlsOp; task: BenchTask 
     ],
     ['process remove', f.removeCommit !== undefined ? timed(fresh, (g) => g.processMessage(f.removeCommit!)) : undefined],
   ]
-  const out: { op: MlsOp; task: BenchTask }[] = []
-  for (const [op, fn] of ops) if (fn !== undefined) out.push({ op, task: { name: mlsTaskName(op, n), fn } })
+  const out: { op: MlsRowOp; task: BenchTask }[] = []
+  for (const [op, fn] of ops) {
+    if (fn === undefined) continue
+    out.push({ op, task: { name: mlsTaskName(op, n), fn } })
+    if (op === 'commit add') {
+      const floor = commitAddFloor(f)
+      out.push({ op: COMMIT_ADD_FLOOR, task: { name: mlsTaskName(COMMIT_ADD_FLOOR, n), fn: timed(() => undefined, floor) } })
+    }
+  }
   return out
+}
+
+/**
+ * The crypto floor of "commit add" (see the header), sized from the fixture's
+ * Welcome: the GroupInfo is its encrypted_group_info less the 16-byte tag.
+ */
+function commitAddFloor(f: MlsFixture): () => void {
+  const suite = getCipherSuite(SUITE)
+  const egi = f.addWelcome.encryptedGroupInfo.length
+  const groupInfo = randomBytes(egi - 16)
+  // SignContent = label<V> || varint || GroupInfoTBS (the GroupInfo less its signature<V>).
+  const signContent = randomBytes(1 + 'MLS 1.0 GroupInfoTBS'.length + 4 + groupInfo.length - 65)
+  // LabeledExtract input: "HPKE-v1" || suite_id || "info_hash" || EncryptContext(label<V> || varint || encrypted GroupInfo).
+  const infoHashInput = randomBytes('HPKE-v1'.length + 10 + 'info_hash'.length + 1 + 'MLS 1.0 Welcome'.length + 4 + egi)
+  const signer = suite.generateSignatureKeyPair()
+  const key = randomBytes(32)
+  const nonce = randomBytes(12)
+  const empty = new Uint8Array(0)
+  return () => {
+    suite.sign(signer.privateKey, signContent)
+    suite.seal(key, nonce, empty, groupInfo)
+    suite.extract(empty, infoHashInput)
+  }
 }
 
 /**
@@ -466,8 +509,8 @@ const LARGE: Record<BenchMode, { time: number; iterations: number; warmupTime: n
   full: { time: 0, iterations: 10, warmupTime: 0, warmupIterations: 2 },
 }
 
-async function measureLarge(sizes: readonly number[], mode: BenchMode): Promise<PeerResults<MlsOp>> {
-  const out = emptyResults<MlsOp>()
+async function measureLarge(sizes: readonly number[], mode: BenchMode): Promise<PeerResults<MlsRowOp>> {
+  const out = emptyResults<MlsRowOp>()
   for (const n of sizes) {
     paired.set(n, await measurePaired(n, mode))
     for (const { op, task } of await mlsTasks(n)) {
@@ -487,17 +530,17 @@ async function measureLarge(sizes: readonly number[], mode: BenchMode): Promise<
 
 let peer: PeerResults<TsMlsOp> | undefined
 let peerNote = ''
-let large: PeerResults<MlsOp> = emptyResults()
+let large: PeerResults<MlsRowOp> = emptyResults()
 /** The paired message loop's results by n. */
 const paired = new Map<number, PairedResult>()
 let runMode: BenchMode = 'default'
 
-function oursFromRows(rows: readonly TaskResult[]): PeerResults<MlsOp> {
-  const out = emptyResults<MlsOp>()
+function oursFromRows(rows: readonly TaskResult[]): PeerResults<MlsRowOp> {
+  const out = emptyResults<MlsRowOp>()
   for (const row of rows) {
     const m = /^ours n=(\d+) (.+)$/.exec(row.task)
     if (m === null) continue
-    setPeer(out, m[2] as MlsOp, Number(m[1]), { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct })
+    setPeer(out, m[2] as MlsRowOp, Number(m[1]), { medianUs: row.medianUs, meanUs: row.meanUs, p99Us: row.p99Us, samples: row.samples, rmePct: row.rmePct })
   }
   for (const [op, byN] of large) for (const [n, s] of byN) setPeer(out, op, n, s)
   for (const [n, p] of paired) {
@@ -540,6 +583,7 @@ function notes(rows: readonly TaskResult[]): string {
       `"commit *" by leaf 0 (created, then discarded; add without path, with its Welcome), "process *" by leaf 1 on a fresh copy of its state ` +
       `(copy untimed), "join" from the add's Welcome (group of n+1). Floors: one sign/verify + 2 AEADs + 5 KDFs of the message's sizes, ` +
       `measured per n in one interleaved loop with that n's encrypt and decrypt (same heap, load and warm-up); "× floor" is median / median of that loop.`,
+    commitAddFloorNote(ours),
     `Floors by n (encrypt / decrypt): ${[...paired].sort((a, b) => a[0] - b[0]).map(([n, p]) => `n=${n} ${fmtUs(p.floorEncrypt.medianUs)} / ${fmtUs(p.floorDecrypt.medianUs)}`).join(', ')}.`,
     `Machine load average at the end of the run (1/5/15 min): ${loadavg().map((x) => x.toFixed(1)).join(' / ')} ` +
       '(medians on a loaded machine include time the process was not running; compare with the floor and ts-mls rows of the same run).',
@@ -548,6 +592,20 @@ function notes(rows: readonly TaskResult[]): string {
   ]
     .filter((x) => x !== '')
     .join('\n\n')
+}
+
+/** "commit add" beside its floor (the GroupInfo passes, COMMIT_ADD_FLOOR), per n measured. */
+function commitAddFloorNote(ours: PeerResults<MlsRowOp>): string {
+  const add = ours.get('commit add')
+  const floor = ours.get(COMMIT_ADD_FLOOR)
+  if (add === undefined || floor === undefined) return ''
+  const parts = [...floor]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([n, fl]) => {
+      const a = add.get(n)
+      return a === undefined ? [] : [`n=${n} ${fmtUs(a.medianUs)} / floor ${fmtUs(fl.medianUs)}`]
+    })
+  return `Commit add against its floor (Ed25519 over the GroupInfoTBS, AEAD seal of the GroupInfo, HPKE info_hash over the encrypted GroupInfo; medians): ${parts.join(', ')}.`
 }
 
 registerSuite({
