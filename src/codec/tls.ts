@@ -142,10 +142,12 @@ export class Writer {
   /**
    * Bytes [start, end) of what was written, as a view of the writer's buffer
    * (no copy): for a caller that sized the writer generously and hands out
-   * windows of it. Later writes may move to a new buffer; the view stays valid.
+   * windows of it. Later writes may move to a new buffer (the view keeps the
+   * old one, whose bytes stay as they were); vector() shifts its body once it
+   * is written, so take views outside vector bodies.
    */
   written(start: number, end: number): Uint8Array {
-    if (!(0 <= start && start <= end && end <= this.pos)) throw new RangeError(`Writer.written [${start}, ${end}) outside [0, ${this.pos})`)
+    if (!(0 <= start && start <= end && end <= this.pos)) throw new TalosError('DECODE_INVALID_VALUE', `Writer.written [${start}, ${end}) outside [0, ${this.pos})`)
     return this.buf.subarray(start, end)
   }
 

@@ -112,7 +112,8 @@ const opaqueSize = (n: number): number => varintSize(n) + n
  * every GroupSecrets (EncryptContext = label<V> || encrypted_group_info<V>,
  * §5.1.3) is read in place as well: the label is written into the bytes just
  * before encrypted_group_info<V>, which belong to `secrets` and are written
- * over once every GroupSecrets is sealed. The secrets' size is known before
+ * over once every GroupSecrets is sealed (HPKE keeps no view of an info: what
+ * hpke.ts caches of it is a copy). The secrets' size is known before
  * sealing (an HPKE ciphertext is its plaintext plus the tag; a DHKEM's enc is
  * a public key of the recipient's group, as long as the init key); should a
  * seal ever differ, the message is encoded generically from the same parts.
