@@ -5,7 +5,8 @@
  * the generic encoding of its decoded value, and the GroupInfo signature
  * (computed over the TBS in place, the tree written from memoised parts)
  * must verify, with and without each extension, across adds and removes
- * that change the memoised parts.
+ * that change the memoised parts; members join in sync from a Welcome whose
+ * tree spans whole memoised chunks.
  */
 import { describe, expect, it } from 'vitest'
 import { getCipherSuite } from '../../../src/crypto/index.js'
@@ -17,7 +18,9 @@ import { groupInfoCodec } from '../../../src/mls/wire/group-info.js'
 import { decodeRatchetTree, encodeRatchetTree } from '../../../src/mls/wire/ratchet-tree.js'
 import { withBytes } from '../../../src/mls/wire/encoded.js'
 import { toHex } from '../../helpers/vectors.js'
-import { keyPackageFor, makeGroup } from './helpers.js'
+import { expectInSync, joinWith, keyPackageFor, makeGroup } from './helpers.js'
+import { MlsGroup } from '../../../src/mls/group/index.js'
+import { basicCredential } from '../../../src/mls/keys/index.js'
 
 describe('GroupInfo and Welcome encodings', () => {
   it('equal the generic encoder on their decoded values', async () => {
@@ -58,5 +61,20 @@ describe('GroupInfo and Welcome encodings', () => {
         }
       }
     }
+  })
+
+  it('a Welcome whose tree spans whole memoised chunks (> 256 node slots) joins in sync, with the memo reused', async () => {
+    const creator = await MlsGroup.create({ cipherSuite: 3, credential: basicCredential('did:talos:big0') })
+    const kps = await Promise.all(Array.from({ length: 150 }, (_, i) => keyPackageFor(`did:talos:big${i + 1}`, 3)))
+    await creator.commit({ add: kps.map((k) => k.message) })
+    creator.mergePendingCommit()
+    const late = await Promise.all([0, 1].map((i) => keyPackageFor(`did:talos:late${i}`, 3)))
+    // The first Add fills the memo on chunks it shares with the live tree; the second reads them back.
+    await creator.commit({ add: [late[0]!.message], path: 'when-required' })
+    creator.discardPendingCommit()
+    const { welcome } = await creator.commit({ add: late.map((k) => k.message), path: 'when-required' })
+    creator.mergePendingCommit()
+    const joined = await Promise.all(late.map((k) => joinWith(welcome!, k)))
+    expectInSync([creator, ...joined])
   })
 })
