@@ -69,24 +69,28 @@ export function checkMessage(m: HybridMessage, memberCount: number): void {
   if (m.type === HybridMessageType.DATA) {
     if (m.rekey !== undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA message carries no rekey blob')
     if (m.pn !== 0) throw hybridError('HYBRID_MALFORMED', 'pn is only set on DATA_REKEY')
-  } else if (m.type === HybridMessageType.DATA_REKEY) {
-    if (m.n !== 0 || m.step === 0) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message starts a chain: step >= 1, n = 0')
-    const t = m.rekey?.targets
-    if (t === undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message needs a rekey blob')
-    // §6: more entries than members - 1 is refused outright.
-    if (t.value.entries.length > Math.max(0, memberCount - 1)) {
-      throw hybridError('HYBRID_BLOB_TOO_LARGE', `rekey blob of ${t.value.entries.length} entries in a group of ${memberCount}`)
-    }
-    for (const e of t.value.entries) {
-      if (e.kemOutput.length === 0 || e.kemOutput.length > MAX_KEM_OUTPUT || e.ciphertext.length === 0 || e.ciphertext.length > MAX_HPKE_CIPHERTEXT) {
-        throw hybridError('HYBRID_MALFORMED', 'rekey entry with an impossible HPKE output length')
-      }
-    }
-  } else {
-    throw hybridError('HYBRID_MALFORMED', `unknown hybrid message type ${String(m.type)}`)
+  } else if (m.type === HybridMessageType.DATA_REKEY) checkRekey(m, memberCount)
+  else throw hybridError('HYBRID_MALFORMED', `unknown hybrid message type ${String(m.type)}`)
+  if (m.announcement !== undefined) checkAnnouncement(m.announcement)
+}
+
+function checkRekey(m: HybridMessage, memberCount: number): void {
+  if (m.n !== 0 || m.step === 0) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message starts a chain: step >= 1, n = 0')
+  const t = m.rekey?.targets
+  if (t === undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message needs a rekey blob')
+  // §6: more entries than members - 1 is refused outright.
+  if (t.value.entries.length > Math.max(0, memberCount - 1)) {
+    throw hybridError('HYBRID_BLOB_TOO_LARGE', `rekey blob of ${t.value.entries.length} entries in a group of ${memberCount}`)
   }
-  const a = m.announcement
-  if (a !== undefined && (a.version === 0 || a.publicKey.length === 0 || a.publicKey.length > MAX_PUBLIC_KEY)) {
+  for (const e of t.value.entries) {
+    if (e.kemOutput.length === 0 || e.kemOutput.length > MAX_KEM_OUTPUT || e.ciphertext.length === 0 || e.ciphertext.length > MAX_HPKE_CIPHERTEXT) {
+      throw hybridError('HYBRID_MALFORMED', 'rekey entry with an impossible HPKE output length')
+    }
+  }
+}
+
+function checkAnnouncement(a: NonNullable<HybridMessage['announcement']>): void {
+  if (a.version === 0 || a.publicKey.length === 0 || a.publicKey.length > MAX_PUBLIC_KEY) {
     throw hybridError('HYBRID_MALFORMED', 'invalid receive-key announcement')
   }
 }

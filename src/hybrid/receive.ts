@@ -106,8 +106,36 @@ function openSkipped(s: EpochState, sender: number, m: HybridMessage, key: Uint8
 }
 
 /**
+ * A forward message (or the next rekey) as stageReceive classified it: what
+ * the derivations and the stage need, in one object instead of ten arguments.
+ */
+interface Forward {
+  readonly s: EpochState
+  readonly policy: HybridPolicy
+  readonly sender: number
+  readonly m: HybridMessage
+  readonly now: number
+  /** The sender's chain; undefined if never heard from (chain 0 then comes from the seed tree). */
+  readonly existing: Chain | undefined
+  /** Its next message number (0 without a chain). */
+  readonly next: number
+  /** Where the walk goes: m.n, or pn on a rekey. */
+  readonly skipTo: number
+  readonly distance: number
+}
+
+/** A rekey's opened r with the RekeyContext of its root step and the pairwise key version it was opened with. */
+interface OpenedRekey {
+  readonly r: Uint8Array
+  readonly context: Uint8Array
+  readonly version: number | undefined
+}
+
+/**
  * Stages one received message. Synchronous (errors thrown, no microtask hop)
  * unless it is a rekey whose entry must be opened with HPKE: then a Promise.
+ * The per-message case (the next DATA message of a known chain) runs through
+ * this function and stageDerived only; the others have their own functions.
  */
 export function stageReceive(
   s: EpochState,
@@ -118,139 +146,109 @@ export function stageReceive(
   now: number,
 ): StagedReceive | Promise<StagedReceive> {
   checkMessage(m, s.view.memberCount)
+  checkSender(s, sender, m)
+  const existing = s.receive.get(sender)
+  if (existing === undefined && !s.seeds.hasLeaf(sender)) throw hybridError('HYBRID_INVALID_STATE', `no chain and no base for leaf ${sender}`)
+  const k = existing === undefined ? 0 : existing.step
+  const next = existing === undefined ? 0 : existing.n
+  const isRekey = m.type === HybridMessageType.DATA_REKEY
+  // Old messages: a stored skipped key or nothing.
+  if (m.step < k || (m.step === k && (isRekey || m.n < next))) return stageOld(s, policy, sender, m, k, now)
+  // Ahead of the next rekey: buffer, ask for the rekey.
+  if (m.step > k + 1 || (m.step === k + 1 && !isRekey)) return stageBuffered(s, policy, sender, m, raw, k, now)
+  // Forward in the current chain, or the next rekey.
+  const skipTo = isRekey ? m.pn : m.n
+  const distance = Math.max(0, skipTo - next)
+  if (distance > policy.maxForwardDistance) throw tooFarAhead(sender, distance, policy)
+  const f: Forward = { s, policy, sender, m, now, existing, next, skipTo, distance }
+  if (isRekey) return openRekeyThenStage(f)
+  return stageDerived(f, undefined, { seed: undefined, skipped: [], fresh: [] })
+}
+
+function checkSender(s: EpochState, sender: number, m: HybridMessage): void {
   if (!Number.isInteger(sender) || sender < 0 || sender >= s.leafWidth || sender === s.ownLeaf || !s.view.isMember(sender)) {
     throw hybridError('HYBRID_UNKNOWN_SENDER', `leaf ${sender} is not another member of epoch ${s.epoch}`)
   }
   if (m.announcement !== undefined && m.announcement.publicKey.length !== s.view.encryptionKey(2 * sender).length) {
     throw hybridError('HYBRID_MALFORMED', 'announced receive key has the wrong length for the suite')
   }
-  const existing = s.receive.get(sender)
-  if (existing === undefined && !s.seeds.hasLeaf(sender)) {
-    throw hybridError('HYBRID_INVALID_STATE', `no chain and no base for leaf ${sender}`)
-  }
-  const k = existing?.step ?? 0
-  const next = existing?.n ?? 0
-  const isRekey = m.type === HybridMessageType.DATA_REKEY
-
-  // --- old messages: a stored skipped key or nothing ---
-  if (m.step < k || (m.step === k && (isRekey || m.n < next))) {
-    const sk = isRekey ? undefined : lookupSkipped(s, policy, sender, m.step, m.n, now)
-    if (sk === undefined) {
-      if (k - m.step >= policy.skippedKeyMaxSteps) throw hybridError('HYBRID_STALE_STEP', `chain ${m.step} of leaf ${sender} is no longer kept`)
-      throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
-    }
-    const plaintext = openSkipped(s, sender, m, sk.key, sk.nonce)
-    return new SkippedStage(s, sender, m, sk, plaintext)
-  }
-
-  // --- ahead of the next rekey: buffer, ask for the rekey ---
-  if (m.step > k + 1 || (m.step === k + 1 && !isRekey)) {
-    if (m.n > policy.maxForwardDistance) throw hybridError('HYBRID_TOO_FAR_AHEAD', `n = ${m.n} is beyond the forward limit of a new chain`)
-    const mine = s.buffered.filter((b) => b.sender === sender)
-    if (mine.some((b) => b.step === m.step && b.n === m.n)) throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) is already buffered`)
-    if (mine.length >= policy.maxBufferedPerSender || raw.length > policy.maxBufferedMessageBytes) {
-      throw hybridError('HYBRID_BUFFER_FULL', `${mine.length} messages of leaf ${sender} already wait for a rekey`)
-    }
-    const copy = new Uint8Array(raw) // a real copy: raw may be a reused Node Buffer (whose slice() is a view)
-    return {
-      kind: 'buffered',
-      request: { senderLeaf: sender, step: k + 1 },
-      apply: () => {
-        s.buffered.push({ sender, step: m.step, n: m.n, message: copy, receivedMs: now })
-      },
-      discard: () => {},
-    }
-  }
-
-  // --- forward in the current chain, or the next rekey ---
-  const skipTo = isRekey ? m.pn : m.n
-  const distance = Math.max(0, skipTo - next)
-  if (distance > policy.maxForwardDistance) {
-    throw hybridError('HYBRID_TOO_FAR_AHEAD', `message is ${distance} ahead of leaf ${sender}'s chain (limit ${policy.maxForwardDistance})`)
-  }
-  let entry: (FoundEntry & { version?: number }) | undefined
-  let context: Uint8Array | undefined
-  if (isRekey) {
-    const t = m.rekey!.targets!
-    entry = t.case === 'copath' ? findCopathEntry(s.view, sender, t.value.entries) : findPairwiseEntry(s, sender, t.value.entries, policy, now)
-    context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
-  }
-
-  if (entry !== undefined && context !== undefined) return openRekeyThenStage(s, policy, sender, m, now, existing, next, skipTo, distance, entry, context)
-  return stageDerived(s, policy, sender, m, now, existing, next, skipTo, distance, undefined, undefined, { seed: undefined, skipped: [], fresh: [] })
 }
 
-async function openRekeyThenStage(
-  s: EpochState,
-  policy: HybridPolicy,
-  sender: number,
-  m: HybridMessage,
-  now: number,
-  existing: Chain | undefined,
-  next: number,
-  skipTo: number,
-  distance: number,
-  entry: FoundEntry & { version?: number },
-  context: Uint8Array,
-): Promise<StagedReceive> {
-  const d: Derived = { seed: undefined, skipped: [], fresh: [] }
+function tooFarAhead(sender: number, distance: number, policy: HybridPolicy): TalosError {
+  return hybridError('HYBRID_TOO_FAR_AHEAD', `message is ${distance} ahead of leaf ${sender}'s chain (limit ${policy.maxForwardDistance})`)
+}
+
+/** An old message (chain k's past, or an older chain): opened with its stored skipped key, else refused. */
+function stageOld(s: EpochState, policy: HybridPolicy, sender: number, m: HybridMessage, k: number, now: number): StagedReceive {
+  const sk = m.type === HybridMessageType.DATA_REKEY ? undefined : lookupSkipped(s, policy, sender, m.step, m.n, now)
+  if (sk === undefined) {
+    if (k - m.step >= policy.skippedKeyMaxSteps) throw hybridError('HYBRID_STALE_STEP', `chain ${m.step} of leaf ${sender} is no longer kept`)
+    throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) of leaf ${sender} was already received or its key is gone`)
+  }
+  const plaintext = openSkipped(s, sender, m, sk.key, sk.nonce)
+  return new SkippedStage(s, sender, m, sk, plaintext)
+}
+
+/** A message beyond the next rekey: kept (a copy) until the rekey arrives, within the buffer limits. */
+function stageBuffered(s: EpochState, policy: HybridPolicy, sender: number, m: HybridMessage, raw: Uint8Array, k: number, now: number): StagedReceive {
+  if (m.n > policy.maxForwardDistance) throw hybridError('HYBRID_TOO_FAR_AHEAD', `n = ${m.n} is beyond the forward limit of a new chain`)
+  const mine = s.buffered.filter((b) => b.sender === sender)
+  if (mine.some((b) => b.step === m.step && b.n === m.n)) throw hybridError('HYBRID_DUPLICATE', `message (${m.step}, ${m.n}) is already buffered`)
+  if (mine.length >= policy.maxBufferedPerSender || raw.length > policy.maxBufferedMessageBytes) {
+    throw hybridError('HYBRID_BUFFER_FULL', `${mine.length} messages of leaf ${sender} already wait for a rekey`)
+  }
+  const copy = new Uint8Array(raw) // a real copy: raw may be a reused Node Buffer (whose slice() is a view)
+  return {
+    kind: 'buffered',
+    request: { senderLeaf: sender, step: k + 1 },
+    apply: () => {
+      s.buffered.push({ sender, step: m.step, n: m.n, message: copy, receivedMs: now })
+    },
+    discard: () => {},
+  }
+}
+
+/**
+ * The next rekey: our entry is found (synchronously, so a blob without one
+ * is refused before any await), then r is opened with HPKE.
+ */
+function openRekeyThenStage(f: Forward): Promise<StagedReceive> {
+  const { s, policy, sender, m, now } = f
+  const t = m.rekey!.targets!
+  const entry: FoundEntry & { version?: number } =
+    t.case === 'copath' ? findCopathEntry(s.view, sender, t.value.entries) : findPairwiseEntry(s, sender, t.value.entries, policy, now)
+  const context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
+  const [label, ctx] = t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
+  return openRekey(f, entry, label, ctx, context)
+}
+
+async function openRekey(f: Forward, entry: FoundEntry & { version?: number }, label: string, ctx: Uint8Array, context: Uint8Array): Promise<StagedReceive> {
+  const { s, sender } = f
   let r: Uint8Array
   try {
-    const t = m.rekey!.targets!
-    const [label, ctx] =
-      t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
-    try {
-      r = await s.suite.decryptWithLabel(entry.privateKey, label, ctx, entry.kemOutput, entry.ciphertext)
-    } catch (e) {
-      throw hybridError('HYBRID_REKEY_DECRYPT', `our rekey entry from leaf ${sender} does not open`, e instanceof TalosError ? e : undefined)
-    }
-    if (r.length !== s.suite.Nh) {
-      memzero(r)
-      throw hybridError('HYBRID_REKEY_DECRYPT', 'rekey secret has the wrong length')
-    }
-    d.fresh.push(r)
+    r = await s.suite.decryptWithLabel(entry.privateKey, label, ctx, entry.kemOutput, entry.ciphertext)
   } catch (e) {
-    zeroDerived(d)
-    throw e
+    throw hybridError('HYBRID_REKEY_DECRYPT', `our rekey entry from leaf ${sender} does not open`, e instanceof TalosError ? e : undefined)
   }
-  return stageDerived(s, policy, sender, m, now, existing, next, skipTo, distance, entry, { r, context }, d)
+  if (r.length !== s.suite.Nh) {
+    memzero(r)
+    throw hybridError('HYBRID_REKEY_DECRYPT', 'rekey secret has the wrong length')
+  }
+  return stageDerived(f, { r, context, version: entry.version }, { seed: undefined, skipped: [], fresh: [r] })
 }
 
 /** Derivations and the AEAD open; `rekey` holds the opened r. Zeroes `d` on failure. */
-function stageDerived(
-  s: EpochState,
-  policy: HybridPolicy,
-  sender: number,
-  m: HybridMessage,
-  now: number,
-  existing: Chain | undefined,
-  next: number,
-  skipTo: number,
-  distance: number,
-  entry: (FoundEntry & { version?: number }) | undefined,
-  rekey: { r: Uint8Array; context: Uint8Array } | undefined,
-  d: Derived,
-): StagedReceive {
-  const isRekey = m.type === HybridMessageType.DATA_REKEY
+function stageDerived(f: Forward, rekey: OpenedRekey | undefined, d: Derived): StagedReceive {
+  const { s, sender, m } = f
   try {
-    const r = rekey?.r
-    const context = rekey?.context
-    let chain = existing
-    if (chain === undefined) {
-      d.seed = s.seeds.stage(sender)
-      if (d.seed === undefined) throw hybridError('HYBRID_INVALID_STATE', `base of leaf ${sender} already consumed`)
-      const c0 = chainFromBase(s.suite, d.seed.base)
-      memzero(d.seed.base)
-      d.fresh.push(c0.rootKey, c0.chainKey)
-      chain = { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }
-    }
-    const keep = Math.min(distance, policy.maxSkippedPerChain)
-    const ckAt = walk(s, chain.chainKey, next, Math.max(next, skipTo), keep, d)
+    const chain = f.existing ?? chainZero(s, sender, d)
+    const keep = Math.min(f.distance, f.policy.maxSkippedPerChain)
+    const ckAt = walk(s, chain.chainKey, f.next, Math.max(f.next, f.skipTo), keep, d)
     let msgChainKey = ckAt
     let newRoot = chain.rootKey
-    if (r !== undefined) {
-      const stepped = rootStep(s.suite, chain.rootKey, r, context!)
-      memzero(r) // §7: r and prk are gone as soon as RK[k+1], CK[k+1,0] exist
+    if (rekey !== undefined) {
+      const stepped = rootStep(s.suite, chain.rootKey, rekey.r, rekey.context)
+      memzero(rekey.r) // §7: r and prk are gone as soon as RK[k+1], CK[k+1,0] exist
       d.fresh.push(stepped.rootKey, stepped.chainKey)
       msgChainKey = stepped.chainKey
       newRoot = stepped.rootKey
@@ -264,11 +262,21 @@ function stageDerived(
       throw decryptError(sender, m, e)
     }
     d.fresh.push(opened.next)
-    return new ForwardStage(s, policy, sender, m, now, opened.plaintext, d, chain, ckAt, msgChainKey, newRoot, opened.next, entry?.version)
+    return new ForwardStage(f, opened.plaintext, d, chain, ckAt, msgChainKey, newRoot, opened.next, rekey?.version)
   } catch (e) {
     zeroDerived(d)
     throw e
   }
+}
+
+/** Chain 0 of a sender heard from for the first time, from the seed tree (staged in `d`; base[L] zeroed at once). */
+function chainZero(s: EpochState, sender: number, d: Derived): Chain {
+  d.seed = s.seeds.stage(sender)
+  if (d.seed === undefined) throw hybridError('HYBRID_INVALID_STATE', `base of leaf ${sender} already consumed`)
+  const c0 = chainFromBase(s.suite, d.seed.base)
+  memzero(d.seed.base)
+  d.fresh.push(c0.rootKey, c0.chainKey)
+  return { step: 0, n: 0, rootKey: c0.rootKey, chainKey: c0.chainKey }
 }
 
 /** A decrypted message whose key came from the skipped store (a class, not closures: per message). */
@@ -312,11 +320,7 @@ class ForwardStage {
   private done = false
 
   constructor(
-    private readonly s: EpochState,
-    private readonly policy: HybridPolicy,
-    private readonly sender: number,
-    private readonly m: HybridMessage,
-    private readonly now: number,
+    private readonly f: Forward,
     readonly plaintext: Uint8Array,
     private readonly d: Derived,
     /** The chain the message was classified against (CK[k,next], RK[k]). */
@@ -333,21 +337,22 @@ class ForwardStage {
   ) {}
 
   get step(): number {
-    return this.m.step
+    return this.f.m.step
   }
 
   get n(): number {
-    return this.m.n
+    return this.f.m.n
   }
 
   get rekeyed(): boolean {
-    return this.m.type === HybridMessageType.DATA_REKEY
+    return this.f.m.type === HybridMessageType.DATA_REKEY
   }
 
   apply(): void {
     if (this.done) throw hybridError('HYBRID_INVALID_STATE', 'receive stage applied twice')
     this.done = true
-    const { s, policy, sender, m, oldChain } = this
+    const { s, policy, sender, m, now } = this.f
+    const oldChain = this.oldChain
     const isRekey = this.rekeyed
     this.d.seed?.apply()
     // What this message consumed (§7): the chain keys walked through and CK[k,n] (key/nonce[k,n]
@@ -358,14 +363,14 @@ class ForwardStage {
     memzero(this.msgChainKey)
     if (isRekey) memzero(oldChain.rootKey)
     s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: this.newRoot, chainKey: this.next })
-    addSkipped(s, policy, sender, oldChain.step, this.d.skipped, this.now)
+    if (this.d.skipped.length > 0) addSkipped(s, policy, sender, oldChain.step, this.d.skipped, now)
     if (isRekey) {
       // §6: skipped keys of chains 2 steps behind are gone with the step.
       expireSkippedSteps(s, policy, sender, m.step)
       if (this.keyVersion !== undefined) markUsed(s, this.keyVersion)
     }
     s.send.peerMessageSinceRekey = true
-    noteAnnouncement(s, sender, m)
+    if (m.announcement !== undefined) noteAnnouncement(s, sender, m)
   }
 
   discard(): void {
