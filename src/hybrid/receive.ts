@@ -364,11 +364,7 @@ class ForwardStage {
     if (isRekey) memzero(oldChain.rootKey)
     s.receive.set(sender, { step: m.step, n: m.n + 1, rootKey: this.newRoot, chainKey: this.next })
     if (this.d.skipped.length > 0) addSkipped(s, policy, sender, oldChain.step, this.d.skipped, now)
-    if (isRekey) {
-      // §6: skipped keys of chains 2 steps behind are gone with the step.
-      expireSkippedSteps(s, policy, sender, m.step)
-      if (this.keyVersion !== undefined) markUsed(s, this.keyVersion)
-    }
+    if (isRekey) appliedRekey(s, policy, sender, m.step, this.keyVersion)
     s.send.peerMessageSinceRekey = true
     if (m.announcement !== undefined) noteAnnouncement(s, sender, m)
   }
@@ -378,6 +374,12 @@ class ForwardStage {
     this.done = true
     zeroDerived(this.d)
   }
+}
+
+/** What a rekey ends besides the old chain: skipped keys of chains 2 steps behind (§6), and marks the receive key it used. */
+function appliedRekey(s: EpochState, policy: HybridPolicy, sender: number, step: number, keyVersion: number | undefined): void {
+  expireSkippedSteps(s, policy, sender, step)
+  if (keyVersion !== undefined) markUsed(s, keyVersion)
 }
 
 function markUsed(s: EpochState, version: number): void {

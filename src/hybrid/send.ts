@@ -216,28 +216,34 @@ class Staged implements StagedSend {
     const { s, policy, now, msgChain, newKey } = this
     this.seed?.apply()
     // What this message consumed (§7): CK[k,n] (the chain key it was sealed under); on a rekey
-    // also the whole old chain (RK[k], CK[k,*]). Its key/nonce were zeroed right after sealing.
+    // also the whole old chain (RK[k], CK[k,*]). Its key/nonce never left the suite (ratchetSealInto).
     memzero(msgChain.chainKey)
-    if (this.rekeyed) {
-      zeroChain(this.chain)
-      s.send.lastRekeyMs = now
-      s.send.chainStartedMs = now
-      s.send.peerMessageSinceRekey = false
-      s.send.restored = false
-      s.sentRekeys.push({ step: msgChain.step, frame: this.frame })
-      while (s.sentRekeys.length > policy.keptRekeys) s.sentRekeys.shift()
-    } else if (this.firstChain) {
-      s.send.chainStartedMs = now
-    }
+    if (this.rekeyed) this.applyRekey()
+    else if (this.firstChain) s.send.chainStartedMs = now
     s.send.chain = { step: msgChain.step, n: this.n + 1, rootKey: msgChain.rootKey, chainKey: this.nextCk }
     s.send.sentTotal++
     s.sentSinceAnnounce++
-    if (newKey !== undefined) {
-      s.ownKeys.push(newKey)
-      s.sentSinceAnnounce = 0
-      s.lastAnnounceMs = now
-    }
+    if (newKey !== undefined) this.applyNewKey(newKey)
     if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
+  }
+
+  /** A rekey ends the whole old chain (RK[k], CK[k,*]) and restarts the rekey clocks; its frame is kept for resends. */
+  private applyRekey(): void {
+    const { s, now } = this
+    zeroChain(this.chain)
+    s.send.lastRekeyMs = now
+    s.send.chainStartedMs = now
+    s.send.peerMessageSinceRekey = false
+    s.send.restored = false
+    s.sentRekeys.push({ step: this.msgChain.step, frame: this.frame })
+    while (s.sentRekeys.length > this.policy.keptRekeys) s.sentRekeys.shift()
+  }
+
+  private applyNewKey(newKey: OwnReceiveKey): void {
+    const s = this.s
+    s.ownKeys.push(newKey)
+    s.sentSinceAnnounce = 0
+    s.lastAnnounceMs = this.now
   }
 
   discard(): void {

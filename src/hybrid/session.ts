@@ -13,7 +13,7 @@
  * `epochGraceMs` (10 min), then is zeroed (§6, §7).
  */
 import { TalosError } from '../errors.js'
-import { HybridMessageType } from '../proto/hybrid.js'
+import { HybridMessageType, type HybridRekeyMissing } from '../proto/hybrid.js'
 import { resolveDeps, type HybridDeps } from './deps.js'
 import { hybridError } from './errors.js'
 import type { HybridGroupView } from './group-view.js'
@@ -165,12 +165,7 @@ export class HybridSession {
     return this.runNow(() => {
       // Views into `frame` for a DATA message: processed synchronously below; a buffered one is copied.
       const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes, false)
-      if (decoded.kind === 'rekey-missing') {
-        const req = decoded.request
-        const s = this.current.epoch === epoch ? this.current : undefined
-        const kept = s !== undefined && req.senderLeaf === s.ownLeaf ? s.sentRekeys.find((r) => r.step === req.step) : undefined
-        return { kind: 'rekey-request', forLeaf: req.senderLeaf, step: req.step, resend: kept?.frame }
-      }
+      if (decoded.kind === 'rekey-missing') return this.rekeyRequest(decoded.request, epoch)
       const s = this.epochState(epoch)
       const now = this.deps.now()
       const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
@@ -178,6 +173,13 @@ export class HybridSession {
       if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st, this.deps.now()))
       return this.received(s, senderLeaf, epoch, staged, now)
     })
+  }
+
+  /** Someone misses `req.senderLeaf`'s rekey of chain `req.step`: our kept frame if that is us, in this epoch. */
+  private rekeyRequest(req: HybridRekeyMissing, epoch: bigint): ReceiveResult {
+    const s = this.current.epoch === epoch ? this.current : undefined
+    const kept = s !== undefined && req.senderLeaf === s.ownLeaf ? s.sentRekeys.find((r) => r.step === req.step) : undefined
+    return { kind: 'rekey-request', forLeaf: req.senderLeaf, step: req.step, resend: kept?.frame }
   }
 
   private received(s: EpochState, senderLeaf: number, epoch: bigint, staged: StagedReceive, now: number): ReceiveResult | Promise<ReceiveResult> {
