@@ -103,7 +103,8 @@ const stepInfos = new Map<number, [Uint8Array, Uint8Array, Uint8Array]>()
  * The HybLabels of key[k,n], nonce[k,n] and CK[k,n+1] (labels "key",
  * "nonce", "secret", context uint32(n)), written into three buffers reused
  * across calls: they are public, and valid only until the next call, so hand
- * them only to a synchronous KDF that copies them (suite.expandMany).
+ * them only to a synchronous KDF that copies them (suite.expandMany,
+ * ratchetOpen, ratchetSealInto).
  */
 export function ratchetStepInfos(n: number, nk: number, nn: number, nh: number): readonly [Uint8Array, Uint8Array, Uint8Array] {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new TalosError('HYBRID_MALFORMED', `${n} does not fit uint32`)

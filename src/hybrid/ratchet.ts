@@ -12,6 +12,10 @@
  *   CK[k,n+1]  = HybExpand(CK[k,n], "secret", uint32(n), Nh)     (ratchetStep: all three at once)
  *   aead_nonce = nonce[k,n] XOR (reuse_guard || zeros)            (RFC 9420 §6.3.1)
  *
+ * A message's own step goes through ratchetOpen / ratchetSealInto (the three
+ * derivations and the AEAD in one suite call, key and nonce never returned);
+ * ratchetStep is for the keys a receiver stores for skipped messages.
+ *
  *   prk       = HKDF-Extract(salt = RK[k], ikm = r)
  *   RK[k+1]   = HybExpand(prk, "rk", RekeyContext, Nh)
  *   CK[k+1,0] = HybExpand(prk, "ck", RekeyContext, Nh)
@@ -62,7 +66,8 @@ export interface RatchetStep extends MessageKey {
 /**
  * key[k,n], nonce[k,n] and CK[k,n+1] of CK[k,n] in one call (the same three
  * derivations as messageKey and nextChainKey): the suite's expandMany keys
- * HMAC with CK once for all three, the per-message cost of the ratchet.
+ * HMAC with CK once for all three. For skipped messages, whose key and nonce
+ * are stored.
  */
 export function ratchetStep(suite: CipherSuite, chainKey: Uint8Array, n: number): RatchetStep {
   const [key, nonce, next] = suite.expandMany(chainKey, ratchetStepInfos(n, suite.Nk, suite.Nn, suite.Nh), [suite.Nk, suite.Nn, suite.Nh])

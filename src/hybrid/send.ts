@@ -49,9 +49,15 @@ export function rekeyDue(s: EpochState, policy: HybridPolicy, now: number): bool
  * Stages one send. Synchronous (no await, no microtask hop) for the common
  * DATA message of an existing or first chain with nothing to announce; a
  * Promise only when the message rekeys or announces a receive key (HPKE).
+ * `now`: the caller's clock reading when it has one (the session reads it once per send).
  */
-export function stageSend(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array): StagedSend | Promise<StagedSend> {
-  const now = deps.now()
+export function stageSend(
+  s: EpochState,
+  policy: HybridPolicy,
+  deps: HybridDeps,
+  plaintext: Uint8Array,
+  now = deps.now(),
+): StagedSend | Promise<StagedSend> {
   const pairwise = effectiveMode(policy, s.view.memberCount) === 'pairwise'
   if (!rekeyDue(s, policy, now) && !(pairwise && announceDue(s, policy, now))) return stageSendWith(s, policy, deps, plaintext, now, undefined)
   return stageSendAsync(s, policy, deps, plaintext, now)

@@ -107,23 +107,14 @@ export class HybridSession {
   }
 
   /**
-   * Runs `fn` now when nothing is queued (the common case: a plain DATA
-   * message, done without a microtask hop), else after what is queued. If
-   * `fn` goes asynchronous (HPKE for a rekey), the rest of it is queued, so
-   * operations called meanwhile still wait for it.
+   * The result of an operation that ran at once because nothing was queued
+   * (the common case: a plain DATA message, done without a microtask hop).
+   * If it went asynchronous (HPKE for a rekey), the rest of it is queued, so
+   * operations called meanwhile still wait for it. encrypt and receive call
+   * their synchronous part directly (no closure per message) and this after.
    */
-  private runNow<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.busy > 0) return this.run(fn)
-    let r: T | Promise<T>
-    try {
-      r = fn()
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    if (r instanceof Promise) {
-      const pending = r
-      return this.run(() => pending)
-    }
+  private settleNow<T>(r: T | Promise<T>): Promise<T> {
+    if (r instanceof Promise) return this.run(() => r)
     return Promise.resolve(r)
   }
 
@@ -146,33 +137,48 @@ export class HybridSession {
   }
 
   encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
-    return this.runNow(() => {
-      this.housekeeping()
-      const staged = stageSend(this.current, this.policy, this.deps, plaintext)
-      if (staged instanceof Promise) {
-        return staged.then((st) => {
-          st.apply()
-          return st.frame
-        })
-      }
-      staged.apply()
-      return staged.frame
-    })
+    if (this.busy > 0) return this.run(() => this.encryptNow(plaintext))
+    try {
+      return this.settleNow(this.encryptNow(plaintext))
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  private encryptNow(plaintext: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const now = this.deps.now()
+    this.housekeeping(now)
+    const staged = stageSend(this.current, this.policy, this.deps, plaintext, now)
+    if (staged instanceof Promise) {
+      return staged.then((st) => {
+        st.apply()
+        return st.frame
+      })
+    }
+    staged.apply()
+    return staged.frame
   }
 
   /** Processes a frame from `senderLeaf` in `epoch` (both from the authenticated MLS layer). */
   receive(senderLeaf: number, epoch: bigint, frame: Uint8Array): Promise<ReceiveResult> {
-    return this.runNow(() => {
-      // Views into `frame` for a DATA message: processed synchronously below; a buffered one is copied.
-      const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes, false)
-      if (decoded.kind === 'rekey-missing') return this.rekeyRequest(decoded.request, epoch)
-      const s = this.epochState(epoch)
-      const now = this.deps.now()
-      const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
-      // A rekey waited for HPKE: the clock is read again for the housekeeping after it.
-      if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st, this.deps.now()))
-      return this.received(s, senderLeaf, epoch, staged, now)
-    })
+    if (this.busy > 0) return this.run(() => this.receiveNow(senderLeaf, epoch, frame))
+    try {
+      return this.settleNow(this.receiveNow(senderLeaf, epoch, frame))
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
+  private receiveNow(senderLeaf: number, epoch: bigint, frame: Uint8Array): ReceiveResult | Promise<ReceiveResult> {
+    // Views into `frame` for a DATA message: processed synchronously below; a buffered one is copied.
+    const decoded = decodeFrame(frame, this.policy.maxBufferedMessageBytes, false)
+    if (decoded.kind === 'rekey-missing') return this.rekeyRequest(decoded.request, epoch)
+    const s = this.epochState(epoch)
+    const now = this.deps.now()
+    const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
+    // A rekey waited for HPKE: the clock is read again for the housekeeping after it.
+    if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st, this.deps.now()))
+    return this.received(s, senderLeaf, epoch, staged, now)
   }
 
   /** Someone misses `req.senderLeaf`'s rekey of chain `req.step`: our kept frame if that is us, in this epoch. */
