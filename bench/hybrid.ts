@@ -14,6 +14,12 @@
  *                 side (target <= 8 µs). Copath mode (the large-group
  *                 default); pairwise adds a receive-key announcement every 50
  *                 messages (a DeriveKeyPair), amortized in its rows.
+ *                 Breakdown rows after it: the same loop for as many rounds
+ *                 again (the optimizing compiler is still taking over the
+ *                 hybrid functions during the first window: each runs once a
+ *                 round, MLS's twice), then once more with timestamps
+ *                 inside the hybrid ops (encrypt, MLS send of the frame, MLS
+ *                 processMessage of the frame, receive).
  *   per message   the hybrid layer alone (tinybench rows): encrypt =
  *                 HybridSession.encrypt; decrypt = frame decode, checks, one
  *                 ratchet step, AEAD open (stageReceive, then discard so the
@@ -80,6 +86,14 @@ interface Overhead {
   readonly mlsReceive: number
   readonly hybridSend: number
   readonly hybridReceive: number
+  /** The same four ops for `rounds` more rounds, right after (no other change): how far the first window was from steady state. */
+  readonly later: { readonly mlsSend: number; readonly mlsReceive: number; readonly hybridSend: number; readonly hybridReceive: number }
+  /**
+   * Then `rounds` more with timestamps inside the hybrid ops (so not the overhead rows' ops): medians of
+   * HybridSession.encrypt and .receive, and MLS send / processMessage of the frame minus the plain MLS
+   * send / processMessage of the same pass (what MLS spends on the frame beyond the plain message).
+   */
+  readonly parts: { readonly encrypt: number; readonly mlsSendFrame: number; readonly mlsReceiveFrame: number; readonly receive: number }
 }
 const overheads: Overhead[] = []
 
@@ -129,23 +143,68 @@ async function measureOverhead(kind: 'copath' | 'pairwise', mode: BenchMode): Pr
     [0, 2, 1, 3],
     [2, 0, 3, 1],
   ] as const
-  const samples: number[][] = [[], [], [], []]
-  const { rounds, warmup } = PAIRED[mode]
-  for (let i = 0; i < warmup + rounds; i++) {
-    for (const k of orders[i % orders.length]!) {
-      const t0 = performance.now()
-      await ops[k]!()
-      const t = performance.now() - t0
-      if (i >= warmup) samples[k]!.push(t * 1000)
+  const runRounds = async (list: (() => unknown)[], warmup: number, rounds: number): Promise<number[][]> => {
+    const samples: number[][] = [[], [], [], []]
+    for (let i = 0; i < warmup + rounds; i++) {
+      for (const k of orders[i % orders.length]!) {
+        const t0 = performance.now()
+        await list[k]!()
+        const t = performance.now() - t0
+        if (i >= warmup) samples[k]!.push(t * 1000)
+      }
     }
+    return samples
   }
+  const { rounds, warmup } = PAIRED[mode]
+  const samples = await runRounds(ops, warmup, rounds)
+  const later = (await runRounds(ops, 0, rounds)).map(median)
+  // The breakdown: the hybrid ops again, with timestamps between their parts.
+  const parts: number[][] = [[], [], [], []]
+  const timed: (() => unknown)[] = [
+    ops[0]!,
+    ops[1]!,
+    async () => {
+      const t0 = performance.now()
+      const frame = await a.encrypt(KIB)
+      const t1 = performance.now()
+      hybMsg = hybSender.send(frame)
+      parts[0]!.push((t1 - t0) * 1000)
+      parts[1]!.push((performance.now() - t1) * 1000)
+    },
+    async () => {
+      const t0 = performance.now()
+      const got = await hybReceiver.processMessage(hybMsg!)
+      const t1 = performance.now()
+      if (got.content.kind !== 'application') throw new Error('hybrid bench: not application data')
+      const r = await b.receive(0, tree.epoch, got.content.data)
+      parts[2]!.push((t1 - t0) * 1000)
+      parts[3]!.push((performance.now() - t1) * 1000)
+      if (r.kind !== 'messages' || r.messages.length !== 1) throw new Error(`hybrid bench: receive gave ${r.kind}`)
+    },
+  ]
+  const plainThen = (await runRounds(timed, 0, rounds)).map(median)
   a.close()
   b.close()
   for (const g of [plainSender, plainReceiver, hybSender, hybReceiver]) g.destroy()
-  const o = { mode: kind, rounds, mlsSend: median(samples[0]!), mlsReceive: median(samples[1]!), hybridSend: median(samples[2]!), hybridReceive: median(samples[3]!) }
+  const o: Overhead = {
+    mode: kind,
+    rounds,
+    mlsSend: median(samples[0]!),
+    mlsReceive: median(samples[1]!),
+    hybridSend: median(samples[2]!),
+    hybridReceive: median(samples[3]!),
+    later: { mlsSend: later[0]!, mlsReceive: later[1]!, hybridSend: later[2]!, hybridReceive: later[3]! },
+    parts: {
+      encrypt: median(parts[0]!),
+      mlsSendFrame: median(parts[1]!) - plainThen[0]!,
+      mlsReceiveFrame: median(parts[2]!) - plainThen[1]!,
+      receive: median(parts[3]!),
+    },
+  }
   process.stderr.write(
     `  [hybrid] ${kind} n=${n} 1 KiB, interleaved with plain MLS (${rounds} rounds): send ${o.hybridSend.toFixed(1)} vs ${o.mlsSend.toFixed(1)} µs (+${(o.hybridSend - o.mlsSend).toFixed(1)}), ` +
-      `receive ${o.hybridReceive.toFixed(1)} vs ${o.mlsReceive.toFixed(1)} µs (+${(o.hybridReceive - o.mlsReceive).toFixed(1)})\n`,
+      `receive ${o.hybridReceive.toFixed(1)} vs ${o.mlsReceive.toFixed(1)} µs (+${(o.hybridReceive - o.mlsReceive).toFixed(1)}); ` +
+      `next ${rounds} rounds: +${(o.later.hybridSend - o.later.mlsSend).toFixed(1)} / +${(o.later.hybridReceive - o.later.mlsReceive).toFixed(1)}\n`,
   )
   return o
 }
@@ -212,12 +271,24 @@ function notes(results: readonly TaskResult[]): string {
     (o) =>
       `| ${o.mode} | ${o.mlsSend.toFixed(1)} | ${o.hybridSend.toFixed(1)} | **${(o.hybridSend - o.mlsSend).toFixed(1)}** | ${o.mlsReceive.toFixed(1)} | ${o.hybridReceive.toFixed(1)} | **${(o.hybridReceive - o.mlsReceive).toFixed(1)}** | ${o.rounds} |`,
   )
+  const laterRows = overheads.map(
+    (o) =>
+      `| ${o.mode} | ${(o.later.hybridSend - o.later.mlsSend).toFixed(1)} | ${(o.later.hybridReceive - o.later.mlsReceive).toFixed(1)} | ` +
+      `${o.parts.encrypt.toFixed(1)} | ${o.parts.mlsSendFrame.toFixed(1)} | ${o.parts.receive.toFixed(1)} | ${o.parts.mlsReceiveFrame.toFixed(1)} |`,
+  )
   const lines = [
     `Per-message overhead over plain MLS (target <= 8 µs per side), 1 KiB at n = ${OVERHEAD_N}: medians (µs) of one interleaved loop, plain MLS and hybrid on the same group, message and machine state (see bench/hybrid.ts).`,
     '',
     '| mode | MLS send | hybrid send | overhead | MLS receive | hybrid receive | overhead | rounds |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...overheadRows,
+    '',
+    'Breakdown (the same loop continued, not the target row): the overhead over the next as many rounds, then a pass with timestamps inside the hybrid ops: ' +
+      'HybridSession.encrypt and .receive, and what MLS spends on the hybrid frame beyond the plain message (MLS op on the frame - plain MLS op, medians of that pass).',
+    '',
+    '| mode | overhead send, next rounds | overhead receive, next rounds | encrypt | MLS send, frame - plain | receive | MLS receive, frame - plain |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...laterRows,
     '',
     'Rekey cost in units of the HPKE floor measured in the same run (load-independent): create / (entries x seal), process / (1 open).',
     '',
