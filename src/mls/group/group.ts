@@ -360,6 +360,11 @@ export class MlsGroup {
    * public key (to register with the AuthenticationService's directory), and
    * after mergePendingCommit the group signs with the new private key, which
    * serialize() persists.
+   *
+   * Creating a Commit awaits: a message processed (or destroy()) meanwhile
+   * ends the epoch it was made for, and the call fails with MLS_STALE_STAGE
+   * (nothing becomes pending); of overlapping commit() calls, the last to
+   * finish is the pending one.
    */
   async commit(
     opts: CommitOptions & { add?: (Uint8Array | Encoded<KeyPackage>)[]; remove?: number[]; rotateSignatureKey?: boolean } = {},
@@ -373,12 +378,22 @@ export class MlsGroup {
     this.pending = undefined
     // createCommit keeps its own copy of the private key.
     const generated = opts.rotateSignatureKey && opts.signatureKeyPair === undefined ? this.state.suite.generateSignatureKeyPair() : undefined
+    const base = this.state
     let created: CreatedCommit
     try {
-      created = await createCommit(this.state, { ...opts, proposals: byValue, signatureKeyPair: opts.signatureKeyPair ?? generated }, this.psks)
+      created = await createCommit(base, { ...opts, proposals: byValue, signatureKeyPair: opts.signatureKeyPair ?? generated }, this.psks)
     } finally {
       memzero(generated?.privateKey)
     }
+    if (this.state !== base) {
+      // A message was processed (or the handle destroyed) while this Commit was being created: it
+      // belongs to an epoch that is gone, and merging it would silently fork the group.
+      created.pending.discard()
+      throw new TalosError('MLS_STALE_STAGE', 'the group changed while this commit was created')
+    }
+    // Another commit() that finished first is superseded, as if this call had come after it
+    // (the cast: TypeScript keeps the narrowing to undefined from before the await).
+    ;(this.pending as PendingCommit | undefined)?.discard()
     this.pending = created.pending
     this.pendingBytes = created.commit
     return created
