@@ -33,10 +33,9 @@
  * keep the process alive.
  */
 import { createRequire } from 'node:module'
-import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
 import { signContent } from './labeled.js'
 import type { CipherSuite } from './suite.js'
+import { WorkerPool } from './worker-pool.js'
 
 export interface VerifyItem {
   readonly publicKey: Uint8Array
@@ -95,22 +94,19 @@ sodium.ready.then(() => {
 })
 `
 
-interface PoolWorker {
-  readonly worker: Worker
-  ready: boolean
-  broken: boolean
-  /** warmVerifyWorkers calls awaiting this worker (it is ref'd while > 0). */
-  held: number
-}
-
-let pool: PoolWorker[] | undefined
-/** Pool starts so far; a pool that keeps failing is not restarted forever (calling thread only). */
-let starts = 0
-const MAX_STARTS = 3
-let sodiumPath: string | undefined
-
 /** Items verified so far by the calling thread and by workers in shared batches (tests, benchmarks). */
 const counters = { calling: 0, workers: 0 }
+
+const pool = new WorkerPool({
+  maxDefault: 7,
+  source: () => ({
+    code: WORKER_SOURCE,
+    workerData: { sodiumPath: createRequire(import.meta.url).resolve('libsodium-wrappers-sumo') },
+  }),
+  onMessage: (m) => {
+    counters.workers += (m as { count?: number }).count ?? 0
+  },
+})
 
 /**
  * A copy of the counters: how the shared batches were split, each item
@@ -121,66 +117,18 @@ export function verifyPoolCounters(): { calling: number; workers: number } {
   return { ...counters }
 }
 
-/** Default worker count: one fewer than the cores (the calling thread takes a share), at most 7. */
-function defaultWorkerCount(): number {
-  return Math.min(7, Math.max(0, availableParallelism() - 1))
-}
-
-let workerCount = defaultWorkerCount()
-
 /**
  * Sets the worker count for later batches (0: always on the calling thread;
- * omitted: the default). Existing workers are stopped.
+ * omitted: the default, one fewer than the cores, at most 7). Existing
+ * workers are stopped.
  */
 export function setVerifyWorkers(n?: number): void {
-  workerCount = n === undefined ? defaultWorkerCount() : Math.max(0, Math.min(16, Math.floor(n)))
-  stopVerifyWorkers()
-  starts = 0
+  pool.setCount(n)
 }
 
 /** Stops the workers (they are unref'd, so this is only needed to free them early). */
 export function stopVerifyWorkers(): void {
-  const p = pool
-  pool = undefined
-  for (const w of p ?? []) {
-    w.broken = true
-    void w.worker.terminate()
-  }
-}
-
-function startPool(): PoolWorker[] {
-  starts++
-  const out: PoolWorker[] = []
-  try {
-    sodiumPath ??= createRequire(import.meta.url).resolve('libsodium-wrappers-sumo')
-    for (let i = 0; i < workerCount; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath } })
-      worker.unref()
-      const w: PoolWorker = { worker, ready: false, broken: false, held: 0 }
-      worker.on('message', (m: { ready?: boolean; count?: number }) => {
-        if (m.ready === true) w.ready = true
-        else counters.workers += m.count ?? 0
-      })
-      const drop = () => {
-        w.broken = true
-      }
-      worker.on('error', drop)
-      worker.on('exit', drop)
-      out.push(w)
-    }
-  } catch {
-    // No worker threads here (or libsodium not resolvable): the calling thread verifies everything.
-    for (const w of out) void w.worker.terminate()
-    return []
-  }
-  return out
-}
-
-/** The live workers, starting the pool if needed (their readiness is not awaited: a loading worker joins in late). */
-function liveWorkers(): PoolWorker[] {
-  if (workerCount === 0) return []
-  if ((pool === undefined || pool.every((w) => w.broken)) && starts < MAX_STARTS) pool = startPool()
-  return (pool ?? []).filter((w) => !w.broken)
+  pool.stop()
 }
 
 /**
@@ -189,46 +137,16 @@ function liveWorkers(): PoolWorker[] {
  * received a large Welcome: the workers load libsodium meanwhile).
  */
 export function startVerifyWorkers(): void {
-  liveWorkers()
+  pool.live()
 }
-
 
 /**
  * Starts the workers if needed and resolves, with the number of workers
  * ready, once each is up or has failed (an application may call it early so
  * that its first join already has the workers' help from the start).
  */
-export async function warmVerifyWorkers(): Promise<number> {
-  const workers = liveWorkers()
-  const up = Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve) => {
-          if (w.ready || w.broken) return resolve()
-          const check = () => {
-            if (w.ready || w.broken) {
-              w.worker.off('message', check)
-              w.worker.off('error', check)
-              w.worker.off('exit', check)
-              resolve()
-            }
-          }
-          // Listeners added after startPool's run after them: `ready`/`broken` are already set.
-          w.worker.on('message', check)
-          w.worker.on('error', check)
-          w.worker.on('exit', check)
-        }),
-    ),
-  )
-  // The workers are unref'd: held while awaited (counted, for overlapping calls), or a process with
-  // nothing else to do would exit here.
-  for (const w of workers) if (w.held++ === 0) w.worker.ref()
-  try {
-    await up
-  } finally {
-    for (const w of workers) if (--w.held === 0) w.worker.unref()
-  }
-  return workers.filter((w) => w.ready && !w.broken).length
+export function warmVerifyWorkers(): Promise<number> {
+  return pool.warm()
 }
 
 function shared<T extends Uint8Array | Uint32Array | Int32Array>(make: new (b: SharedArrayBuffer) => T, bytes: number): T {
@@ -252,7 +170,7 @@ function local(suite: CipherSuite, items: readonly VerifyItem[]): PendingVerific
 /** Starts suite.verify for every item, in parallel where it pays. finish() never throws for bad input (false, as verify). */
 export function startVerifyMany(suite: CipherSuite, items: readonly VerifyItem[]): PendingVerification {
   const ed25519 = suite.id === 1 || suite.id === 3
-  const workers = ed25519 && items.length >= PARALLEL_MIN ? liveWorkers() : []
+  const workers = ed25519 && items.length >= PARALLEL_MIN ? pool.live() : []
   if (workers.length === 0) return local(suite, items)
 
   const n = items.length
@@ -279,13 +197,7 @@ export function startVerifyMany(suite: CipherSuite, items: readonly VerifyItem[]
   }
   offsets[n] = pos
 
-  for (const w of workers) {
-    try {
-      w.worker.postMessage({ next, state, publicKeys, signatures, offsets, messages })
-    } catch {
-      w.broken = true // its share is taken by the others and the calling thread
-    }
-  }
+  pool.post(workers, { next, state, publicKeys, signatures, offsets, messages }) // a worker that fails to take it leaves its share to the others
 
   /** Verifies item i here: this answer is used, and recorded unless a worker recorded its (same) answer first. */
   const verifyHere = (i: number): number => {
