@@ -74,7 +74,6 @@ export class WorkerPool {
       const { code, workerData } = this.opts.source()
       for (let i = 0; i < this.count; i++) {
         const worker = new Worker(code, { eval: true, workerData })
-        worker.unref()
         const w: PoolWorker = { worker, ready: false, broken: false, held: 0 }
         worker.on('message', (m: { ready?: boolean }) => {
           if (m?.ready === true) w.ready = true
@@ -85,6 +84,9 @@ export class WorkerPool {
         }
         worker.on('error', drop)
         worker.on('exit', drop)
+        // After the listeners: on Node 20 adding a 'message' listener refs the worker again, and a
+        // process that started the pool without warm() never exited.
+        worker.unref()
         out.push(w)
       }
     } catch {
