@@ -93,6 +93,11 @@ export interface CipherSuite {
   generateHpkeKeyPair(): Promise<KeyPair>
   /** DeriveKeyPair(ikm) of the suite's KEM (RFC 9180 §7.1.3). */
   deriveHpkeKeyPair(ikm: Uint8Array): Promise<KeyPair>
+  /**
+   * deriveHpkeKeyPair of each ikm, in order; the scalar multiplications may
+   * run in parallel (X25519 suites: src/crypto/x25519-pool.ts).
+   */
+  deriveHpkeKeyPairs(ikms: readonly Uint8Array[]): Promise<KeyPair[]>
   /** The public key belonging to a serialized private key. */
   hpkePublicKey(privateKey: Uint8Array): Promise<Uint8Array>
   /** Single-shot SealBase. */
@@ -122,6 +127,17 @@ export interface CipherSuite {
   ): Promise<Uint8Array>
   /** EncryptWithLabel(PublicKey, Label, Context, Plaintext) (RFC 9420 §5.1.3). */
   encryptWithLabel(publicKey: Uint8Array, label: string, context: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>
+  /**
+   * EncryptWithLabel(publicKeys[i], Label, Context, plaintexts[i]) for every
+   * i, in order, with encryptWithLabel's errors; the KEM's scalar
+   * multiplications may run in parallel (X25519 suites).
+   */
+  encryptWithLabelMany(
+    publicKeys: readonly Uint8Array[],
+    label: string,
+    context: Uint8Array,
+    plaintexts: readonly Uint8Array[],
+  ): Promise<HpkeCiphertext[]>
   /** DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext). */
   decryptWithLabel(
     privateKey: Uint8Array,

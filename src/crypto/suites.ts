@@ -96,6 +96,7 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
 
     generateHpkeKeyPair: () => hpke.generateKeyPair(),
     deriveHpkeKeyPair: (ikm) => hpke.deriveKeyPair(ikm),
+    deriveHpkeKeyPairs: (ikms) => hpke.deriveKeyPairs(ikms),
     hpkePublicKey: (privateKey) => hpke.publicKey(privateKey),
     hpkeSeal: (publicKey, info, aad, plaintext) => hpke.seal(publicKey, info, aad, plaintext),
     hpkeOpen: (privateKey, kemOutput, info, aad, ciphertext) => hpke.open(privateKey, kemOutput, info, aad, ciphertext),
@@ -105,6 +106,8 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
       hpke.exportReceiver(privateKey, kemOutput, info, exporterContext, length),
     encryptWithLabel: (publicKey, label, context, plaintext) =>
       hpke.seal(publicKey, encryptContext(label, context), EMPTY, plaintext),
+    encryptWithLabelMany: (publicKeys, label, context, plaintexts) =>
+      hpke.sealMany(publicKeys, encryptContext(label, context), EMPTY, plaintexts),
     decryptWithLabel: async (privateKey, label, context, kemOutput, ciphertext) => {
       let info: Uint8Array
       try {

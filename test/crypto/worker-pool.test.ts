@@ -1,6 +1,7 @@
 /**
  * The worker pools' life cycle (src/crypto/worker-pool.ts): a process that
- * starts a pool and never warms or stops it still ends on its own.
+ * starts a pool and never warms or stops it still ends on its own (the
+ * verify pool, and the X25519 pool that CipherSuite batches start).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -29,6 +30,32 @@ describe('worker pools and process exit', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 })
       expect(r.status, r.stderr).toBe(0)
       expect(JSON.parse(r.stdout.trim())).toEqual({ done: true })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('so does one whose X25519 batches started that pool (with the verify pool started too)', () => {
+    const src = (f: string) => fileURLToPath(new URL(`../../src/crypto/${f}`, import.meta.url))
+    const dir = mkdtempSync(join(tmpdir(), 'x25519-pool-'))
+    try {
+      const script = join(dir, 'run.mts')
+      writeFileSync(
+        script,
+        [
+          `import { startVerifyWorkers } from ${JSON.stringify(src('verify-pool.ts'))}`,
+          `import { getCipherSuite } from ${JSON.stringify(src('index.ts'))}`,
+          `startVerifyWorkers()`,
+          `const cs = getCipherSuite(3)`,
+          `const ikms = Array.from({ length: 8 }, (_, i) => new Uint8Array(32).fill(i))`,
+          `let n = 0`,
+          `for (let r = 0; r < 200; r++) n += (await cs.deriveHpkeKeyPairs(ikms)).length`,
+          `console.log(JSON.stringify({ n }))`,
+        ].join('\n'),
+      )
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 })
+      expect(r.status, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout.trim())).toEqual({ n: 1600 })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -40,6 +40,8 @@ export interface DhGroup<Priv = unknown, Pub = unknown> {
   /** For the NIST curves: 0 < sk < order. */
   isValidScalar(sk: Uint8Array): boolean
   generate(): { privateKey: Uint8Array; publicKey: Uint8Array; handle: Priv }
+  /** A fresh private key as bytes only, for a caller that computes the key pair elsewhere (../x25519-pool.ts). */
+  randomPrivateKey(): Uint8Array
   /** Throws TalosError CRYPTO_INVALID_PRIVATE_KEY. */
   importPrivate(sk: Uint8Array): { handle: Priv; publicKey: Uint8Array }
   /** Throws TalosError CRYPTO_INVALID_PUBLIC_KEY (includes point validation, RFC 9180 §7.1.4). */
@@ -85,6 +87,7 @@ function montgomery(crv: 'X25519' | 'X448'): DhGroup<KeyObject, KeyObject> {
       const p = okpPrivateKey(crv, privateKey)
       return { privateKey, publicKey: p.publicKey, handle: p.key }
     },
+    randomPrivateKey: () => pooledRandomBytes(x25519 ? 32 : 56),
     importPrivate: (sk) => {
       const p = okpPrivateKey(crv, sk)
       return { handle: p.key, publicKey: p.publicKey }
@@ -108,6 +111,7 @@ function nist(crv: NistCurve, kemId: number, hash: HashName, nsecret: number, si
       const kp = ecGenerate(crv)
       return { privateKey: kp.privateKey, publicKey: kp.publicKey, handle: kp.key }
     },
+    randomPrivateKey: () => ecGenerate(crv).privateKey,
     importPrivate: (sk) => {
       const p = ecPrivateKey(crv, sk)
       return { handle: p.key, publicKey: p.publicKey }

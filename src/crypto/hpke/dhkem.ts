@@ -28,6 +28,7 @@ import { TalosError } from '../../errors.js'
 import { hashKdf } from '../kdf.js'
 import { PrivateKeyCache, PublicKeyCache } from '../key-cache.js'
 import { memzero } from '../sodium.js'
+import { x25519Many } from '../x25519-pool.js'
 import type { KeyPair } from '../suite.js'
 import { ab, concat, u8 } from './bytes.js'
 import type { DhGroup } from './dh-groups.js'
@@ -79,6 +80,8 @@ export class Dhkem<Priv, Pub> implements KemInterface {
   private readonly kdf: HpkeKdf
   private readonly privateKeys = new PrivateKeyCache<{ handle: Priv; publicKey: Uint8Array }>()
   private readonly publicKeys = new PublicKeyCache<Pub>(256)
+  /** DHKEM(X25519, HKDF-SHA256) batches go to the X25519 worker pool. */
+  private readonly pooled: boolean
 
   constructor(readonly group: DhGroup<Priv, Pub>) {
     this.id = group.kemId as KemInterface['id']
@@ -87,6 +90,7 @@ export class Dhkem<Priv, Pub> implements KemInterface {
     this.publicKeySize = group.Npk
     this.privateKeySize = group.Nsk
     this.kdf = new HpkeKdf(hashKdf(group.hash))
+    this.pooled = group.kemId === 0x0020
     this.kdf.init(new Uint8Array([0x4b, 0x45, 0x4d, group.kemId >>> 8, group.kemId & 0xff])) // "KEM" || I2OSP(kem_id, 2)
   }
 
@@ -114,23 +118,45 @@ export class Dhkem<Priv, Pub> implements KemInterface {
   }
 
   deriveKeyPairSync(ikm: Uint8Array): KeyPair {
+    const sk = this.derivePrivateKey(ikm)
+    return { privateKey: sk, publicKey: this.privateKey(sk).publicKey.slice() }
+  }
+
+  /**
+   * DeriveKeyPair of each ikm, as deriveKeyPairSync would return them; for
+   * X25519 the public keys (one base-point multiplication each) are computed
+   * in parallel where it pays (../x25519-pool.ts).
+   */
+  deriveKeyPairsSync(ikms: readonly Uint8Array[]): KeyPair[] {
+    if (!this.pooled) return ikms.map((ikm) => this.deriveKeyPairSync(ikm))
+    const sks: Uint8Array[] = []
+    try {
+      for (const ikm of ikms) sks.push(this.derivePrivateKey(ikm))
+      const pks = x25519Many(
+        sks.map((privateKey) => ({ privateKey })),
+        (j) => ({ publicKey: this.privateKey(j.privateKey).publicKey.slice() }),
+      )
+      return sks.map((privateKey, i) => ({ privateKey, publicKey: pks[i]!.publicKey }))
+    } catch (e) {
+      for (const sk of sks) memzero(sk)
+      throw e
+    }
+  }
+
+  /** The private half of DeriveKeyPair (§7.1.3), before any scalar multiplication. */
+  private derivePrivateKey(ikm: Uint8Array): Uint8Array {
     if (ikm.length > MAX_IKM) throw new TalosError('CRYPTO_INVALID_LENGTH', `DeriveKeyPair ikm of ${ikm.length} bytes is too long`)
     const g = this.group
     const dkpPrk = this.kdf.labeledExtractSync(EMPTY, LABEL_DKP_PRK, ikm)
     try {
-      let sk: Uint8Array | undefined
-      if (g.bitmask === null) {
-        sk = this.kdf.labeledExpandSync(dkpPrk, LABEL_SK, EMPTY, g.Nsk)
-      } else {
-        for (let counter = 0; counter <= 255 && sk === undefined; counter++) {
-          const candidate = this.kdf.labeledExpandSync(dkpPrk, LABEL_CANDIDATE, new Uint8Array([counter]), g.Nsk)
-          candidate[0]! &= g.bitmask
-          if (g.isValidScalar(candidate)) sk = candidate
-          else memzero(candidate)
-        }
-        if (sk === undefined) throw new TalosError('CRYPTO_DERIVE_KEY_PAIR', `${g.name} DeriveKeyPair found no valid scalar`)
+      if (g.bitmask === null) return this.kdf.labeledExpandSync(dkpPrk, LABEL_SK, EMPTY, g.Nsk)
+      for (let counter = 0; counter <= 255; counter++) {
+        const candidate = this.kdf.labeledExpandSync(dkpPrk, LABEL_CANDIDATE, new Uint8Array([counter]), g.Nsk)
+        candidate[0]! &= g.bitmask
+        if (g.isValidScalar(candidate)) return candidate
+        memzero(candidate)
       }
-      return { privateKey: sk, publicKey: this.privateKey(sk).publicKey.slice() }
+      throw new TalosError('CRYPTO_DERIVE_KEY_PAIR', `${g.name} DeriveKeyPair found no valid scalar`)
     } finally {
       memzero(dkpPrk)
     }
@@ -168,6 +194,40 @@ export class Dhkem<Priv, Pub> implements KemInterface {
       // The ephemeral private key is consumed by this one DH (a handle may alias its bytes, so zero after).
       memzero(dh)
       memzero(eph.privateKey)
+    }
+  }
+
+  /**
+   * Encap to each public key, as encapTo would (each key parsed first, in
+   * order, so a malformed one fails before any DH). For X25519 the ephemeral
+   * key pairs and DHs run in parallel where it pays (../x25519-pool.ts).
+   * Every ephemeral private key and DH output is zeroed, on success or not.
+   */
+  encapMany(pkRs: readonly Uint8Array[]): { sharedSecret: Uint8Array; enc: Uint8Array }[] {
+    const pubs = pkRs.map((pk) => this.publicKey(pk))
+    if (!this.pooled) return pkRs.map((pk, i) => this.encapTo(pubs[i]!, pk))
+    const sks = pkRs.map(() => this.group.randomPrivateKey())
+    const out: { sharedSecret: Uint8Array; enc: Uint8Array }[] = []
+    let dhs: { publicKey: Uint8Array; shared?: Uint8Array | undefined }[] = []
+    try {
+      dhs = x25519Many(
+        sks.map((privateKey, i) => ({ privateKey, peer: pkRs[i]! })),
+        (j, i) => {
+          const eph = this.group.importPrivate(j.privateKey)
+          return { publicKey: eph.publicKey, shared: this.group.dh(eph.handle, pubs[i]!) }
+        },
+      )
+      for (let i = 0; i < dhs.length; i++) {
+        const enc = dhs[i]!.publicKey
+        out.push({ sharedSecret: this.extractAndExpand(dhs[i]!.shared!, concat(enc, pkRs[i]!)), enc })
+      }
+      return out
+    } catch (e) {
+      for (const r of out) memzero(r.sharedSecret)
+      throw e
+    } finally {
+      for (const sk of sks) memzero(sk)
+      for (const r of dhs) memzero(r.shared)
     }
   }
 

@@ -133,6 +133,10 @@ export class Hpke {
     return this.kem.deriveKeyPairSync(ikm)
   }
 
+  async deriveKeyPairs(ikms: readonly Uint8Array[]): Promise<KeyPair[]> {
+    return this.kem.deriveKeyPairsSync(ikms)
+  }
+
   async publicKey(privateKey: Uint8Array): Promise<Uint8Array> {
     return this.kem.privateKey(privateKey).publicKey.slice()
   }
@@ -218,6 +222,38 @@ export class Hpke {
     }
   }
 
+  /**
+   * SealBase of plaintexts[i] to publicKeys[i], all under one info and aad,
+   * with sealSync's results and errors (every key is parsed first, so a
+   * malformed one is CRYPTO_INVALID_PUBLIC_KEY before any DH). The KEM's
+   * scalar multiplications may run in parallel (Dhkem.encapMany).
+   */
+  sealManySync(publicKeys: readonly Uint8Array[], info: Uint8Array, aad: Uint8Array, plaintexts: readonly Uint8Array[]): HpkeCiphertext[] {
+    if (publicKeys.length !== plaintexts.length) {
+      throw new TalosError('CRYPTO_INVALID_ARGUMENT', `${publicKeys.length} public keys for ${plaintexts.length} plaintexts`)
+    }
+    this.checkInfo(info)
+    for (const pk of publicKeys) this.kem.publicKey(pk)
+    let encs: { sharedSecret: Uint8Array; enc: Uint8Array }[] = []
+    try {
+      encs = this.kem.encapMany(publicKeys)
+      return encs.map(({ sharedSecret, enc }, i) => {
+        let s: Schedule | undefined
+        try {
+          s = this.schedule(sharedSecret, info) // consumes sharedSecret
+          return { kemOutput: enc, ciphertext: this.aead.seal(s.key, s.baseNonce, aad, plaintexts[i]!) }
+        } finally {
+          memzero(s?.key)
+          memzero(s?.baseNonce)
+        }
+      })
+    } catch (e) {
+      throw new TalosError('CRYPTO_HPKE_ENCRYPT', 'HPKE seal failed', { cause: e })
+    } finally {
+      for (const e of encs) memzero(e.sharedSecret)
+    }
+  }
+
   /** OpenBase (§6.1), synchronous. Any failure is CRYPTO_HPKE_DECRYPT. */
   openSync(privateKey: Uint8Array, kemOutput: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     let s: Schedule | undefined
@@ -235,6 +271,10 @@ export class Hpke {
 
   async seal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext> {
     return this.sealSync(publicKey, info, aad, plaintext)
+  }
+
+  async sealMany(publicKeys: readonly Uint8Array[], info: Uint8Array, aad: Uint8Array, plaintexts: readonly Uint8Array[]): Promise<HpkeCiphertext[]> {
+    return this.sealManySync(publicKeys, info, aad, plaintexts)
   }
 
   async open(
