@@ -31,7 +31,8 @@ import type { Extension } from '../wire/extension.js'
 import type { UpdatePath, UpdatePathNode } from '../wire/hpke.js'
 import { LeafNodeSource, type LeafNode } from '../wire/leaf-node.js'
 import { mergePathKeys } from './merge-path.js'
-import { nextPathSecret, nodeKeyPair } from './path-secrets.js'
+import { nextPathSecret, nodeKeyPairs } from './path-secrets.js'
+import type { KeyPair } from '../../crypto/suite.js'
 import type { TreePrivateKeys } from './private-keys.js'
 
 /** The encoded provisional GroupContext, or how to build it from the new tree hash. */
@@ -96,29 +97,35 @@ export async function createUpdatePath(opts: CreateUpdatePathOptions): Promise<C
   const path = tree.filteredDirectPath(leafIndex)
   const excluded = new Set(opts.excludedLeaves ?? [])
 
-  // 1. Secrets and key pairs, leaf to root.
+  // 1. Secrets, leaf to root (a cheap hash chain), then every key pair as one batch (leaf first): the
+  // scalar multiplications may run in parallel (CipherSuite.deriveHpkeKeyPairs).
   const leafSecret = opts.leafSecret ?? randomBytes(suite.Nh)
-  const leafKeys = await nodeKeyPair(suite, leafSecret)
   const secrets: Uint8Array[] = []
-  const publicKeys: Uint8Array[] = []
   const pathSecrets = new Map<number, Uint8Array>()
   let secret = nextPathSecret(suite, leafSecret)
-  if (opts.leafSecret === undefined) memzero(leafSecret)
-  // On any throw below, no path secret or the commit secret outlives the call.
+  // On any throw below, no path secret, the commit secret or an unhanded private key outlives the call.
+  let pending: KeyPair[] = []
   const wipe = (): void => {
     memzero(secret)
     for (const s of pathSecrets.values()) memzero(s)
   }
   try {
     for (const { node } of path) {
-      const kp = await nodeKeyPair(suite, secret)
-      opts.privateKeys.set(node, kp.privateKey, kp.publicKey)
-      publicKeys.push(kp.publicKey)
       secrets.push(secret)
       pathSecrets.set(node, secret)
       secret = nextPathSecret(suite, secret)
     }
     const commitSecret = secret
+    pending = await nodeKeyPairs(suite, [leafSecret, ...secrets])
+    if (opts.leafSecret === undefined) memzero(leafSecret)
+    const leafKeys = pending[0]!
+    const publicKeys: Uint8Array[] = []
+    for (let i = 0; i < path.length; i++) {
+      const kp = pending[i + 1]!
+      opts.privateKeys.set(path[i]!.node, kp.privateKey, kp.publicKey)
+      publicKeys.push(kp.publicKey)
+    }
+    pending = [leafKeys]
 
     // 2-3. Public keys and parent hashes into the tree, then the signed leaf.
     const leafParentHash = mergePathKeys(tree, leafIndex, path, publicKeys)
@@ -138,20 +145,28 @@ export async function createUpdatePath(opts: CreateUpdatePathOptions): Promise<C
     )
     tree.setLeaf(leafIndex, leafNode)
     opts.privateKeys.set(2 * leafIndex, leafKeys.privateKey, leafKeys.publicKey)
+    pending = []
     opts.privateKeys.prune(tree)
 
     // 4. Encrypt each path secret to its copath resolution.
     const treeHash = tree.treeHash()
     const groupContext = resolveGroupContext(opts.groupContext, treeHash)
-    const nodes: UpdatePathNode[] = await Promise.all(
-      path.map(async ({ copath }, i) => {
-        const targets = tree.resolution(copath, excluded)
-        const encryptedPathSecret = await Promise.all(
-          targets.map((r) => suite.encryptWithLabel(encryptionKeyOf(tree, r), UPDATE_PATH_LABEL, groupContext, secrets[i]!)),
-        )
-        return { encryptionKey: publicKeys[i]!, encryptedPathSecret }
-      }),
-    )
+    // All seals in one batch (their KEM scalar multiplications may run in parallel), then regrouped per node.
+    const targets = path.map(({ copath }) => tree.resolution(copath, excluded))
+    const recipients: Uint8Array[] = []
+    const plaintexts: Uint8Array[] = []
+    targets.forEach((t, i) => {
+      for (const r of t) {
+        recipients.push(encryptionKeyOf(tree, r))
+        plaintexts.push(secrets[i]!)
+      }
+    })
+    const sealed = await suite.encryptWithLabelMany(recipients, UPDATE_PATH_LABEL, groupContext, plaintexts)
+    let next = 0
+    const nodes: UpdatePathNode[] = targets.map((t, i) => ({
+      encryptionKey: publicKeys[i]!,
+      encryptedPathSecret: t.map(() => sealed[next++]!),
+    }))
 
     return {
       updatePath: { leafNode, nodes },
@@ -165,6 +180,8 @@ export async function createUpdatePath(opts: CreateUpdatePathOptions): Promise<C
     }
   } catch (e) {
     wipe()
+    if (opts.leafSecret === undefined) memzero(leafSecret)
+    for (const kp of pending) memzero(kp.privateKey)
     throw e
   }
 }

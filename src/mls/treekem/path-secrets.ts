@@ -29,6 +29,20 @@ export async function nodeKeyPair(suite: CipherSuite, pathSecret: Uint8Array): P
   }
 }
 
+/**
+ * nodeKeyPair of each path secret, in order, as one batch: the node secrets
+ * are derived first, then the key pairs together (their scalar
+ * multiplications may run in parallel, CipherSuite.deriveHpkeKeyPairs).
+ */
+export async function nodeKeyPairs(suite: CipherSuite, pathSecrets: readonly Uint8Array[]): Promise<KeyPair[]> {
+  const nodeSecrets = pathSecrets.map((s) => suite.deriveSecret(s, 'node'))
+  try {
+    return await suite.deriveHpkeKeyPairs(nodeSecrets)
+  } finally {
+    for (const s of nodeSecrets) memzero(s)
+  }
+}
+
 /** Equality of two public keys (nothing secret, so a plain comparison). */
 export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false

@@ -18,7 +18,8 @@
  *   5. tree hash -> provisional GroupContext; decrypt the one ciphertext
  *      addressed to a node we hold a key for (MLS_PATH_DECRYPT_FAILED);
  *   6. derive the path secrets from there to the root, each derived public
- *      key must equal the UpdatePath's (MLS_PATH_KEY_MISMATCH);
+ *      key must equal the UpdatePath's (MLS_PATH_KEY_MISMATCH; the key pairs
+ *      are derived as one batch, see CipherSuite.deriveHpkeKeyPairs);
  *      commit_secret is one step past the root's path secret.
  * The tree and private keys passed in are staged copies and are changed in
  * place; on any error the caller discards both (TreePrivateKeys.dispose).
@@ -35,7 +36,8 @@ import { leafNodeCodec, LeafNodeSource } from '../wire/leaf-node.js'
 import { encode } from '../../codec/tls.js'
 import { encryptionKeyOf, resolveGroupContext, UPDATE_PATH_LABEL, type GroupContextSource } from './create.js'
 import { mergePathKeys } from './merge-path.js'
-import { nextPathSecret, nodeKeyPair, sameKey } from './path-secrets.js'
+import { nextPathSecret, nodeKeyPairs, sameKey } from './path-secrets.js'
+import type { KeyPair } from '../../crypto/suite.js'
 import type { TreePrivateKeys } from './private-keys.js'
 
 /** What §7.3 needs to judge the UpdatePath's LeafNode (see validateLeafNode). */
@@ -160,19 +162,29 @@ export async function processUpdatePath(opts: ProcessUpdatePathOptions): Promise
   }
   const pathSecret = secret.slice()
 
-  // 6. Derive up to the root, checking every public key.
+  // 6. Derive up to the root, checking every public key. The path secrets are a cheap hash chain; the
+  // key pairs (one scalar multiplication each) are derived as one batch, in parallel where it pays.
+  const secrets = [secret]
+  for (let k = i + 1; k < path.length; k++) secrets.push(nextPathSecret(suite, secrets[secrets.length - 1]!))
+  const commitSecret = nextPathSecret(suite, secrets[secrets.length - 1]!)
+  let derived: KeyPair[]
+  try {
+    derived = await nodeKeyPairs(suite, secrets)
+  } catch (e) {
+    memzero(commitSecret)
+    memzero(pathSecret)
+    throw e
+  } finally {
+    for (const s of secrets) memzero(s)
+  }
   for (let k = i; k < path.length; k++) {
-    const kp = await nodeKeyPair(suite, secret)
-    if (!sameKey(kp.publicKey, updatePath.nodes[k]!.encryptionKey)) {
-      memzero(kp.privateKey)
-      memzero(secret)
+    if (!sameKey(derived[k - i]!.publicKey, updatePath.nodes[k]!.encryptionKey)) {
+      for (const kp of derived) memzero(kp.privateKey)
+      memzero(commitSecret)
       memzero(pathSecret)
       fail('MLS_PATH_KEY_MISMATCH', `the key derived for node ${path[k]!.node} differs from the UpdatePath's`)
     }
-    privateKeys.set(path[k]!.node, kp.privateKey, kp.publicKey)
-    const next = nextPathSecret(suite, secret)
-    memzero(secret)
-    secret = next
   }
-  return { commitSecret: secret, pathSecret, decryptedNode: path[i]!.node, treeHash, groupContext }
+  for (let k = i; k < path.length; k++) privateKeys.set(path[k]!.node, derived[k - i]!.privateKey, derived[k - i]!.publicKey)
+  return { commitSecret, pathSecret, decryptedNode: path[i]!.node, treeHash, groupContext }
 }

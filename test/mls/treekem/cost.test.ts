@@ -27,6 +27,14 @@ function counting(inner: CipherSuite) {
       return f.apply(inner, a)
     }
   }
+  // The batch forms count one operation per item.
+  const many = (k: 'deriveHpkeKeyPair' | 'encryptWithLabel', f: (...a: unknown[]) => unknown, items: (a: unknown[]) => number) =>
+    (...a: unknown[]) => {
+      counts[k] += items(a)
+      return f.apply(inner, a)
+    }
+  suite.deriveHpkeKeyPairs = many('deriveHpkeKeyPair', inner.deriveHpkeKeyPairs as (...a: unknown[]) => unknown, (a) => (a[0] as unknown[]).length)
+  suite.encryptWithLabelMany = many('encryptWithLabel', inner.encryptWithLabelMany as (...a: unknown[]) => unknown, (a) => (a[0] as unknown[]).length)
   return { suite: suite as unknown as CipherSuite, counts, reset: () => Object.keys(counts).forEach((k) => (counts[k as keyof typeof counts] = 0)) }
 }
 
@@ -68,7 +76,10 @@ describe('per-commit cost is logarithmic', () => {
       expect(r.process.hash, `n=${r.n} process hashes`).toBeLessThanOrEqual(3 * r.levels + 2)
       expect(r.create.deriveHpkeKeyPair).toBeLessThanOrEqual(r.levels + 1)
       expect(r.create.encryptWithLabel).toBeLessThanOrEqual(r.levels)
+      expect(r.create.deriveHpkeKeyPair).toBeGreaterThanOrEqual(r.levels) // counted, not bypassed
+      expect(r.create.encryptWithLabel).toBeGreaterThanOrEqual(r.levels - 1)
       expect(r.process.deriveHpkeKeyPair).toBeLessThanOrEqual(r.levels)
+      expect(r.process.deriveHpkeKeyPair).toBeGreaterThanOrEqual(r.levels - 1) // the sibling derives every level
       expect(r.process.decryptWithLabel).toBe(1)
     }
     // Ten times the members, a few more levels: the counts grow by a constant per level only.
