@@ -49,13 +49,15 @@ export async function sealCopath(
   r: Uint8Array,
 ): Promise<HybridCopathEntry[]> {
   const targets = copathTargets(view, senderLeaf)
-  // Sequential on purpose: the seals are CPU-bound, interleaving them only adds promise overhead.
-  const out: HybridCopathEntry[] = []
-  for (const t of targets) {
-    const ct = await deps.encryptWithLabel(view.suite, view.encryptionKey(t.node), COPATH_LABEL, rekeyContext, r)
-    out.push({ nodeIndex: t.node, kemOutput: ct.kemOutput, ciphertext: ct.ciphertext })
-  }
-  return out
+  // One batch: the suite may spread the seals' scalar multiplications over cores (CipherSuite.encryptWithLabelMany).
+  const cts = await deps.encryptWithLabelMany(
+    view.suite,
+    targets.map((t) => view.encryptionKey(t.node)),
+    COPATH_LABEL,
+    rekeyContext,
+    targets.map(() => r),
+  )
+  return targets.map((t, i) => ({ nodeIndex: t.node, kemOutput: cts[i]!.kemOutput, ciphertext: cts[i]!.ciphertext }))
 }
 
 export interface FoundEntry {

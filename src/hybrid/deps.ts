@@ -21,6 +21,19 @@ export interface HybridDeps {
     context: Uint8Array,
     plaintext: Uint8Array,
   ) => Promise<HpkeCiphertext>
+  /**
+   * EncryptWithLabel of plaintexts[i] to publicKeys[i], in order (a copath
+   * rekey's seals: the suite runs their scalar multiplications in parallel
+   * where it pays). Left out by a caller that injects encryptWithLabel, it
+   * is that function applied in order, so an injected seal sees every call.
+   */
+  readonly encryptWithLabelMany: (
+    suite: CipherSuite,
+    publicKeys: readonly Uint8Array[],
+    label: string,
+    context: Uint8Array,
+    plaintexts: readonly Uint8Array[],
+  ) => Promise<HpkeCiphertext[]>
 }
 
 /**
@@ -35,8 +48,19 @@ export const DEFAULT_DEPS: HybridDeps = Object.freeze<HybridDeps>({
   rng: pooledRandomBytes,
   now: () => Date.now(),
   encryptWithLabel: (suite, pk, label, ctx, pt) => suite.encryptWithLabel(pk, label, ctx, pt),
+  encryptWithLabelMany: (suite, pks, label, ctx, pts) => suite.encryptWithLabelMany(pks, label, ctx, pts),
 })
 
 export function resolveDeps(d: Partial<HybridDeps> = {}): HybridDeps {
-  return { ...DEFAULT_DEPS, ...d }
+  const one = d.encryptWithLabel
+  if (one === undefined || d.encryptWithLabelMany !== undefined) return { ...DEFAULT_DEPS, ...d }
+  return {
+    ...DEFAULT_DEPS,
+    ...d,
+    encryptWithLabelMany: async (suite, pks, label, ctx, pts) => {
+      const out: HpkeCiphertext[] = []
+      for (let i = 0; i < pks.length; i++) out.push(await one(suite, pks[i]!, label, ctx, pts[i]!))
+      return out
+    },
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { CipherSuite } from '../../../src/crypto/index.js'
 
-const COUNTED = ['expand', 'expandMany', 'extract', 'expandWithLabel', 'deriveSecret', 'deriveTreeSecret', 'open', 'seal', 'sealInto', 'ratchetOpen', 'ratchetSealInto', 'decryptWithLabel', 'encryptWithLabel', 'hpkeOpen', 'deriveHpkeKeyPair'] as const
+const COUNTED = ['expand', 'expandMany', 'extract', 'expandWithLabel', 'deriveSecret', 'deriveTreeSecret', 'open', 'seal', 'sealInto', 'ratchetOpen', 'ratchetSealInto', 'decryptWithLabel', 'encryptWithLabel', 'hpkeOpen', 'deriveHpkeKeyPair', 'deriveHpkeKeyPairs', 'encryptWithLabelMany'] as const
 
 export interface CountingSuite {
   readonly suite: CipherSuite
