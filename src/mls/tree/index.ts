@@ -28,6 +28,7 @@
  *   addLeaf(leaf, bytes?) -> i; updateLeaf(i, leaf, bytes?); removeLeaf(i); truncate(); extend(); ensureLeaf(i)
  *   setNode(x, TreeNode | undefined); setLeaf(i, leaf, bytes?); blankDirectPath(i)
  *   toNodes() -> ratchet_tree node list
+ *   encodedNodes() -> the ratchet_tree node vector body as parts (memoised per 256 slots)
  * Pass `bytes` (the exact received LeafNode encoding) when you have them: the
  * tree hash then covers exactly what the sender signed.
  *
@@ -37,6 +38,6 @@
  */
 export * from './node.js'
 export { RatchetTree } from './ratchet-tree.js'
-export { decodeTree, encodeTree } from './codec.js'
+export { decodeTree, encodeTree, encodedTreeLength, writeTreeParts } from './codec.js'
 export { parentHash, originalSiblingTreeHash, verifyParentHashes, leafSpan } from './parent-hash.js'
 export { validateRatchetTree, verifyUnmergedLeaves, type TreeValidationOptions } from './validate.js'
