@@ -205,9 +205,17 @@ export class Dhkem<Priv, Pub> implements KemInterface {
    */
   encapMany(pkRs: readonly Uint8Array[]): { sharedSecret: Uint8Array; enc: Uint8Array }[] {
     const pubs = pkRs.map((pk) => this.publicKey(pk))
-    if (!this.pooled) return pkRs.map((pk, i) => this.encapTo(pubs[i]!, pk))
-    const sks = pkRs.map(() => this.group.randomPrivateKey())
     const out: { sharedSecret: Uint8Array; enc: Uint8Array }[] = []
+    if (!this.pooled) {
+      try {
+        for (let i = 0; i < pkRs.length; i++) out.push(this.encapTo(pubs[i]!, pkRs[i]!))
+        return out
+      } catch (e) {
+        for (const r of out) memzero(r.sharedSecret)
+        throw e
+      }
+    }
+    const sks = pkRs.map(() => this.group.randomPrivateKey())
     let dhs: { publicKey: Uint8Array; shared?: Uint8Array | undefined }[] = []
     try {
       dhs = x25519Many(

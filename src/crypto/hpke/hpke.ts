@@ -78,8 +78,15 @@ const LABEL_SEC = ascii('sec')
 const EMPTY = new Uint8Array(0)
 /** RFC 9180 §5: mode_base. */
 const MODE_BASE = 0x00
-/** The last info's key_schedule_context is kept for infos up to this size (public bytes; bounds the copy kept). */
-const MAX_CACHED_INFO = 1 << 20
+/**
+ * The last info's key_schedule_context is kept for infos up to this size
+ * (public bytes; bounds the copy kept). A Welcome's EncryptContext is ~2 MB
+ * at n = 10,000, and a Commit adding k members seals k GroupSecrets to it:
+ * with a 1 MiB bound each seal hashed it again.
+ */
+const MAX_CACHED_INFO = 1 << 23
+/** From this size the info_hash streams the info through node:crypto's HMAC (HpkeKdf.labeledExtractPublicSync). */
+const STREAMED_INFO = 1 << 12
 
 /** Byte equality of public values (not constant-time: only for data an observer sees anyway). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -152,7 +159,11 @@ export class Hpke {
    */
   private scheduleContext(info: Uint8Array): Uint8Array {
     if (this.lastInfo !== undefined && this.lastContext !== undefined && sameBytes(info, this.lastInfo)) return this.lastContext
-    const infoHash = this.kdf.labeledExtractSync(EMPTY, LABEL_INFO_HASH, info)
+    // The info is public: a large one is hashed in place rather than copied into a labeled buffer.
+    const infoHash =
+      info.length >= STREAMED_INFO
+        ? this.kdf.labeledExtractPublicSync(EMPTY, LABEL_INFO_HASH, info)
+        : this.kdf.labeledExtractSync(EMPTY, LABEL_INFO_HASH, info)
     const ctx = new Uint8Array(1 + this.pskIdHash.length + infoHash.length)
     ctx[0] = MODE_BASE
     ctx.set(this.pskIdHash, 1)

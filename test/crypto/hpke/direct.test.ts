@@ -70,9 +70,10 @@ describe('direct HPKE against @hpke/core over the same adapters', () => {
       const h = new Hpke(spec.group, kdf, aead(spec.aead))
       const core = new CipherSuite({ kem: h.kem, kdf: new HpkeKdf(kdf), aead: new HpkeAead(aead(spec.aead)) })
       const name = spec.group.name
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         const kp = h.kem.generateKeyPairSync()
-        const info = randomBytes(i * 40)
+        // i = 3: an info our side hashes streamed (labeledExtractPublicSync), @hpke/core's through the copy.
+        const info = randomBytes(i === 3 ? 5000 : i * 40)
         const aad = randomBytes(i * 7)
         const pt = randomBytes(1 + i * 100)
         // ours -> @hpke/core
@@ -115,6 +116,24 @@ describe('direct HPKE against @hpke/core over the same adapters', () => {
     expect(code(() => h.openSync(kp.privateKey, new Uint8Array(5), new Uint8Array(0), new Uint8Array(0), ct.ciphertext))).toBe('CRYPTO_HPKE_DECRYPT')
     expect(code(() => h.openSync(kp.privateKey, ct.kemOutput, new Uint8Array(1), new Uint8Array(0), ct.ciphertext))).toBe('CRYPTO_HPKE_DECRYPT')
     expect(code(() => h.exportSenderSync(kp.publicKey, new Uint8Array(0), new Uint8Array(0), 255 * 32 + 1))).toBe('CRYPTO_INVALID_LENGTH')
+  })
+})
+
+describe('HpkeKdf.labeledExtractPublicSync', () => {
+  it('equals labeledExtractSync for every hash, salt and input size', () => {
+    for (const name of ['SHA256', 'SHA384', 'SHA512'] as const) {
+      const kdf = new HpkeKdf(hashKdf(name))
+      kdf.init(new Uint8Array([0x48, 0x50, 0x4b, 0x45, 0, 0x20, 0, 1, 0, 3]))
+      for (const salt of [new Uint8Array(0), randomBytes(kdf.hashSize), randomBytes(5)]) {
+        for (const size of [0, 1, 4095, 4096, 100_000]) {
+          const ikm = randomBytes(size)
+          const label = randomBytes(9)
+          expect(toHex(kdf.labeledExtractPublicSync(salt, label, ikm)), `${name} salt ${salt.length} size ${size}`).toBe(
+            toHex(kdf.labeledExtractSync(salt, label, ikm)),
+          )
+        }
+      }
+    }
   })
 })
 
