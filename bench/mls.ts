@@ -34,20 +34,28 @@
  *                   the whole op.
  *   commit update   alice.commit({}): empty commit with path, then discarded
  *   commit remove   alice.commit({ remove: [n-1] }) (with path), then discarded
- *   process *       bob.processMessage(commit) on a fresh copy of bob's state
- *                   (MlsGroup.deserialize(bob.serialize()), made outside the timed region).
- *                   What the load leaves warm and what the op still pays: deserialize
- *                   checks the tree hash against the GroupContext, so every node's tree
- *                   hash is cached, and it rebuilds the key index and subtree counts (the
- *                   retired epoch's tree is a diff sharing the current one's nodes and
- *                   hashes, src/mls/tree/diff.ts). The op pays the Commit's own work
- *                   (framing, proposal checks, LeafNode and content signatures, the path:
- *                   one HPKE open, then DeriveKeyPair and a public-key check per node up
- *                   to the root, ~log2 n node:crypto key imports, parent and tree hashes
- *                   of the path, key schedule), the import of bob's own HPKE private key
- *                   (node:crypto key cache, cold after a load) and whatever GC work the
- *                   load's allocations leave behind (the state of n = 10000 is ~2 MB of
- *                   small objects): both are part of "process a Commit after loading".
+ *   process *       bob.processMessage(commit) as a running client processes a Commit
+ *                   of its epoch: each sample takes the next of 32 distinct Commits of
+ *                   that kind (12 at n = 10000; MlsFixture.commits), on a copy of bob's
+ *                   state prepared outside the timed region: MlsGroup.deserialize, then
+ *                   one other message handled (a Commit of another kind, staged and
+ *                   rejected, which leaves the state unchanged). What that leaves warm is
+ *                   what a client's live state has warm: its own HPKE private key's
+ *                   node:crypto import, the tree's hashes and key index, the JIT; and the
+ *                   load's garbage meets a collection there. What the op pays: the
+ *                   Commit's own work (framing, proposal checks, LeafNode and content
+ *                   signatures, the path: one HPKE open, then DeriveKeyPair and a
+ *                   public-key check per node up to the root, parent and tree hashes of
+ *                   the path, key schedule, the merge), and the garbage it makes itself.
+ *                   The X25519 base-point multiplications of the path keys are shared
+ *                   with a worker thread (src/crypto/x25519-pool.ts): on one core they
+ *                   add ~37 µs each. (A full collection before the op, with node
+ *                   --expose-gc, was tried: it made the op 1.5-2.5x slower, the heap
+ *                   being swept lazily under the op afterwards.)
+ *                   Before 2026-11-26 the rows were measured on a copy made just before the
+ *                   op, which charged the op with the copy's garbage and a cold key import
+ *                   (~0.5-0.9 ms at n = 1024): that is now the breakdown row
+ *                   "process update, just loaded" (a client's first Commit after a restart).
  *   join (Welcome)  MlsGroup.join from the add commit's Welcome (group of n+1,
  *                   tree from the ratchet_tree extension, every leaf verified).
  *                   The leaf signatures are shared with the verification
@@ -114,8 +122,16 @@ export const MLS_OPS = TS_MLS_OPS
 export type MlsOp = TsMlsOp
 /** A breakdown row beside "commit add": its crypto floor at the same n (commitAddFloor). Not an operation of ts-mls. */
 export const COMMIT_ADD_FLOOR = 'commit add floor'
-/** The rows of this suite: the operations compared with ts-mls, and the breakdown row. */
-export type MlsRowOp = MlsOp | typeof COMMIT_ADD_FLOOR
+/** A breakdown row beside "process update": the same op on a state just loaded (see the header). */
+export const PROCESS_COLD = 'process update, just loaded'
+/** The rows of this suite: the operations compared with ts-mls, and the breakdown rows. */
+export type MlsRowOp = MlsOp | typeof COMMIT_ADD_FLOOR | typeof PROCESS_COLD
+
+/** Distinct Commits per kind in a fixture (see MlsFixture.commits): a few more than the samples of the large sizes. */
+function distinctCommits(n: number): number {
+  return n > 2000 ? 12 : 32
+}
+
 /** The message ops, measured with their floors in measurePaired rather than as harness rows. */
 const MESSAGE_OPS: readonly MlsOp[] = ['encrypt 1 KiB', 'decrypt 1 KiB']
 /**
@@ -171,6 +187,12 @@ export interface MlsFixture {
   readonly addWelcome: ReturnType<typeof welcomeOf>
   readonly updateCommit: Uint8Array
   readonly removeCommit: Uint8Array | undefined
+  /**
+   * Distinct Commits of each kind for the same epoch (the first is the one
+   * above), replayed in turn by the "process" ops so that no sample meets a
+   * Commit whose keys an earlier sample left in a cache.
+   */
+  readonly commits: { readonly add: Uint8Array[]; readonly update: Uint8Array[]; readonly remove: Uint8Array[] }
   /** A 1 KiB application message from alice that bob's state accepts (sizes the floor). */
   readonly message: Uint8Array
   readonly buildMs: number
@@ -221,15 +243,23 @@ async function buildFixture(n: number): Promise<MlsFixture> {
   for (const [l, g] of live) if (l !== 0 && l !== 1) g.destroy()
 
   const newcomer = await member('newcomer')
-  const add = await alice.commit({ add: [newcomer.message], path: 'when-required' })
-  alice.discardPendingCommit()
-  const update = await alice.commit({})
-  alice.discardPendingCommit()
-  let removeCommit: Uint8Array | undefined
-  if (n > 2) {
-    removeCommit = (await alice.commit({ remove: [n - 1] })).commit
+  const commits = { add: [] as Uint8Array[], update: [] as Uint8Array[], remove: [] as Uint8Array[] }
+  let addWelcomeBytes: Uint8Array | undefined
+  for (let k = 0; k < distinctCommits(n); k++) {
+    const add = await alice.commit({ add: [newcomer.message], path: 'when-required' })
     alice.discardPendingCommit()
+    commits.add.push(add.commit)
+    addWelcomeBytes ??= add.welcome!
+    commits.update.push((await alice.commit({})).commit)
+    alice.discardPendingCommit()
+    if (n > 2) {
+      commits.remove.push((await alice.commit({ remove: [n - 1] })).commit)
+      alice.discardPendingCommit()
+    }
   }
+  const add = { commit: commits.add[0]!, welcome: addWelcomeBytes! }
+  const update = { commit: commits.update[0]! }
+  const removeCommit = commits.remove[0]
 
   const message = MlsGroup.deserialize(alice.serialize()).send(randomBytes(PT_SIZE))
   const bobState = bob.serialize()
@@ -256,6 +286,7 @@ async function buildFixture(n: number): Promise<MlsFixture> {
     addWelcome,
     updateCommit: update.commit,
     removeCommit,
+    commits,
     message,
     buildMs: performance.now() - t0,
   }
@@ -282,6 +313,27 @@ export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTa
   const f = await mlsFixture(n)
   process.stderr.write(`  [mls] n=${n}: group built in ${(f.buildMs / 1000).toFixed(1)} s\n`)
   const fresh = () => MlsGroup.deserialize(f.bobState)
+  /**
+   * "process *": each sample takes the next of the distinct Commits, on a copy
+   * of bob's state brought to the condition of a running client first
+   * (untimed): loaded, then one other message handled (a Commit of another
+   * kind, staged and rejected: what a client keeps warm, such as its own HPKE
+   * private key's import, is warm, and the load's garbage meets a collection
+   * there rather than in the op).
+   */
+  const live = (mine: readonly Uint8Array[], other: readonly Uint8Array[]) => {
+    let k = 0
+    return timed(
+      async () => {
+        const i = k++
+        const g = MlsGroup.deserialize(f.bobState)
+        ;(await g.stageMessage(other[i % other.length]!)).reject()
+        return { g, commit: mine[i % mine.length]! }
+      },
+      ({ g, commit }) => g.processMessage(commit),
+    )
+  }
+  const c = f.commits
   const ops: [MlsOp, (() => unknown) | undefined][] = [
     [
       'commit add',
@@ -293,7 +345,7 @@ export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTa
         },
       ),
     ],
-    ['process add', timed(fresh, (g) => g.processMessage(f.addCommit))],
+    ['process add', live(c.add, c.update)],
     ['join (Welcome)', timed(() => undefined, () => joinAs(f.addWelcome, f.newcomer))],
     [
       'commit update',
@@ -305,7 +357,7 @@ export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTa
         },
       ),
     ],
-    ['process update', timed(fresh, (g) => g.processMessage(f.updateCommit))],
+    ['process update', live(c.update, c.remove.length > 0 ? c.remove : c.add)],
     [
       'commit remove',
       n > 2
@@ -318,7 +370,7 @@ export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTa
           )
         : undefined,
     ],
-    ['process remove', f.removeCommit !== undefined ? timed(fresh, (g) => g.processMessage(f.removeCommit!)) : undefined],
+    ['process remove', c.remove.length > 0 ? live(c.remove, c.update) : undefined],
   ]
   const out: { op: MlsRowOp; task: BenchTask }[] = []
   for (const [op, fn] of ops) {
@@ -327,6 +379,12 @@ export async function mlsTasks(n: number): Promise<{ op: MlsRowOp; task: BenchTa
     if (op === 'commit add') {
       const floor = commitAddFloor(f)
       out.push({ op: COMMIT_ADD_FLOOR, task: { name: mlsTaskName(COMMIT_ADD_FLOOR, n), fn: timed(() => undefined, floor) } })
+    }
+    if (op === 'process update') {
+      // The same Commit right after a load, nothing warm and the load's garbage pending (a client's first Commit after a restart).
+      let k = 0
+      const cold = timed(fresh, (g) => g.processMessage(c.update[k++ % c.update.length]!))
+      out.push({ op: PROCESS_COLD, task: { name: mlsTaskName(PROCESS_COLD, n), fn: cold } })
     }
   }
   return out
@@ -580,8 +638,9 @@ function notes(rows: readonly TaskResult[]): string {
   return [
     `Suite 0x0003, 1 KiB application data, bytes to bytes. Group of n built by one Commit adding n-1 KeyPackages, then ~2 log2 n ` +
       `path commits by the leftmost leaves of the subtrees on the copath of leaf 0 and along the last leaf's path (as ts-mls is measured). ` +
-      `"commit *" by leaf 0 (created, then discarded; add without path, with its Welcome), "process *" by leaf 1 on a fresh copy of its state ` +
-      `(copy untimed), "join" from the add's Welcome (group of n+1). Floors: one sign/verify + 2 AEADs + 5 KDFs of the message's sizes, ` +
+      `"commit *" by leaf 0 (created, then discarded; add without path, with its Welcome), "process *" by leaf 1, each sample the next of 32 distinct Commits, on a copy of its state ` +
+      `loaded and warmed by one other message outside the timed region; "process update, just loaded" times the ` +
+      `same op right after the load (cold key import, the load's garbage pending), "join" from the add's Welcome (group of n+1). Floors: one sign/verify + 2 AEADs + 5 KDFs of the message's sizes, ` +
       `measured per n in one interleaved loop with that n's encrypt and decrypt (same heap, load and warm-up); "× floor" is median / median of that loop.`,
     commitAddFloorNote(ours),
     `Floors by n (encrypt / decrypt): ${[...paired].sort((a, b) => a[0] - b[0]).map(([n, p]) => `n=${n} ${fmtUs(p.floorEncrypt.medianUs)} / ${fmtUs(p.floorDecrypt.medianUs)}`).join(', ')}.`,
