@@ -153,7 +153,8 @@ export function x25519Many(jobs: readonly X25519Job[], here: (job: X25519Job, in
   const out: X25519Result[] = []
   try {
     for (let from = 0; from < jobs.length; from += MAX_BATCH) {
-      for (const r of shared(jobs.slice(from, from + MAX_BATCH), here, workers)) out.push(r)
+      // `here` is called with the job's index in `jobs`, not in the slice.
+      for (const r of shared(jobs.slice(from, from + MAX_BATCH), (j, i) => here(j, from + i), workers)) out.push(r)
     }
     return out
   } catch (e) {

@@ -56,15 +56,19 @@ describe('x25519Many', () => {
       setX25519Workers(workers)
       expect(await warmX25519Workers()).toBe(workers)
       const before = x25519PoolCounters()
-      for (const n of [1, PARALLEL_MIN, 37, 300]) {
+      for (const n of [1, PARALLEL_MIN, 37, 300, 700]) {
         const js = jobs(n)
-        const got = x25519Many(js, (j) => reference(j))
+        // `here` gets the job's index in the whole batch (callers look their own data up by it), across slices too.
+        const got = x25519Many(js, (j, i) => {
+          if (js[i] !== j) throw new Error(`here called with index ${i} for another job`)
+          return reference(j)
+        })
         const want = js.map((j) => reference(j))
         expect(got.map((r) => hex(r.publicKey) + hex(r.shared))).toEqual(want.map((r) => hex(r.publicKey) + hex(r.shared)))
       }
       await new Promise((r) => setTimeout(r, 50)) // workers report their counts by message
       const after = x25519PoolCounters()
-      expect(after.calling + after.workers - before.calling - before.workers).toBeGreaterThanOrEqual(1 + PARALLEL_MIN + 37 + 300)
+      expect(after.calling + after.workers - before.calling - before.workers).toBeGreaterThanOrEqual(1 + PARALLEL_MIN + 37 + 300 + 700)
       if (workers === 0) expect(after.workers).toBe(before.workers)
     })
   }
@@ -125,6 +129,24 @@ describe('batch HPKE operations', () => {
       }
       // Fresh ephemeral keys for every seal.
       expect(new Set(cts.map((c) => hex(c.kemOutput))).size).toBe(cts.length)
+    })
+
+    it(`suite ${id}: a batch larger than the shared buffer's slice (an UpdatePath over a tree of unmerged leaves) opens everywhere`, async () => {
+      setX25519Workers(1)
+      await warmX25519Workers()
+      // Regression: jobs of the second and later slices that the calling thread computed used the
+      // recipient key of the job at their index within the slice.
+      const kps = await cs.deriveHpkeKeyPairs(Array.from({ length: 40 }, () => randomBytes(cs.Nh)))
+      const recipients = Array.from({ length: 600 }, (_, i) => kps[(i * 7) % kps.length]!)
+      const context = randomBytes(64)
+      const pts = recipients.map((_, i) => randomBytes(8 + (i % 5)))
+      for (let round = 0; round < 3; round++) {
+        const cts = await cs.encryptWithLabelMany(recipients.map((k) => k.publicKey), 'UpdatePathNode', context, pts)
+        for (let i = 0; i < recipients.length; i++) {
+          const pt = await cs.decryptWithLabel(recipients[i]!.privateKey, 'UpdatePathNode', context, cts[i]!.kemOutput, cts[i]!.ciphertext)
+          expect(hex(pt), `recipient ${i}`).toBe(hex(pts[i]))
+        }
+      }
     })
 
     it(`suite ${id}: encryptWithLabelMany fails as encryptWithLabel does`, async () => {
