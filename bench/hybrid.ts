@@ -14,10 +14,10 @@
  *                 side (target <= 8 µs). Copath mode (the large-group
  *                 default); pairwise adds a receive-key announcement every 50
  *                 messages (a DeriveKeyPair), amortized in its rows.
+ *                 Warm-up as bench/mls.ts's message loop (PAIRED below).
  *                 Breakdown rows after it: the same loop for as many rounds
- *                 again (the optimizing compiler is still taking over the
- *                 hybrid functions during the first window: each runs once a
- *                 round, MLS's twice), then once more with timestamps
+ *                 again (how far the first window still was from steady
+ *                 state), then once more with timestamps
  *                 inside the hybrid ops (encrypt, MLS send of the frame, MLS
  *                 processMessage of the frame, receive).
  *   per message   the hybrid layer alone (tinybench rows): encrypt =
@@ -72,11 +72,22 @@ function sizes(mode: BenchMode, kind: 'copath' | 'pairwise'): number[] {
 
 const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)))
 
+/**
+ * Rounds of the overhead loop after `warmup` rounds, then a pause for V8's
+ * background compiler: the warm-up and pause of bench/mls.ts's message loop
+ * (whose header gives the measurements), so both per-message rows are taken
+ * at the same steady state. V8 optimises these small per-message functions
+ * after ~1000-2500 calls; the hybrid ones run once a round (MLS's twice), so
+ * the 300 warm-up rounds used before 2026-11-26 left them mostly unoptimised
+ * in the measured window (+9.6 / +12.9 µs then, against +7.6-8.0 / +11.0 µs
+ * over the next window of the same run).
+ */
 const PAIRED: Record<BenchMode, { rounds: number; warmup: number }> = {
-  quick: { rounds: 300, warmup: 100 },
-  default: { rounds: 3000, warmup: 300 },
-  full: { rounds: 10000, warmup: 1000 },
+  quick: { rounds: 300, warmup: 2000 },
+  default: { rounds: 3000, warmup: 3000 },
+  full: { rounds: 10000, warmup: 5000 },
 }
+const COMPILER_PAUSE_MS = 200
 
 interface Overhead {
   readonly mode: 'copath' | 'pairwise'
@@ -156,7 +167,9 @@ async function measureOverhead(kind: 'copath' | 'pairwise', mode: BenchMode): Pr
     return samples
   }
   const { rounds, warmup } = PAIRED[mode]
-  const samples = await runRounds(ops, warmup, rounds)
+  await runRounds(ops, warmup, 0)
+  await new Promise((r) => setTimeout(r, COMPILER_PAUSE_MS))
+  const samples = await runRounds(ops, 0, rounds)
   const later = (await runRounds(ops, 0, rounds)).map(median)
   // The breakdown: the hybrid ops again, with timestamps between their parts.
   const parts: number[][] = [[], [], [], []]
