@@ -54,7 +54,8 @@
  *                   being swept lazily under the op afterwards.)
  *                   Before 2026-11-26 the rows were measured on a copy made just before the
  *                   op, which charged the op with the copy's garbage and a cold key import
- *                   (~0.5-0.9 ms at n = 1024): that is now the breakdown row
+ *                   (0.3 ms at n = 1024 on a quiet machine, up to ~0.9 ms under load): that is
+ *                   now the breakdown row
  *                   "process update, just loaded" (a client's first Commit after a restart).
  *   join (Welcome)  MlsGroup.join from the add commit's Welcome (group of n+1,
  *                   tree from the ratchet_tree extension, every leaf verified).
