@@ -90,7 +90,11 @@ export interface ClientOptions {
   readonly cipherSuite?: number
   /** One-time KeyPackages kept published (default 8; 1..100). */
   readonly keyPackages?: number
-  /** Decides whether a credential and key are acceptable (RFC 9420 §5.3.1); default: any well-formed did:talos. */
+  /**
+   * Decides whether a credential and key are acceptable (RFC 9420 §5.3.1), in every protocol: MLS leaves,
+   * and the DID-to-identity-key bindings of sender-keys and coordinator invitations, commits and prekey
+   * bundles (as a basic credential and the Ed25519 identity key). Default: any well-formed did:talos.
+   */
   readonly authService?: AuthenticationService
   /** How this member answers capability grants; default: not automatically (group.answerCapability). */
   readonly capabilityPolicy?: CapabilityPolicy
@@ -246,6 +250,7 @@ export class Client {
       identity: this.preKeys.identity,
       preKeys: this.preKeys,
       claimBundle: async (did) => ((await this.claim(did, 'sender-keys')).material as SkTicket).bundle,
+      acceptIdentity: (did, identityKey) => this.config.authService!(basicCredential(did), identityKey),
     }
   }
 
@@ -313,6 +318,10 @@ export class Client {
       throw new TalosError('GROUP_INVALID_KEY_PACKAGE', `the prekey bundle published for ${did} is not usable: ${(e as Error).message}`)
     }
     const ticket: SkTicket = { bundle, identityKey: bundle.identity!.signingKey }
+    // The directory's word binds the bundle to `did`; the AuthenticationService decides whether that binding is acceptable, as for a KeyPackage.
+    if (!this.config.authService!(basicCredential(did), ticket.identityKey)) {
+      throw new TalosError('GROUP_IDENTITY_REJECTED', `the authentication service refuses the identity key published for ${did}`)
+    }
     return { did, material: ticket }
   }
 

@@ -30,7 +30,7 @@ import { TalosError } from '../../errors.js'
 import { COORDINATOR_VERSION, MAX_COORDINATOR_PAYLOAD, decodeDelivery, decodeSubmit, encodeDelivery, encodeSubmit } from '../../coordinator/wire.js'
 import { PairwiseSessions } from '../../ratchet/sessions.js'
 import { CoPayload, CoState, SkAdopt, type CoQueued, type SkCommit } from '../../proto/group.js'
-import { decodeCommit, decodeInvite, inviteTbs, malformed, MAX_PAYLOAD_BYTES, MAX_STATE_BYTES, readAdopt, Roster, type SenderKeysDeps } from './roster.js'
+import { checkIdentities, decodeCommit, decodeInvite, inviteTbs, malformed, MAX_PAYLOAD_BYTES, MAX_STATE_BYTES, readAdopt, Roster, type SenderKeysDeps } from './roster.js'
 import { bytesEqual } from '../util.js'
 import type { AddTicket, EngineState, GroupProtocol, PreparedCommit, ProtocolEngine, Received } from './types.js'
 
@@ -67,6 +67,7 @@ export class CoordinatorEngine implements ProtocolEngine {
     }
     if (self === undefined || !bytesEqual(self.identityKey, deps.identity.public.signingKey)) throw new TalosError('GROUP_MALFORMED_INVITE', 'the invitation does not name us with our key')
     if (!ed25519.verify(hub.identityKey, inviteTbs(inv), inv.signature)) throw new TalosError('GROUP_MALFORMED_INVITE', "the hub's signature does not verify")
+    checkIdentities(deps, inv.members)
     const bundle = await deps.claimBundle(hub.did)
     if (bundle.identity === undefined || !bytesEqual(bundle.identity.signingKey, hub.identityKey)) {
       throw new TalosError('GROUP_INVALID_KEY_PACKAGE', "the hub's bundle names another identity key than the invitation")
@@ -218,6 +219,7 @@ export class CoordinatorEngine implements ProtocolEngine {
     }
     this.roster.checkCommit(c, committer, (d) => d === this.hub, 'the hub')
     this.roster.verifyCommit(c, this.publicKeyOf(this.hub)!)
+    checkIdentities(this.deps, c.added)
   }
 
   private applyCommit(c: SkCommit): Received & { kind: 'commit' } {

@@ -43,6 +43,21 @@ export interface SenderKeysDeps {
   readonly preKeys: ClientPreKeys
   /** A verified prekey bundle of `did` from the directory. */
   claimBundle(did: string): Promise<PreKeyBundle>
+  /**
+   * Whether `identityKey` is acceptable as the key of `did`: the client's
+   * AuthenticationService (RFC 9420 §5.3.1), asked for every member an
+   * invitation or a commit names, as MLS asks it for every leaf.
+   */
+  acceptIdentity(did: string, identityKey: Uint8Array): boolean
+}
+
+/** Every member of `list` is acceptable to the AuthenticationService (GROUP_IDENTITY_REJECTED otherwise). */
+export function checkIdentities(deps: Pick<SenderKeysDeps, 'acceptIdentity'>, list: readonly SkMember[]): void {
+  for (const m of list) {
+    if (!deps.acceptIdentity(m.did, m.identityKey)) {
+      throw new TalosError('GROUP_IDENTITY_REJECTED', `the authentication service refuses the key given for ${m.did}`)
+    }
+  }
 }
 
 /** The add ticket of a group with signed membership: a verified bundle and the identity key it names. */

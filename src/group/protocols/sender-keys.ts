@@ -38,6 +38,7 @@ import { SenderKeyRecord } from '../../proto/senderkeys.js'
 import { SkAdopt, SkPayload, SkState, type SkBuffered, type SkCommit, type SkMember } from '../../proto/group.js'
 import { bytesEqual } from '../util.js'
 import {
+  checkIdentities,
   decodeCommit,
   decodeInvite,
   inviteTbs,
@@ -89,6 +90,7 @@ export class SenderKeysEngine implements ProtocolEngine {
     if (!ed25519.verify(inviterEntry.identityKey, inviteTbs(inv), inv.signature)) {
       throw new TalosError('GROUP_MALFORMED_INVITE', "the inviter's signature does not verify")
     }
+    checkIdentities(deps, inv.members)
     const sessions = new PairwiseSessions(deps.identity, deps.preKeys)
     const skg = new SenderKeyGroup(groupId, deps.did, inv.members.map((m) => m.did), sessions)
     const e = new SenderKeysEngine(deps, new Roster(groupId, inv.epoch, [...inv.members]), skg, sessions, new Set(), [], true)
@@ -266,6 +268,7 @@ export class SenderKeysEngine implements ProtocolEngine {
     this.roster.checkCommit(c, committer, (d) => d === c.committer, 'its committer')
     if (this.roster.entries.length + c.added.length - c.removed.length > MAX_SK_MEMBERS) throw malformed('too many members')
     this.roster.verifyCommit(c, this.publicKeyOf(c.committer)!)
+    checkIdentities(this.deps, c.added)
   }
 
   private async applyCommit(c: SkCommit, bundles: Map<string, PreKeyBundle>): Promise<Received & { kind: 'commit' }> {
