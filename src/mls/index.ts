@@ -5,7 +5,7 @@
  *   basicCredential(did) -> Credential            (identity = "did:talos:...")
  *   generateKeyPackage({ cipherSuite, credential }) -> KeyPackageBundle
  *   keyPackageMessage(bundle.keyPackage) -> MLSMessage bytes to publish
- *   AuthenticationService = (credential, signatureKey) => boolean; didAuthenticationService(resolve?)
+ *   AuthenticationService = (credential, signatureKey, previous?) => boolean; didAuthenticationService(resolve?)
  *
  * Groups (MlsGroup: every operation either succeeds and replaces the state,
  * or throws a TalosError and changes nothing)
@@ -66,6 +66,7 @@ export {
   keyPackageRef,
   validateKeyPackage,
   type AuthenticationService,
+  type PreviousCredential,
   type KeyPackageBundle,
   type KeyPackageSecrets,
   type KeyPackageOptions,

@@ -72,6 +72,7 @@ export function applyProposals(
       suite,
       authService,
       expectedSource: LeafNodeSource.update,
+      previous: tree.leaf(leaf),
       context: { groupId: context.groupId, leafIndex: leaf },
       requiredCapabilities: required,
       groupCipherSuite: context.cipherSuite,

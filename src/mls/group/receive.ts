@@ -180,6 +180,7 @@ export function checkReceivedProposal(state: GroupState, sender: Sender, p: Prop
         suite: state.suite,
         authService: state.config.authService,
         expectedSource: LeafNodeSource.update,
+        previous: current,
         context: { groupId: gc.groupId, leafIndex: sender.leafIndex },
         requiredCapabilities: required,
         groupCipherSuite: gc.cipherSuite,

@@ -52,7 +52,7 @@ export function signatureRotation(state: GroupState, pair: KeyPair): SignatureRo
   if (holder !== undefined) {
     throw new TalosError('MLS_DUPLICATE_SIGNATURE_KEY', holder === state.ownLeaf ? 'that is already our signature key' : `the signature key is member ${holder}'s`)
   }
-  if (!state.config.authService(current.credential, pair.publicKey)) {
+  if (!state.config.authService(current.credential, pair.publicKey, { credential: current.credential, signatureKey: current.signatureKey })) {
     throw new TalosError('MLS_INVALID_CREDENTIAL', 'the authentication service rejects our credential with the new signature key')
   }
   // Copies with new Uint8Array: slice() on a caller's Node Buffer is a view, which merge/discard would zero.

@@ -13,12 +13,24 @@ import { TalosError } from '../../errors.js'
 import { CredentialType, isBasicCredential, type BasicCredential, type Credential } from '../wire/credential.js'
 import { constantTimeEqual as bytesEqual } from '../../crypto/sodium.js'
 
+/** The credential and signature key a leaf had before the one being judged replaces them. */
+export interface PreviousCredential {
+  readonly credential: Credential
+  readonly signatureKey: Uint8Array
+}
+
 /**
  * Decides whether `credential` is valid and authorises `signatureKey`
  * (RFC 9420 §5.3.1). Must be deterministic for a given input: every member
  * has to reach the same verdict on the same tree.
+ *
+ * `previous` is given when the credential replaces a member's current one
+ * (an Update proposal, a member's Commit with an UpdatePath, a signature key
+ * rotation): then the AS MUST also decide whether the new credential's
+ * identity is a valid successor of the old one's (§5.3.1, "according to the
+ * application's policy"). didAuthenticationService requires the same DID.
  */
-export type AuthenticationService = (credential: Credential, signatureKey: Uint8Array) => boolean
+export type AuthenticationService = (credential: Credential, signatureKey: Uint8Array, previous?: PreviousCredential) => boolean
 
 /** DIDs are bounded so a credential cannot smuggle an unbounded identity into every tree hash. */
 export const MAX_DID_BYTES = 512
@@ -64,13 +76,16 @@ export const acceptAllCredentials: AuthenticationService = () => true
  * An AS for Talos deployments: basic credentials carrying a did:talos DID,
  * whose signature key is the one `resolveKey` returns for that DID (when a
  * resolver is given; without one any key is accepted for a well-formed DID).
+ * A member's credential can only be succeeded by one with the same DID: a
+ * member cannot take another identity by updating its leaf.
  */
 export function didAuthenticationService(
   resolveKey?: (did: string) => Uint8Array | readonly Uint8Array[] | undefined,
 ): AuthenticationService {
-  return (credential, signatureKey) => {
+  return (credential, signatureKey, previous) => {
     const did = didOf(credential)
     if (did === undefined) return false
+    if (previous !== undefined && didOf(previous.credential) !== did) return false
     if (resolveKey === undefined) return true
     const known = resolveKey(did)
     if (known === undefined) return false

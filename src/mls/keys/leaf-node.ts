@@ -34,7 +34,7 @@ import {
 } from '../wire/leaf-node.js'
 import type { Lifetime } from '../wire/lifetime.js'
 import { meetsRequiredCapabilities, supportsCredential, supportsExtension } from './capabilities.js'
-import type { AuthenticationService } from './credential.js'
+import type { AuthenticationService, PreviousCredential } from './credential.js'
 
 /** The SignWithLabel label of a LeafNode signature (§7.2). */
 export const LEAF_LABEL = 'LeafNodeTBS'
@@ -84,6 +84,8 @@ export interface LeafNodeCheck {
   authService: AuthenticationService
   /** Where the leaf appeared: KeyPackage, Update proposal or UpdatePath. */
   expectedSource: LeafNodeSource
+  /** The leaf this one replaces (Update, a member's UpdatePath): the AS also judges the succession (§5.3.1). */
+  previous?: PreviousCredential | undefined
   /** group_id and leaf_index, for update and commit leaves. */
   context?: LeafNodeTBSContext | undefined
   /** Exact LeafNode bytes, to verify the signature without re-encoding. */
@@ -133,7 +135,8 @@ function checkLeafNode(leaf: LeafNode, check: LeafNodeCheck, signatureVerifies: 
       `leaf_node_source is ${leaf.leafNodeSource}, expected ${check.expectedSource} here`,
     )
   }
-  if (!check.authService(leaf.credential, leaf.signatureKey)) {
+  const previous = check.previous === undefined ? undefined : { credential: check.previous.credential, signatureKey: check.previous.signatureKey }
+  if (!check.authService(leaf.credential, leaf.signatureKey, previous)) {
     throw new TalosError('MLS_INVALID_CREDENTIAL', 'the authentication service rejected the leaf credential')
   }
   if (!signatureVerifies()) {

@@ -108,6 +108,8 @@ export async function processUpdatePath(opts: ProcessUpdatePathOptions): Promise
     suite,
     authService: opts.leafPolicy.authService,
     expectedSource: LeafNodeSource.commit,
+    // A member committer replaces its own leaf (§5.3.1 succession); an external joiner's leaf is new.
+    previous: tree.leaf(senderLeaf),
     context: { groupId: opts.groupId, leafIndex: senderLeaf },
     encoded: leafBytes,
     now: opts.leafPolicy.now,
