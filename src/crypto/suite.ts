@@ -102,6 +102,12 @@ export interface CipherSuite {
   hpkePublicKey(privateKey: Uint8Array): Promise<Uint8Array>
   /** Single-shot SealBase. */
   hpkeSeal(publicKey: Uint8Array, info: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<HpkeCiphertext>
+  /**
+   * hpkeSeal of plaintexts[i] to publicKeys[i] under one info and aad, in
+   * order, with hpkeSeal's errors; the KEM's scalar multiplications may run
+   * in parallel (X25519 suites: src/crypto/x25519-pool.ts).
+   */
+  hpkeSealMany(publicKeys: readonly Uint8Array[], info: Uint8Array, aad: Uint8Array, plaintexts: readonly Uint8Array[]): Promise<HpkeCiphertext[]>
   /** Single-shot OpenBase. Throws TalosError CRYPTO_HPKE_DECRYPT on failure. */
   hpkeOpen(
     privateKey: Uint8Array,

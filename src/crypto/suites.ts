@@ -99,6 +99,7 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
     deriveHpkeKeyPairs: (ikms) => hpke.deriveKeyPairs(ikms),
     hpkePublicKey: (privateKey) => hpke.publicKey(privateKey),
     hpkeSeal: (publicKey, info, aad, plaintext) => hpke.seal(publicKey, info, aad, plaintext),
+    hpkeSealMany: (publicKeys, info, aad, plaintexts) => hpke.sealMany(publicKeys, info, aad, plaintexts),
     hpkeOpen: (privateKey, kemOutput, info, aad, ciphertext) => hpke.open(privateKey, kemOutput, info, aad, ciphertext),
     hpkeExportSender: (publicKey, info, exporterContext, length) =>
       hpke.exportSender(publicKey, info, exporterContext, length),

@@ -106,7 +106,7 @@ describe('x25519Many', () => {
 describe('batch HPKE operations', () => {
   for (const id of [1, 2, 3, 4, 5, 6, 7]) {
     const cs = getCipherSuite(id)
-    it(`suite ${id}: deriveHpkeKeyPairs and encryptWithLabelMany agree with the single operations`, async () => {
+    it(`suite ${id}: deriveHpkeKeyPairs, encryptWithLabelMany and hpkeSealMany agree with the single operations`, async () => {
       setX25519Workers(1)
       await warmX25519Workers()
       const ikms = Array.from({ length: 9 }, () => randomBytes(cs.Nh))
@@ -129,6 +129,13 @@ describe('batch HPKE operations', () => {
       }
       // Fresh ephemeral keys for every seal.
       expect(new Set(cts.map((c) => hex(c.kemOutput))).size).toBe(cts.length)
+      // hpkeSealMany: the same under a raw info and aad (a Welcome's GroupSecrets).
+      const info = randomBytes(5000)
+      const aad = randomBytes(3)
+      const raw = await cs.hpkeSealMany(many.map((k) => k.publicKey), info, aad, plaintexts)
+      for (let i = 0; i < many.length; i++) {
+        expect(hex(await cs.hpkeOpen(many[i]!.privateKey, raw[i]!.kemOutput, info, aad, raw[i]!.ciphertext))).toBe(hex(plaintexts[i]))
+      }
     })
 
     it(`suite ${id}: a batch larger than the shared buffer's slice (an UpdatePath over a tree of unmerged leaves) opens everywhere`, async () => {

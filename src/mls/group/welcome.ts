@@ -157,11 +157,17 @@ export async function sealWelcomeMessage(
     } else {
       context = encryptContext(WELCOME_LABEL, encryptedGroupInfo)
     }
-    const secrets: EncryptedGroupSecrets[] = []
-    for (let i = 0; i < recipients.length; i++) {
-      const ct = await suite.hpkeSeal(recipients[i]!.initKey, context, EMPTY, plains[i]!)
-      secrets.push({ newMember: recipients[i]!.keyPackageRef, encryptedGroupSecrets: { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext } })
-    }
+    // One batch: a Commit adding many members spreads their seals' scalar multiplications over cores.
+    const cts = await suite.hpkeSealMany(
+      recipients.map((r) => r.initKey),
+      context,
+      EMPTY,
+      plains,
+    )
+    const secrets: EncryptedGroupSecrets[] = cts.map((ct, i) => ({
+      newMember: recipients[i]!.keyPackageRef,
+      encryptedGroupSecrets: { kemOutput: ct.kemOutput, ciphertext: ct.ciphertext },
+    }))
     const sw = new Writer(secretsLength)
     for (const e of secrets) encryptedGroupSecretsCodec.encode(sw, e)
     const body = sw.finish()

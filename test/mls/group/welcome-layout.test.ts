@@ -19,16 +19,16 @@ import { toHex } from '../../helpers/vectors.js'
 import { encode } from '../../../src/codec/tls.js'
 import { groupSecretsCodec } from '../../../src/mls/wire/welcome.js'
 
-/** The suite with hpkeSeal observed (and its output optionally changed). */
+/** The suite with its GroupSecrets seals observed (and their output optionally changed). */
 function observed(base: CipherSuite, change?: (ct: HpkeCiphertext) => HpkeCiphertext): { suite: CipherSuite; infos: string[] } {
   const infos: string[] = []
-  const hpkeSeal: CipherSuite['hpkeSeal'] = async (pk, info, aad, pt) => {
-    infos.push(toHex(info)) // a snapshot: the bytes as HPKE saw them during this seal
-    const ct = await base.hpkeSeal(pk, info, aad, pt)
-    return change === undefined ? ct : change(ct)
+  const hpkeSealMany: CipherSuite['hpkeSealMany'] = async (pks, info, aad, pts) => {
+    for (let i = 0; i < pks.length; i++) infos.push(toHex(info)) // a snapshot per seal: the bytes as HPKE saw them
+    const cts = await base.hpkeSealMany(pks, info, aad, pts)
+    return change === undefined ? cts : cts.map(change)
   }
   // The suite objects are frozen: shadow the member on a derived object.
-  const suite = Object.create(base, { hpkeSeal: { value: hpkeSeal } }) as CipherSuite
+  const suite = Object.create(base, { hpkeSealMany: { value: hpkeSealMany } }) as CipherSuite
   return { suite, infos }
 }
 
