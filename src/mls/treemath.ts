@@ -60,6 +60,11 @@ export function log2(x: number): number {
 /** Leaves are level 0; a parent is one above its children (trailing 1 bits of x). */
 export function level(x: number): number {
   checkNode(x)
+  return levelUnchecked(x)
+}
+
+/** level(x) without the range check, for hot paths over node indices already known to be valid (x < 2^31). */
+export function levelUnchecked(x: number): number {
   // The trailing ones of x are the trailing zeros of x + 1; (v & -v) isolates the lowest set bit.
   const v = x + 1
   return 31 - Math.clz32(v & -v)

@@ -7,7 +7,7 @@
  * - the tree hash of every node (§7.8). A change to node x forgets the hashes
  *   of x and its ancestors only; treeHash() recomputes exactly the forgotten
  *   ones. A cached hash is that of the current subtree; hashes of all-blank
- *   subtrees come from a memo shared by every tree (blankSubtreeHash).
+ *   subtrees come from a memo shared by every tree (blank-hash.ts).
  * - the exact encoding of each node (node.ts), so hashing never re-encodes,
  *   and the ratchet_tree encoding of each chunk of 256 node slots
  *   (encodedNodes()), so a GroupInfo or a saved state writes the tree from
@@ -34,58 +34,18 @@
  */
 import { TalosError } from '../../errors.js'
 import type { CipherSuite } from '../../crypto/suite.js'
-import { MAX_LEAVES } from '../treemath.js'
+import { levelUnchecked as levelOf, MAX_LEAVES } from '../treemath.js'
 import type { LeafNode } from '../wire/leaf-node.js'
 import { NodeType, type Node, type ParentNode, type RatchetTree as WireRatchetTree } from '../wire/ratchet-tree.js'
+import { blankSubtreeHash } from './blank-hash.js'
 import { leafHashInput, parentHashInput } from './hash-input.js'
 import { CowArray } from './cow-array.js'
 import { KeyIndex, type KeyRef } from './key-index.js'
 import { encodeNodeSlots, leafTreeNode, parentTreeNode, type LeafTreeNode, type ParentTreeNode, type TreeNode } from './node.js'
 
-/** Level of node x: trailing one bits (x < 2^31). */
-function levelOf(x: number): number {
-  const v = x + 1
-  return 31 - Math.clz32(v & -v)
-}
-
 function parentOf(x: number): number {
   const k = levelOf(x)
   return (x | (1 << k)) & ~(1 << (k + 1))
-}
-
-/**
- * Tree hashes of all-blank subtrees, per cipher suite. A blank subtree's
- * hash depends only on the suite and the subtree's position (its leaves'
- * indices), never on the group, so it is shared by every tree: when a tree
- * doubles (a Commit adding member 2^k + 1), the new blank half costs one
- * lookup instead of 2^(k+1) - 1 hashes, and joiners of wide trees skip the
- * blank right edge. Bounded: only nodes below MAX_BLANK_MEMO are kept (at most
- * that many 32-64 byte hashes per suite object). The hashes are public values.
- */
-const MAX_BLANK_MEMO = 1 << 17
-const blankMemo = new WeakMap<CipherSuite, Map<number, Uint8Array>>()
-
-function blankSubtreeHash(suite: CipherSuite, x: number): Uint8Array {
-  let memo = blankMemo.get(suite)
-  if (memo === undefined) {
-    memo = new Map()
-    blankMemo.set(suite, memo)
-  }
-  return blankHash(suite, memo, x)
-}
-
-function blankHash(suite: CipherSuite, memo: Map<number, Uint8Array>, x: number): Uint8Array {
-  const cached = memo.get(x)
-  if (cached !== undefined) return cached
-  let h: Uint8Array
-  if ((x & 1) === 0) {
-    h = suite.hash(leafHashInput(x >> 1, undefined))
-  } else {
-    const k = levelOf(x)
-    h = suite.hash(parentHashInput(undefined, blankHash(suite, memo, x ^ (1 << (k - 1))), blankHash(suite, memo, x ^ (3 << (k - 1)))))
-  }
-  if (x < MAX_BLANK_MEMO) memo.set(x, h)
-  return h
 }
 
 export class RatchetTree {
