@@ -12,17 +12,10 @@ import { aead, NATIVE_CHACHA_MIN, type AeadName } from '../../src/crypto/aead.js
 import { getCipherSuite } from '../../src/crypto/index.js'
 import { hashKdf } from '../../src/crypto/kdf.js'
 import { hkdfExpand, hkdfExpandMany, NATIVE_MAC_MIN, randomBytes, sodium } from '../../src/crypto/sodium.js'
-import { TalosError } from '../../src/errors.js'
+import { thrownCode } from '../helpers/errors.js'
 import { toHex } from '../helpers/vectors.js'
 
-const code = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return e instanceof TalosError ? e.code : 'other'
-  }
-  return 'none'
-}
+const code = thrownCode
 
 describe('ChaCha20-Poly1305 on the WASM export', () => {
   it('sealInto and open equal the libsodium wrapper, at any offset, on both sides of the native threshold', () => {

@@ -10,17 +10,10 @@ import { describe, expect, it } from 'vitest'
 import { NATIVE_CHACHA_MIN } from '../../src/crypto/aead.js'
 import { CIPHER_SUITE_IDS, getCipherSuite, type CipherSuite, type RatchetInfos } from '../../src/crypto/index.js'
 import { NATIVE_MAC_MIN, randomBytes, sodium } from '../../src/crypto/sodium.js'
-import { TalosError } from '../../src/errors.js'
+import { thrownCode } from '../helpers/errors.js'
 import { toHex } from '../helpers/vectors.js'
 
-const code = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    return e instanceof TalosError ? e.code : 'other'
-  }
-  return 'none'
-}
+const code = thrownCode
 
 /** The definition: expandMany, the mask XORed into the nonce, then the AEAD. */
 function reference(cs: CipherSuite, secret: Uint8Array, infos: RatchetInfos, mask: Uint8Array, aad: Uint8Array, pt: Uint8Array) {
