@@ -11,8 +11,8 @@ import { AuditLog, ed25519AuditSigner } from '../../src/audit/log.js'
 import { MemoryAuditStorage } from '../../src/audit/storage.js'
 import { verifyAuditLog, verifyAuditLogBytes } from '../../src/audit/verify.js'
 import { ed25519 } from '../../src/crypto/signature/ed25519.js'
-import { isTalosError } from '../../src/errors.js'
 import type { AuditEntry } from '../../src/proto/audit.js'
+import { rejectedCode, thrownCode } from '../helpers/errors.js'
 
 const ALICE = 'did:talos:alice'
 const kp = ed25519.generateKeyPair()
@@ -21,20 +21,8 @@ const groupId = new Uint8Array(8).fill(3)
 const base = { groupId, sender: ALICE, epoch: 2 }
 const cast = <T>(v: unknown): T => v as T
 
-function codeOf(f: () => unknown): string {
-  try {
-    f()
-  } catch (e) {
-    return isTalosError(e) ? e.code : `not a TalosError: ${String(e)}`
-  }
-  return 'no error'
-}
-async function asyncCodeOf(f: () => Promise<unknown>): Promise<string> {
-  return f().then(
-    () => 'no error',
-    (e: unknown) => (isTalosError(e) ? e.code : `not a TalosError: ${String(e)}`),
-  )
-}
+const codeOf = thrownCode
+const asyncCodeOf = rejectedCode
 
 async function twoEntries(): Promise<AuditEntry[]> {
   const log = await AuditLog.open(new MemoryAuditStorage(), ed25519AuditSigner(ALICE, kp.privateKey), { now: () => 5 })

@@ -10,8 +10,8 @@ import { answerGroupCapability, createGroupCapabilityGrant, type CapabilitySigne
 import { grantHash } from '../../src/capabilities/index.js'
 import { verifyGroupCapability, type GroupView } from '../../src/capabilities/verify.js'
 import { ed25519 } from '../../src/crypto/signature/ed25519.js'
-import { isTalosError } from '../../src/errors.js'
 import type { GroupCapabilityGrant } from '../../src/proto/capability.js'
+import { thrownCode } from '../helpers/errors.js'
 
 function member(name: string): CapabilitySigner & { publicKey: Uint8Array } {
   const kp = ed25519.generateKeyPair()
@@ -30,14 +30,7 @@ const view: GroupView = {
 }
 const cast = <T>(v: unknown): T => v as T
 
-function codeOf(f: () => unknown): string {
-  try {
-    f()
-  } catch (e) {
-    return isTalosError(e) ? e.code : `not a TalosError: ${String(e)}`
-  }
-  return 'no error'
-}
+const codeOf = thrownCode
 
 const WRONG = [undefined, null, 'did:talos:alice', 7, 7n, true, [], {}, new Uint8Array(3), '']
 const FIELD_TYPES = {

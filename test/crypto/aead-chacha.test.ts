@@ -6,20 +6,13 @@
  */
 import { describe, expect, it } from 'vitest'
 import { XCHACHA_OVERHEAD, xchachaOpen, xchachaSeal } from '../../src/crypto/aead-chacha.js'
-import { isTalosError, type TalosErrorCode } from '../../src/errors.js'
+import { thrownCode } from '../helpers/errors.js'
 
 const key = new Uint8Array(32).fill(7)
 const aad = new Uint8Array([1, 2, 3])
 const untyped = (v: unknown): Uint8Array => v as Uint8Array
 
-function codeOf(f: () => unknown): TalosErrorCode | string {
-  try {
-    f()
-  } catch (e) {
-    return isTalosError(e) ? e.code : `not a TalosError: ${String(e)}`
-  }
-  return 'no error'
-}
+const codeOf = thrownCode
 
 describe('xchacha', () => {
   it('round-trips and refuses a changed byte', () => {
