@@ -57,6 +57,30 @@ function derive(kdf: HashKdf, aead: Aead, secret: Uint8Array, infos: RatchetInfo
   return [key!, nonce!, next!]
 }
 
+/**
+ * `use` on a generically derived key and nonce, which are zeroed after it;
+ * `next` is returned with its result, or zeroed if it throws.
+ */
+function withDerived<T>(
+  kdf: HashKdf,
+  aead: Aead,
+  secret: Uint8Array,
+  infos: RatchetInfos,
+  mask: Uint8Array,
+  use: (key: Uint8Array, nonce: Uint8Array) => T,
+): { value: T; next: Uint8Array } {
+  const [key, nonce, next] = derive(kdf, aead, secret, infos, mask)
+  try {
+    return { value: use(key, nonce), next }
+  } catch (e) {
+    memzero(next)
+    throw e
+  } finally {
+    memzero(key)
+    memzero(nonce)
+  }
+}
+
 export function ratchetAead(kdf: HashKdf, aead: Aead): RatchetAead {
   return {
     open(secret, infos, mask, aad, ciphertext) {
@@ -66,16 +90,8 @@ export function ratchetAead(kdf: HashKdf, aead: Aead): RatchetAead {
         if (r === undefined) throw new TalosError('CRYPTO_AEAD_DECRYPT', `${aead.name}: authentication failed`)
         return r
       }
-      const [key, nonce, next] = derive(kdf, aead, secret, infos, mask)
-      try {
-        return { plaintext: aead.open(key, nonce, aad, ciphertext), next }
-      } catch (e) {
-        memzero(next)
-        throw e
-      } finally {
-        memzero(key)
-        memzero(nonce)
-      }
+      const r = withDerived(kdf, aead, secret, infos, mask, (key, nonce) => aead.open(key, nonce, aad, ciphertext))
+      return { plaintext: r.value, next: r.next }
     },
     sealInto(secret, infos, mask, aad, plaintext, out, offset) {
       check(kdf, aead, secret, mask)
@@ -83,17 +99,7 @@ export function ratchetAead(kdf: HashKdf, aead: Aead): RatchetAead {
         throw new TalosError('CRYPTO_INVALID_LENGTH', `${aead.name}: no room for ${plaintext.length + aead.Nt} ciphertext bytes at offset ${offset}`)
       }
       if (wasmForm(kdf, aead, infos, plaintext.length)) return ratchetChachaSealInto(kdf.name, secret, infos, kdf.Nh, mask, aad, plaintext, out, offset)
-      const [key, nonce, next] = derive(kdf, aead, secret, infos, mask)
-      try {
-        aead.sealInto(key, nonce, aad, plaintext, out, offset)
-        return next
-      } catch (e) {
-        memzero(next)
-        throw e
-      } finally {
-        memzero(key)
-        memzero(nonce)
-      }
+      return withDerived(kdf, aead, secret, infos, mask, (key, nonce) => aead.sealInto(key, nonce, aad, plaintext, out, offset)).next
     },
   }
 }
