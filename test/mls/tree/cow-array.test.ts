@@ -11,6 +11,39 @@ import { CowArray } from '../../../src/mls/tree/cow-array.js'
 
 type Op = { t: 'set'; i: number; v: number } | { t: 'resize'; n: number } | { t: 'clone'; which: number }
 
+/**
+ * Runs set / resize / clone ops on the current copy and its plain-array
+ * model (a clone becomes a new copy; `which` picks the next current one);
+ * any other op goes to `other` with the current copy and model.
+ */
+function drive<D, X extends { t: string }>(
+  arrays: CowArray<number, D>[],
+  models: number[][],
+  ops: readonly (Op | X)[],
+  other: (a: CowArray<number, D>, m: number[], o: X) => void,
+): void {
+  let cur = 0
+  for (const o of ops) {
+    const a = arrays[cur]!
+    const m = models[cur]!
+    const op = o as Op
+    if (op.t === 'set') {
+      if (m.length === 0) continue
+      const i = op.i % m.length
+      a.set(i, op.v)
+      m[i] = op.v
+    } else if (op.t === 'resize') {
+      a.resize(op.n)
+      if (op.n < m.length) m.length = op.n
+      else while (m.length < op.n) m.push(-1)
+    } else if (op.t === 'clone') {
+      arrays.push(a.clone())
+      models.push(m.slice())
+      cur = op.which % arrays.length
+    } else other(a, m, o as X)
+  }
+}
+
 describe('CowArray', () => {
   it('matches a plain-array model across clones', () => {
     const op: fc.Arbitrary<Op> = fc.oneof(
@@ -22,25 +55,7 @@ describe('CowArray', () => {
       fc.property(fc.nat(700), fc.array(op, { maxLength: 80 }), (n0, ops) => {
         const arrays = [new CowArray<number>(n0, -1)]
         const models = [new Array<number>(n0).fill(-1)]
-        let cur = 0
-        for (const o of ops) {
-          const a = arrays[cur]!
-          const m = models[cur]!
-          if (o.t === 'set') {
-            if (m.length === 0) continue
-            const i = o.i % m.length
-            a.set(i, o.v)
-            m[i] = o.v
-          } else if (o.t === 'resize') {
-            a.resize(o.n)
-            if (o.n < m.length) m.length = o.n
-            else while (m.length < o.n) m.push(-1)
-          } else {
-            arrays.push(a.clone())
-            models.push(m.slice())
-            cur = o.which % arrays.length
-          }
-        }
+        drive(arrays, models, ops, () => {})
         arrays.forEach((a, k) => {
           expect(a.length).toBe(models[k]!.length)
           expect(a.toArray()).toEqual(models[k])
@@ -51,7 +66,8 @@ describe('CowArray', () => {
   })
 
   it('derived() matches a fresh derivation from the model, memoised across clones and writes', () => {
-    type DOp = Op | { t: 'derive'; end: number }
+    type Derive = { t: 'derive'; end: number }
+    type DOp = Op | Derive
     const op: fc.Arbitrary<DOp> = fc.oneof(
       { weight: 5, arbitrary: fc.record({ t: fc.constant('set' as const), i: fc.nat(2000), v: fc.integer() }) },
       { weight: 1, arbitrary: fc.record({ t: fc.constant('resize' as const), n: fc.nat(1200) }) },
@@ -68,28 +84,10 @@ describe('CowArray', () => {
       fc.property(fc.nat(700), fc.array(op, { maxLength: 80 }), (n0, ops) => {
         const arrays = [new CowArray<number, string>(n0, -1, derive)]
         const models = [new Array<number>(n0).fill(-1)]
-        let cur = 0
-        for (const o of ops) {
-          const a = arrays[cur]!
-          const m = models[cur]!
-          if (o.t === 'set') {
-            if (m.length === 0) continue
-            const i = o.i % m.length
-            a.set(i, o.v)
-            m[i] = o.v
-          } else if (o.t === 'resize') {
-            a.resize(o.n)
-            if (o.n < m.length) m.length = o.n
-            else while (m.length < o.n) m.push(-1)
-          } else if (o.t === 'derive') {
-            const end = m.length === 0 ? 0 : o.end % (m.length + 1)
-            expect(a.derived(end)).toEqual(expected(m, end))
-          } else {
-            arrays.push(a.clone())
-            models.push(m.slice())
-            cur = o.which % arrays.length
-          }
-        }
+        drive(arrays, models, ops, (a, m, o) => {
+          const end = m.length === 0 ? 0 : o.end % (m.length + 1)
+          expect(a.derived(end)).toEqual(expected(m, end))
+        })
         arrays.forEach((a, k) => expect(a.derived(a.length)).toEqual(expected(models[k]!, a.length)))
       }),
       { numRuns: 300 },
