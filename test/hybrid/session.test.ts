@@ -9,6 +9,20 @@ function msg(frame: Uint8Array) {
   return d.message
 }
 
+/**
+ * Four members in copath mode; 0 sends a1, 1 answers (so 0's next send rekeys), 0's rekey reaches
+ * 1 and 3 but not 2; then 0 sends a3 on the new chain, which 2 cannot open yet.
+ */
+async function rekeyLostByMember2() {
+  const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'copath' })
+  await g.broadcast(0, 'a1')
+  g.clock.advance(1500)
+  await g.broadcast(1, 'b1')
+  const rk = await g.send(0, 'a2-rekey')
+  for (const to of [1, 3]) await g.deliver(rk, to)
+  return { g, a3: await g.send(0, 'a3') }
+}
+
 describe('hybrid session: basic flow', () => {
   for (const mode of ['pairwise', 'copath'] as const) {
     it(`4 members exchange messages with rekeys (${mode})`, async () => {
@@ -43,13 +57,7 @@ describe('hybrid session: basic flow', () => {
   })
 
   it('a lost rekey is buffered, requested with rekey_missing, resent and then unlocks the buffer', async () => {
-    const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'copath' })
-    await g.broadcast(0, 'a1')
-    g.clock.advance(1500)
-    await g.broadcast(1, 'b1')
-    const rk = await g.send(0, 'a2-rekey')
-    for (const to of [1, 3]) await g.deliver(rk, to)
-    const a3 = await g.send(0, 'a3')
+    const { g, a3 } = await rekeyLostByMember2()
     const held = await g.deliver(a3, 2)
     expect(held.kind).toBe('buffered')
     if (held.kind !== 'buffered') return
@@ -62,13 +70,7 @@ describe('hybrid session: basic flow', () => {
   })
 
   it('a buffered message is a real copy: the caller may reuse its Node Buffer (Buffer#slice is a view)', async () => {
-    const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'copath' })
-    await g.broadcast(0, 'a1')
-    g.clock.advance(1500)
-    await g.broadcast(1, 'b1')
-    const rk = await g.send(0, 'a2-rekey')
-    for (const to of [1, 3]) await g.deliver(rk, to)
-    const a3 = await g.send(0, 'a3')
+    const { g, a3 } = await rekeyLostByMember2()
     const socket = Buffer.from(a3.frame)
     const held = await g.member(2).receive(0, a3.epoch, socket)
     expect(held.kind).toBe('buffered')
