@@ -302,6 +302,9 @@ interface RatchetArena {
   readonly pNonce: number
   readonly pNext: number
   readonly pData: number
+  /** Where ratchetInto put the AEAD input (after the AAD) and where the AEAD output goes (after the input). */
+  readonly pInput: number
+  readonly pOutput: number
   readonly rc: number
 }
 
@@ -320,16 +323,20 @@ interface RatchetArena {
  * infos, nextLength <= HashLen, mask.length <= 12 and a 16-byte tag room.
  *
  * ratchetInto lays out the arena (HMAC states, PRK, info scratch, HMAC
- * block, key, nonce, then `tail` bytes for AAD, input and output) and
- * derives; the two callers run the AEAD and zero the whole of it.
+ * block, key, nonce, then AAD, AEAD input and `outLength` bytes of output),
+ * copies the AAD and input in and derives; the two callers check rc, run the
+ * AEAD and zero the whole arena.
  */
 function ratchetInto(
   hash: 'SHA256' | 'SHA512',
   prk: Uint8Array,
   infos: readonly [Uint8Array, Uint8Array, Uint8Array],
   mask: Uint8Array,
-  tail: number,
+  aad: Uint8Array,
+  input: Uint8Array,
+  outLength: number,
 ): RatchetArena {
+  const tail = aad.length + input.length + outLength
   const sha256 = hash === 'SHA256'
   const nh = sha256 ? 32 : 64
   const stateBytes = sha256 ? HMAC256_STATE : HMAC512_STATE
@@ -343,7 +350,12 @@ function ratchetInto(
   const pNonce = pKey + 32
   const pData = pNonce + 12
   const total = pData + tail - pKeyed
-  heap().set(prk, pPrk)
+  const pInput = pData + aad.length
+  const pOutput = pInput + input.length
+  const h0 = heap()
+  h0.set(prk, pPrk)
+  h0.set(aad, pData)
+  h0.set(input, pInput)
   let rc = sha256 ? wasm._crypto_auth_hmacsha256_init(pKeyed, pPrk, nh) : wasm._crypto_auth_hmacsha512_init(pKeyed, pPrk, nh)
   // T(1) of each info in turn: key and nonce are moved out of the block, next (the last) stays in it.
   for (let i = 0; i < 3 && rc === 0; i++) {
@@ -361,7 +373,7 @@ function ratchetInto(
       for (let j = 0; j < mask.length; j++) g[pNonce + j]! ^= mask[j]!
     }
   }
-  return { base: pKeyed, total, pKey, pNonce, pNext: pBlock, pData, rc }
+  return { base: pKeyed, total, pKey, pNonce, pNext: pBlock, pData, pInput, pOutput, rc }
 }
 
 /** Ratchet step + ChaCha20-Poly1305 open: { plaintext, next }, or undefined on a bad tag (nothing released, everything zeroed). */
@@ -376,16 +388,11 @@ export function ratchetChachaOpen(
 ): { plaintext: Uint8Array; next: Uint8Array } | undefined {
   const ptLen = ciphertext.length - 16
   if (ptLen < 0) return undefined
-  const a = ratchetInto(hash, prk, infos, mask, aad.length + ciphertext.length + ptLen)
+  const a = ratchetInto(hash, prk, infos, mask, aad, ciphertext, ptLen)
   try {
     if (a.rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
-    const pAad = a.pData
-    const pCt = pAad + aad.length
-    const pPt = pCt + ciphertext.length
-    const h = heap()
-    h.set(aad, pAad)
-    h.set(ciphertext, pCt)
-    const rc = wasm._crypto_aead_chacha20poly1305_ietf_decrypt(pPt, 0, 0, pCt, ciphertext.length, 0, pAad, aad.length, 0, a.pNonce, a.pKey)
+    const pPt = a.pOutput
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_decrypt(pPt, 0, 0, a.pInput, ciphertext.length, 0, a.pData, aad.length, 0, a.pNonce, a.pKey)
     if (rc !== 0) return undefined
     const g = heap()
     return { plaintext: g.slice(pPt, pPt + ptLen), next: g.slice(a.pNext, a.pNext + nextLength) }
@@ -407,16 +414,11 @@ export function ratchetChachaSealInto(
   offset: number,
 ): Uint8Array {
   const ctLen = plaintext.length + 16
-  const a = ratchetInto(hash, prk, infos, mask, aad.length + plaintext.length + ctLen)
+  const a = ratchetInto(hash, prk, infos, mask, aad, plaintext, ctLen)
   try {
     if (a.rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
-    const pAad = a.pData
-    const pPt = pAad + aad.length
-    const pCt = pPt + plaintext.length
-    const h = heap()
-    h.set(aad, pAad)
-    h.set(plaintext, pPt)
-    const rc = wasm._crypto_aead_chacha20poly1305_ietf_encrypt(pCt, 0, pPt, plaintext.length, 0, pAad, aad.length, 0, 0, a.pNonce, a.pKey)
+    const pCt = a.pOutput
+    const rc = wasm._crypto_aead_chacha20poly1305_ietf_encrypt(pCt, 0, a.pInput, plaintext.length, 0, a.pData, aad.length, 0, 0, a.pNonce, a.pKey)
     if (rc !== 0) throw new TalosError('CRYPTO_AEAD_FAILED', 'ChaCha20-Poly1305 seal failed')
     const g = heap()
     out.set(g.subarray(pCt, pCt + ctLen), offset)
