@@ -182,6 +182,21 @@ export function hkdfExpand(hash: 'SHA256' | 'SHA512', prk: Uint8Array, info: Uin
 }
 
 /**
+ * T(1) = HMAC(prk, info || 0x01) into pOut, from the HMAC state keyed with
+ * prk at pKeyed (copied to pState, so one key set-up serves several infos);
+ * pIn is scratch for info || 0x01. Returns libsodium's rc.
+ */
+function hmacT1(sha256: boolean, stateBytes: number, pKeyed: number, pState: number, pIn: number, info: Uint8Array, pOut: number): number {
+  const h = heap()
+  h.copyWithin(pState, pKeyed, pKeyed + stateBytes)
+  h.set(info, pIn)
+  h[pIn + info.length] = 1 // the block counter of T(1)
+  const rc = sha256 ? wasm._crypto_auth_hmacsha256_update(pState, pIn, info.length + 1, 0) : wasm._crypto_auth_hmacsha512_update(pState, pIn, info.length + 1, 0)
+  if (rc !== 0) return rc
+  return sha256 ? wasm._crypto_auth_hmacsha256_final(pState, pOut) : wasm._crypto_auth_hmacsha512_final(pState, pOut)
+}
+
+/**
  * HKDF-Expand of several infos from one PRK, each output at most HashLen
  * bytes: out[i] = HKDF-Expand(prk, infos[i], lengths[i]) = the first
  * lengths[i] bytes of HMAC(prk, infos[i] || 0x01) (RFC 5869 §2.3, one block).
@@ -217,13 +232,7 @@ export function hkdfExpandMany(hash: 'SHA256' | 'SHA512', prk: Uint8Array, infos
     heap().set(prk, pPrk)
     let rc = sha256 ? wasm._crypto_auth_hmacsha256_init(pKeyed, pPrk, nh) : wasm._crypto_auth_hmacsha512_init(pKeyed, pPrk, nh)
     for (let i = 0; i < infos.length && rc === 0; i++) {
-      const info = infos[i]!
-      const h = heap()
-      h.copyWithin(pState, pKeyed, pKeyed + stateBytes)
-      h.set(info, pIn)
-      h[pIn + info.length] = 1 // the block counter of T(1)
-      rc = sha256 ? wasm._crypto_auth_hmacsha256_update(pState, pIn, info.length + 1, 0) : wasm._crypto_auth_hmacsha512_update(pState, pIn, info.length + 1, 0)
-      if (rc === 0) rc = sha256 ? wasm._crypto_auth_hmacsha256_final(pState, pOut) : wasm._crypto_auth_hmacsha512_final(pState, pOut)
+      rc = hmacT1(sha256, stateBytes, pKeyed, pState, pIn, infos[i]!, pOut)
       out.push(heap().slice(pOut, pOut + lengths[i]!))
     }
     if (rc !== 0) throw new TalosError('CRYPTO_HKDF_FAILED', 'HKDF-Expand failed')
@@ -359,13 +368,7 @@ function ratchetInto(
   let rc = sha256 ? wasm._crypto_auth_hmacsha256_init(pKeyed, pPrk, nh) : wasm._crypto_auth_hmacsha512_init(pKeyed, pPrk, nh)
   // T(1) of each info in turn: key and nonce are moved out of the block, next (the last) stays in it.
   for (let i = 0; i < 3 && rc === 0; i++) {
-    const info = infos[i]!
-    const h = heap()
-    h.copyWithin(pState, pKeyed, pKeyed + stateBytes)
-    h.set(info, pIn)
-    h[pIn + info.length] = 1 // the block counter of T(1)
-    rc = sha256 ? wasm._crypto_auth_hmacsha256_update(pState, pIn, info.length + 1, 0) : wasm._crypto_auth_hmacsha512_update(pState, pIn, info.length + 1, 0)
-    if (rc === 0) rc = sha256 ? wasm._crypto_auth_hmacsha256_final(pState, pBlock) : wasm._crypto_auth_hmacsha512_final(pState, pBlock)
+    rc = hmacT1(sha256, stateBytes, pKeyed, pState, pIn, infos[i]!, pBlock)
     if (i === 0) heap().copyWithin(pKey, pBlock, pBlock + 32)
     else if (i === 1) {
       const g = heap()
