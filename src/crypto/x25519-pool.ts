@@ -154,7 +154,7 @@ export function x25519Many(jobs: readonly X25519Job[], here: (job: X25519Job, in
   try {
     for (let from = 0; from < jobs.length; from += MAX_BATCH) {
       // `here` is called with the job's index in `jobs`, not in the slice.
-      for (const r of shared(jobs.slice(from, from + MAX_BATCH), (j, i) => here(j, from + i), workers)) out.push(r)
+      for (const r of runShared(jobs.slice(from, from + MAX_BATCH), (j, i) => here(j, from + i), workers)) out.push(r)
     }
     return out
   } catch (e) {
@@ -177,7 +177,7 @@ function local(jobs: readonly X25519Job[], here: (job: X25519Job, index: number)
   }
 }
 
-function shared(jobs: readonly X25519Job[], here: (job: X25519Job, index: number) => X25519Result, workers: readonly PoolWorker[]): X25519Result[] {
+function runShared(jobs: readonly X25519Job[], here: (job: X25519Job, index: number) => X25519Result, workers: readonly PoolWorker[]): X25519Result[] {
   const n = jobs.length
   const ctl = new Int32Array(new SharedArrayBuffer(4))
   const state = new Int32Array(new SharedArrayBuffer(4 * n))
