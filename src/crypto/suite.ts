@@ -39,6 +39,8 @@ export interface CipherSuite {
   readonly Nk: number
   /** AEAD nonce size. */
   readonly Nn: number
+  /** Size of an encoded HPKE public key of the suite's KEM (RFC 9180 §7.1). */
+  readonly Npk: number
 
   // --- hash and KDF (RFC 9420 §5.1, §8) ---
   hash(data: Uint8Array): Uint8Array

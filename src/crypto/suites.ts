@@ -62,6 +62,7 @@ export function buildCipherSuite(id: CipherSuiteId): CipherSuite {
     Nh: kdf.Nh,
     Nk: aead.Nk,
     Nn: aead.Nn,
+    Npk: spec.group.Npk,
 
     hash: (data) => kdf.hash(data),
     mac: (key, data) => kdf.mac(key, data),

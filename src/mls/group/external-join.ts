@@ -99,6 +99,11 @@ export async function joinByExternalCommit(opts: ExternalJoinOptions): Promise<{
   checkWeSupportGroupExtensions(old.extensions, capabilities)
   const externalPub = externalPubOf(gi.extensions)
   if (externalPub === undefined) throw new TalosError('MLS_MISSING_EXTERNAL_PUB', 'the GroupInfo has no external_pub extension')
+  // Checked here, not by the KEM: a body that is not ExternalPub can still parse as a shorter opaque<V>
+  // (a bare key whose first byte reads as a length), and the error must not depend on the key's bytes.
+  if (externalPub.length !== suite.Npk) {
+    throw new TalosError('DECODE_INVALID_VALUE', `external_pub holds ${externalPub.length} bytes, not a public key of the group's suite (${suite.Npk})`)
+  }
   // Leaf signatures verified by the pool meanwhile (see join.ts).
   const { tree: liveTree, leafSignatures } = treeFrom(suite.id, gi.extensions, opts.ratchetTree, config, old.groupId)
   try {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { MlsGroup } from '../../../src/mls/group/index.js'
 import { basicCredential } from '../../../src/mls/keys/index.js'
+import { decodeMLSMessage, encodeMLSMessage, ExtensionType, WireFormat } from '../../../src/mls/wire/index.js'
 import { commitAndDeliver, expectInSync, makeGroup } from './helpers.js'
 
 const enc = new TextEncoder()
@@ -53,6 +54,24 @@ describe('external commits', () => {
     await expect(
       MlsGroup.joinExternal({ groupInfo: await a!.groupInfo({ externalPub: false }), credential: basicCredential('did:talos:x') }),
     ).rejects.toMatchObject({ code: 'MLS_MISSING_EXTERNAL_PUB' })
+  })
+
+  it('an external_pub that is not ExternalPub is a DECODE_ error, whatever its bytes (a bare key may parse as a shorter opaque)', async () => {
+    const [a] = await makeGroup(2, 3)
+    const m = decodeMLSMessage(await a!.groupInfo())
+    if (m.wireFormat !== WireFormat.mls_group_info) throw new Error('not a GroupInfo')
+    const ext = m.groupInfo.extensions.find((e) => e.extensionType === ExtensionType.external_pub)!
+    const key = ext.extensionData.subarray(1)
+    // A bare 32-byte key (what ts-mls 1.6.4 writes): its first byte read as a length, once too long, once fitting.
+    for (const first of [0x05, 0x1f, 0x3f]) {
+      const bare = key.slice()
+      bare[0] = first
+      const extensions = m.groupInfo.extensions.map((e) => (e === ext ? { ...e, extensionData: bare } : e))
+      const groupInfo = encodeMLSMessage({ ...m, groupInfo: { ...m.groupInfo, extensions } })
+      await expect(MlsGroup.joinExternal({ groupInfo, credential: basicCredential('did:talos:x') })).rejects.toMatchObject({
+        code: expect.stringMatching(/^DECODE_/),
+      })
+    }
   })
 
   it('an external Commit for an old epoch is refused (MLS_WRONG_EPOCH)', async () => {
