@@ -20,7 +20,7 @@ import { CoordinatorMember, HUB } from '../../src/coordinator/member.js'
 import type { MessageRow, RekeyRow } from '../report/model.js'
 import { fmt, progress, sampleParts, sample, timed } from './measure.js'
 import { party, type Party } from './parties.js'
-import { GROUP_ID, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { GROUP_ID, plaintexts, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
 
 const suite = getCipherSuite(3)
 /** An SkCommit adding or removing one member is about this size (ids, epoch, group id, member entry). */
@@ -82,11 +82,11 @@ export class CoordinatorDriver implements ProtocolDriver {
     const g = this.group(n)
     const out: MessageRow[] = []
     for (const size of sizes) {
-      const pt = randomPlaintext(size)
+      const pt = plaintexts(size)
       let overhead = 0
       const [send, relay, recv] = await sampleParts(() => {
         const t0 = performance.now()
-        const sub = g.sender.send(pt)
+        const sub = g.sender.send(pt())
         const t1 = performance.now()
         const rel = g.hub.relay('c0', sub)
         const t2 = performance.now()

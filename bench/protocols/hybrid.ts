@@ -39,7 +39,7 @@ import { MemoryTree } from '../../test/hybrid/harness/memory-tree.js'
 import type { MessageRow, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts } from './measure.js'
 import type { MlsDriver } from './mls.js'
-import { fanOutRow, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, plaintexts, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
 
 const QUIET = { rekeyAfterMessages: 2 ** 31, rekeyAfterMs: 2 ** 40 }
 const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(2, n)))
@@ -101,7 +101,7 @@ export class HybridDriver implements ProtocolDriver {
     const f = await this.mls.fixture(n)
     const out: MessageRow[] = []
     for (const size of sizes) {
-      const pt = randomPlaintext(size)
+      const pt = plaintexts(size)
       const a = HybridSession.create(t.view(0), { policy: this.policy() })
       const b = HybridSession.create(t.view(1), { policy: this.policy() })
       const s = MlsGroup.deserialize(f.alice.serialize())
@@ -113,7 +113,7 @@ export class HybridDriver implements ProtocolDriver {
       const [send, recv, plainSend, plainRecv] = await sampleParts(async () => {
         const hybrid = async (): Promise<[number, number]> => {
           const t0 = performance.now()
-          const m = s.send(await a.encrypt(pt))
+          const m = s.send(await a.encrypt(pt()))
           const t1 = performance.now()
           const got = await r.processMessage(m)
           if (got.content.kind !== 'application') throw new Error('hybrid bench: not application data')
@@ -125,7 +125,7 @@ export class HybridDriver implements ProtocolDriver {
         }
         const plain = async (): Promise<[number, number]> => {
           const t0 = performance.now()
-          const m = ps.send(pt)
+          const m = ps.send(pt())
           const t1 = performance.now()
           await pr.processMessage(m)
           return [t1 - t0, performance.now() - t1]

@@ -11,14 +11,18 @@
  *   remove   alice removes the last leaf (commit with path); bob processes it.
  *   update   alice commits an empty commit with a path; bob processes it.
  * Commits are created and discarded, so each sample starts from the same
- * state; each "process" sample runs on a fresh copy of bob (copy untimed).
- * One receiver is measured and multiplied by the number of members.
+ * state. Each "process" sample takes the next of the fixture's distinct
+ * Commits of that kind, on a fresh copy of bob brought to the condition of a
+ * running client first (untimed): loaded, then a Commit of another kind
+ * staged and rejected, as bench/mls.ts's "process *" rows (its header says
+ * why; its "process update, just loaded" row keeps the cold case). One
+ * receiver is measured and multiplied by the number of members.
  */
 import { MlsGroup } from '../../src/mls/index.js'
 import { mlsFixture, type MlsFixture } from '../mls.js'
 import type { MessageRow, RekeyOp, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts, timed, type Stat } from './measure.js'
-import { fanOutRow, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, plaintexts, type DriverContext, type ProtocolDriver } from './types.js'
 
 export class MlsDriver implements ProtocolDriver {
   readonly id = 'mls' as const
@@ -45,13 +49,13 @@ export class MlsDriver implements ProtocolDriver {
     const f = await this.fixture(n)
     const out: MessageRow[] = []
     for (const size of sizes) {
-      const pt = randomPlaintext(size)
+      const pt = plaintexts(size)
       const s = MlsGroup.deserialize(f.alice.serialize())
       const r = MlsGroup.deserialize(f.bobState)
       let overhead = 0
       const [send, recv] = await sampleParts(async () => {
         const t0 = performance.now()
-        const m = s.send(pt)
+        const m = s.send(pt())
         const t1 = performance.now()
         await r.processMessage(m)
         overhead = m.length - size
@@ -66,11 +70,15 @@ export class MlsDriver implements ProtocolDriver {
     return out
   }
 
-  private async process(f: MlsFixture, commit: Uint8Array, ctx: DriverContext): Promise<Stat> {
+  /** bob processes `mine[i]` after rejecting `other[i]` (see the header). */
+  private async process(f: MlsFixture, mine: readonly Uint8Array[], other: readonly Uint8Array[], ctx: DriverContext): Promise<Stat> {
+    let k = 0
     return sample(async () => {
+      const i = k++
       const g = MlsGroup.deserialize(f.bobState)
+      ;(await g.stageMessage(other[i % other.length]!)).reject()
       const t0 = performance.now()
-      await g.processMessage(commit)
+      await g.processMessage(mine[i % mine.length]!)
       const t = performance.now() - t0
       g.destroy()
       return t
@@ -96,7 +104,7 @@ export class MlsDriver implements ProtocolDriver {
     const addOut = await alice.commit(addOpts)
     alice.discardPendingCommit()
     const commitAdd = await commitStat(addOpts)
-    const processAdd = await this.process(f, f.addCommit, ctx)
+    const processAdd = await this.process(f, f.commits.add, f.commits.update, ctx)
     const join = await sample(
       timed(
         () => undefined,
@@ -108,7 +116,7 @@ export class MlsDriver implements ProtocolDriver {
       b,
     )
     const commitUpdate = await commitStat({})
-    const processUpdate = await this.process(f, f.updateCommit, ctx)
+    const processUpdate = await this.process(f, f.commits.update, f.commits.remove.length > 0 ? f.commits.remove : f.commits.add, ctx)
     const rows: RekeyRow[] = [
       {
         protocol: this.id,
@@ -124,7 +132,7 @@ export class MlsDriver implements ProtocolDriver {
     ]
     if (f.removeCommit !== undefined) {
       const commitRemove = await commitStat({ remove: [n - 1] })
-      const processRemove = await this.process(f, f.removeCommit, ctx)
+      const processRemove = await this.process(f, f.commits.remove, f.commits.update, ctx)
       rows.push({
         protocol: this.id,
         op: 'remove',

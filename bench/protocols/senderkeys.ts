@@ -28,7 +28,7 @@ import { newOwnState } from '../../src/senderkeys/state.js'
 import type { MessageRow, RekeyRow } from '../report/model.js'
 import { fmt, progress, sample, sampleParts, timed, type Stat } from './measure.js'
 import { connect, party, type Party } from './parties.js'
-import { fanOutRow, GROUP_ID, randomPlaintext, type DriverContext, type ProtocolDriver } from './types.js'
+import { fanOutRow, GROUP_ID, plaintexts, type DriverContext, type ProtocolDriver } from './types.js'
 
 interface Star {
   readonly n: number
@@ -169,12 +169,12 @@ export class SenderKeysDriver implements ProtocolDriver {
     const s = this.star(n)
     const out: MessageRow[] = []
     for (const size of sizes) {
-      const pt = randomPlaintext(size)
-      await warm(() => s.g1.decrypt(s.g0.encrypt(pt)))
+      const pt = plaintexts(size)
+      await warm(() => s.g1.decrypt(s.g0.encrypt(pt())))
       let overhead = 0
       const [send, recv] = await sampleParts(() => {
         const t0 = performance.now()
-        const ct = s.g0.encrypt(pt)
+        const ct = s.g0.encrypt(pt())
         const t1 = performance.now()
         s.g1.decrypt(ct)
         overhead = ct.length - size
