@@ -257,7 +257,7 @@ async function rekeyTasks(kind: 'copath' | 'pairwise', n: number): Promise<Bench
   const rekey = await stageSend(sender, policy, deps, KIB)
   rekey.discard()
   const rekeyMsg = msg(rekey.frame)
-  const entries = rekeyMsg.rekey?.targets?.value.entries.length ?? 0
+  const entries = rekeyMsg.copath.length + rekeyMsg.pairwise.length
   const estimate = kind === 'copath' ? Math.log2(pow2(n)) * 86 : (n - 1) * 90
   wireRows.push({ mode: kind, n, bytes: rekey.frame.length - first.frame.length, estimate, entries })
   if (entries === 0 && n > 1) throw new Error('rekey without entries')

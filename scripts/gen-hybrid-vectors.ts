@@ -44,6 +44,7 @@ import {
   encodePairwiseContext,
   encodeRekeyBlob,
   encodeRekeyContext,
+  rekeyTargets,
   hybExpand,
   hybLabel,
   messageKey,
@@ -124,7 +125,7 @@ function parse(frame: Uint8Array): HybridMessage {
 /** Recomputes one message from its chain key and compares it with what the session sent. */
 function messageVector(suite: CipherSuite, tree: MemoryTree, sender: number, chainKey: Uint8Array, m: HybridMessage, frame: Uint8Array, plaintext: Uint8Array) {
   const mk = messageKey(suite, chainKey, m.n)
-  const blob = encodeRekeyBlob(m.rekey, m.announcement)
+  const blob = encodeRekeyBlob(rekeyTargets(m), m.announcement)
   const aad = encodeAad({
     groupId: tree.groupId,
     epoch: tree.epoch,
@@ -236,9 +237,8 @@ async function suiteVector(id: CipherSuiteId): Promise<Record<string, unknown>> 
   const ctx = encodeRekeyContext({ groupId: tree.groupId, epoch: tree.epoch, senderLeaf: 0, step: 1, pn: 4 })
   const prk = suite.extract(chains.get(0)!.rootKey, r)
   const stepped = rootStep(suite, chains.get(0)!.rootKey, r, ctx)
-  const t = rm.rekey!.targets!
-  check(t.case === 'copath', 'copath mode')
-  const entries = (t.value.entries as { nodeIndex: number; kemOutput: Uint8Array; ciphertext: Uint8Array }[]).map((e, i) => {
+  check(rm.copath.length > 0 && rm.pairwise.length === 0, 'copath mode')
+  const entries = rm.copath.map((e, i) => {
     const s = seals[i]!
     check(eq(s.out.kemOutput, e.kemOutput) && eq(s.publicKey, tree.publicKey(e.nodeIndex)), `copath entry ${i}`)
     return {
@@ -307,11 +307,11 @@ async function suiteVector(id: CipherSuiteId): Promise<Record<string, unknown>> 
   const pwFrame = await d.encrypt(ptPw)
   const pm = parse(pwFrame)
   const r3 = rng3Log[0]!
-  check(pm.step === 1 && pm.pn === 1 && pm.rekey?.targets?.case === 'pairwise', 'pairwise rekey header')
+  check(pm.step === 1 && pm.pn === 1 && pm.pairwise.length > 0 && pm.copath.length === 0, 'pairwise rekey header')
   const ctx3 = encodeRekeyContext({ groupId: tree.groupId, epoch: tree.epoch, senderLeaf: 3, step: 1, pn: 1 })
   const rk3 = chains.get(3)!.rootKey
   const stepped3 = rootStep(suite, rk3, r3, ctx3)
-  const pwEntries = (pm.rekey!.targets!.value.entries as { leaf: number; keyVersion: number; kemOutput: Uint8Array; ciphertext: Uint8Array }[]).map(
+  const pwEntries = pm.pairwise.map(
     (e, i) => {
       const s = pwSeals[i]!
       const pctx = encodePairwiseContext(ctx3, e.leaf, e.keyVersion)

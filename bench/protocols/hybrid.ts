@@ -169,7 +169,7 @@ export class HybridDriver implements ProtocolDriver {
     const sampleRekey = await stageSend(sender, rekeyPolicy, deps, pt)
     sampleRekey.discard()
     const rekeyMsg = messageOf(sampleRekey.frame)
-    if ((rekeyMsg.rekey?.targets?.value.entries.length ?? 0) === 0) throw new Error('hybrid bench: rekey without entries')
+    if (rekeyMsg.copath.length + rekeyMsg.pairwise.length === 0) throw new Error('hybrid bench: rekey without entries')
     const create = await sample(async () => {
       const t0 = performance.now()
       const st = await stageSend(sender, rekeyPolicy, deps, pt)

@@ -31,16 +31,55 @@
  * The receive-key announcement (§5) is bound into the AAD with the rekey
  * targets: it decides where other members seal their next r to, so it must
  * not be swappable by anyone who cannot produce the hybrid ciphertext.
+ *
+ * On the wire (proto/hybrid.proto) the entries sit directly in
+ * HybridMessage as two lists; whether a message carries a rekey follows its
+ * type (DATA_REKEY), not which list is present, so a sole member's rekey
+ * (no entries) is still `rekey` present with an empty copath list.
  */
 import type { CipherSuite } from '../crypto/suite.js'
 import { MAX_VARINT, Writer, varintSize } from '../codec/tls.js'
 import { TalosError } from '../errors.js'
-import type { HybridKeyAnnouncement, HybridRekey } from '../proto/hybrid.js'
+import {
+  HybridMessageType,
+  type HybridCopathEntry,
+  type HybridKeyAnnouncement,
+  type HybridMessage,
+  type HybridPairwiseEntry,
+} from '../proto/hybrid.js'
 
 const MSG_LABEL = new TextEncoder().encode('HYB1 msg')
 
 export const REKEY_MODE_COPATH = 1
 export const REKEY_MODE_PAIRWISE = 2
+
+/** HybRekeyTargets: a rekey's entries and their mode. */
+export type RekeyTargets =
+  | { readonly mode: 'copath'; readonly entries: readonly HybridCopathEntry[] }
+  | { readonly mode: 'pairwise'; readonly entries: readonly HybridPairwiseEntry[] }
+
+/** The fields of a HybridMessage that say whether and how it rekeys. */
+export interface RekeyFields {
+  readonly type: HybridMessageType
+  readonly copath: readonly HybridCopathEntry[]
+  readonly pairwise: readonly HybridPairwiseEntry[]
+}
+
+/**
+ * The rekey a message carries: none unless it is a DATA_REKEY; then its
+ * pairwise entries if it has any, else its copath entries (maybe none).
+ * Validation (message.ts) refuses a DATA with entries and a DATA_REKEY with
+ * both lists before anything reads this.
+ */
+export function rekeyTargets(m: RekeyFields): RekeyTargets | undefined {
+  if (m.type !== HybridMessageType.DATA_REKEY) return undefined
+  return m.pairwise.length > 0 ? { mode: 'pairwise', entries: m.pairwise } : { mode: 'copath', entries: m.copath }
+}
+
+/** HybRekeyBlob of a message (its rekey and announcement); undefined with neither. */
+export function messageRekeyBlob(m: RekeyFields & Pick<HybridMessage, 'announcement'>): Uint8Array | undefined {
+  return encodeRekeyBlob(rekeyTargets(m), m.announcement)
+}
 
 export interface RekeyContextFields {
   readonly groupId: Uint8Array
@@ -103,17 +142,12 @@ const opaqueSize = (b: Uint8Array): number => vSize(b.length) + b.length
  * form, which test/hybrid/frame-writer.test.ts checks): it is built on every
  * rekey, by the sender and by each receiver.
  */
-export function encodeRekeyBlob(
-  rekey: HybridRekey | undefined,
-  announcement: HybridKeyAnnouncement | undefined,
-): Uint8Array | undefined {
+export function encodeRekeyBlob(rekey: RekeyTargets | undefined, announcement: HybridKeyAnnouncement | undefined): Uint8Array | undefined {
   if (rekey === undefined && announcement === undefined) return undefined
-  const t = rekey?.targets
-  // A present rekey without targets is refused by validation before this; encode it as an empty copath list.
   let list = 0
-  if (t !== undefined) {
-    if (t.case === 'copath') for (const e of t.value.entries) list += 4 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
-    else for (const e of t.value.entries) list += 8 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
+  if (rekey !== undefined) {
+    if (rekey.mode === 'copath') for (const e of rekey.entries) list += 4 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
+    else for (const e of rekey.entries) list += 8 + opaqueSize(e.kemOutput) + opaqueSize(e.ciphertext)
   }
   const size = (rekey === undefined ? 1 : 2 + vSize(list) + list) + (announcement === undefined ? 1 : 5 + opaqueSize(announcement.publicKey))
   const out = new Uint8Array(size)
@@ -121,14 +155,12 @@ export function encodeRekeyBlob(
   if (rekey === undefined) out[p++] = 0
   else {
     out[p++] = 1
-    out[p++] = t === undefined || t.case === 'copath' ? REKEY_MODE_COPATH : REKEY_MODE_PAIRWISE
+    out[p++] = rekey.mode === 'copath' ? REKEY_MODE_COPATH : REKEY_MODE_PAIRWISE
     p = putV(out, p, list)
-    if (t === undefined) {
-      // no entries
-    } else if (t.case === 'copath') {
-      for (const e of t.value.entries) p = putOpaque(out, putOpaque(out, putU32(out, p, e.nodeIndex), e.kemOutput), e.ciphertext)
+    if (rekey.mode === 'copath') {
+      for (const e of rekey.entries) p = putOpaque(out, putOpaque(out, putU32(out, p, e.nodeIndex), e.kemOutput), e.ciphertext)
     } else {
-      for (const e of t.value.entries) p = putOpaque(out, putOpaque(out, putU32(out, putU32(out, p, e.leaf), e.keyVersion), e.kemOutput), e.ciphertext)
+      for (const e of rekey.entries) p = putOpaque(out, putOpaque(out, putU32(out, putU32(out, p, e.leaf), e.keyVersion), e.kemOutput), e.ciphertext)
     }
   }
   if (announcement === undefined) out[p++] = 0

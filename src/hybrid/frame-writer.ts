@@ -10,11 +10,13 @@
  * fields even when empty, enum values as varints, every length and uint32 a
  * minimal varint. test/hybrid/frame-writer.test.ts compares the two on random
  * messages. Like the generated encoder, ill-typed values (a number outside
- * uint32, an undeclared enum value or oneof case, bytes that are not a
- * Uint8Array) are TalosError DECODE_INVALID_VALUE.
+ * uint32, an undeclared enum value, bytes that are not a Uint8Array) are
+ * TalosError DECODE_INVALID_VALUE; so is an entry list that is not an array.
  *
  * `layoutMessageFrame` leaves the ciphertext out so the sender can seal
- * straight into the frame (send.ts); `encodeMessageFrame` copies it in.
+ * straight into the frame (send.ts); `encodeMessageFrame` copies it in. The
+ * ciphertext (field 9) is not last when the message has rekey entries
+ * (fields 10 and 11 follow it).
  */
 import { TalosError } from '../errors.js'
 import {
@@ -23,11 +25,13 @@ import {
   type HybridKeyAnnouncement,
   type HybridMessage,
   type HybridPairwiseEntry,
-  type HybridRekey,
 } from '../proto/hybrid.js'
 
-/** Everything of a HybridMessage but the ciphertext bytes. */
-export type MessageHeader = Omit<HybridMessage, 'ciphertext'>
+/** Everything of a HybridMessage but the ciphertext bytes (the entry lists only read). */
+export type MessageHeader = Omit<HybridMessage, 'ciphertext' | 'copath' | 'pairwise'> & {
+  readonly copath: readonly HybridCopathEntry[]
+  readonly pairwise: readonly HybridPairwiseEntry[]
+}
 
 // Field tags: (field number << 3) | wire type (0 varint, 2 length-delimited).
 const TAG_FRAME_MESSAGE = 0x0a
@@ -37,12 +41,10 @@ const TAG_STEP = 0x18
 const TAG_N = 0x20
 const TAG_PN = 0x28
 const TAG_REUSE_GUARD = 0x32
-const TAG_REKEY = 0x3a
 const TAG_ANNOUNCEMENT = 0x42
 const TAG_CIPHERTEXT = 0x4a
-const TAG_REKEY_COPATH = 0x0a
-const TAG_REKEY_PAIRWISE = 0x12
-const TAG_ENTRIES = 0x0a
+const TAG_COPATH = 0x52
+const TAG_PAIRWISE = 0x5a
 
 function invalid(field: string, what: string): never {
   throw new TalosError('DECODE_INVALID_VALUE', `talos.v1.${field}: ${what}`)
@@ -107,45 +109,47 @@ function pairwiseEntrySize(e: HybridPairwiseEntry): number {
   )
 }
 
-/** Body sizes of a rekey: [HybridRekey body, its targets' body, each entry's body]. */
-interface RekeySizes {
-  readonly rekey: number
-  readonly targets: number
-  readonly entries: number[]
+/**
+ * The entry lists' bodies: each entry's body size, and the bytes of both
+ * repeated fields (tag, length, body per entry).
+ */
+interface EntrySizes {
+  readonly copath: number[]
+  readonly pairwise: number[]
+  readonly total: number
 }
 
-function rekeySizes(r: HybridRekey): RekeySizes {
-  const t = r.targets
-  if (t === undefined) return { rekey: 0, targets: 0, entries: [] }
-  let entries: number[]
-  if (t.case === 'copath') entries = t.value.entries.map(copathEntrySize)
-  else if (t.case === 'pairwise') entries = t.value.entries.map(pairwiseEntrySize)
-  else invalid('HybridRekey.targets', `unknown oneof case ${String((t as { case: unknown }).case)}`)
-  let targets = 0
-  for (const e of entries) targets += messageFieldSize(e)
-  return { rekey: messageFieldSize(targets), targets, entries }
+function entrySizes(h: MessageHeader): EntrySizes {
+  const copath = list(h.copath, 'HybridMessage.copath').map(copathEntrySize)
+  const pairwise = list(h.pairwise, 'HybridMessage.pairwise').map(pairwiseEntrySize)
+  let total = 0
+  for (const e of copath) total += messageFieldSize(e)
+  for (const e of pairwise) total += messageFieldSize(e)
+  return { copath, pairwise, total }
 }
 
-function putRekey(out: Uint8Array, pos: number, r: HybridRekey, sizes: RekeySizes): number {
-  const t = r.targets
-  if (t === undefined) return pos
-  out[pos++] = t.case === 'copath' ? TAG_REKEY_COPATH : TAG_REKEY_PAIRWISE
-  pos = putVarint(out, pos, sizes.targets)
-  for (let i = 0; i < t.value.entries.length; i++) {
-    out[pos++] = TAG_ENTRIES
-    pos = putVarint(out, pos, sizes.entries[i]!)
-    if (t.case === 'copath') {
-      const e = t.value.entries[i]!
-      pos = putUint(out, pos, 0x08, e.nodeIndex)
-      pos = putBytes(out, pos, 0x12, e.kemOutput)
-      pos = putBytes(out, pos, 0x1a, e.ciphertext)
-    } else {
-      const e = t.value.entries[i]!
-      pos = putUint(out, pos, 0x08, e.leaf)
-      pos = putUint(out, pos, 0x10, e.keyVersion)
-      pos = putBytes(out, pos, 0x1a, e.kemOutput)
-      pos = putBytes(out, pos, 0x22, e.ciphertext)
-    }
+function list<T>(v: readonly T[], field: string): readonly T[] {
+  if (!Array.isArray(v)) invalid(field, 'not an array')
+  return v
+}
+
+function putEntries(out: Uint8Array, pos: number, h: MessageHeader, sizes: EntrySizes): number {
+  for (let i = 0; i < h.copath.length; i++) {
+    const e = h.copath[i]!
+    out[pos++] = TAG_COPATH
+    pos = putVarint(out, pos, sizes.copath[i]!)
+    pos = putUint(out, pos, 0x08, e.nodeIndex)
+    pos = putBytes(out, pos, 0x12, e.kemOutput)
+    pos = putBytes(out, pos, 0x1a, e.ciphertext)
+  }
+  for (let i = 0; i < h.pairwise.length; i++) {
+    const e = h.pairwise[i]!
+    out[pos++] = TAG_PAIRWISE
+    pos = putVarint(out, pos, sizes.pairwise[i]!)
+    pos = putUint(out, pos, 0x08, e.leaf)
+    pos = putUint(out, pos, 0x10, e.keyVersion)
+    pos = putBytes(out, pos, 0x1a, e.kemOutput)
+    pos = putBytes(out, pos, 0x22, e.ciphertext)
   }
   return pos
 }
@@ -170,7 +174,7 @@ export function layoutMessageFrame(h: MessageHeader, ciphertextLength: number): 
   const pn = u32(h.pn, 'HybridMessage.pn')
   const reuseGuard = bytes(h.reuseGuard, 'HybridMessage.reuse_guard')
   u32(ciphertextLength, 'HybridMessage.ciphertext')
-  const rk = h.rekey === undefined ? undefined : rekeySizes(h.rekey)
+  const entries = entrySizes(h)
   const an = h.announcement === undefined ? undefined : announcementSize(h.announcement)
   const body =
     uintFieldSize(version) +
@@ -179,9 +183,9 @@ export function layoutMessageFrame(h: MessageHeader, ciphertextLength: number): 
     uintFieldSize(n) +
     uintFieldSize(pn) +
     bytesFieldSize(reuseGuard.length) +
-    (rk === undefined ? 0 : messageFieldSize(rk.rekey)) +
     (an === undefined ? 0 : messageFieldSize(an)) +
-    bytesFieldSize(ciphertextLength)
+    bytesFieldSize(ciphertextLength) +
+    entries.total
   const frame = new Uint8Array(messageFieldSize(body))
   let p = 0
   frame[p++] = TAG_FRAME_MESSAGE
@@ -192,11 +196,6 @@ export function layoutMessageFrame(h: MessageHeader, ciphertextLength: number): 
   p = putUint(frame, p, TAG_N, n)
   p = putUint(frame, p, TAG_PN, pn)
   p = putBytes(frame, p, TAG_REUSE_GUARD, reuseGuard)
-  if (rk !== undefined) {
-    frame[p++] = TAG_REKEY
-    p = putVarint(frame, p, rk.rekey)
-    p = putRekey(frame, p, h.rekey!, rk)
-  }
   if (an !== undefined) {
     const a = h.announcement!
     frame[p++] = TAG_ANNOUNCEMENT
@@ -208,18 +207,19 @@ export function layoutMessageFrame(h: MessageHeader, ciphertextLength: number): 
     frame[p++] = TAG_CIPHERTEXT
     p = putVarint(frame, p, ciphertextLength)
   }
-  if (p + ciphertextLength !== frame.length) throw new TalosError('HYBRID_INTERNAL', 'frame layout size mismatch')
-  return { frame, ciphertextOffset: p }
+  const ciphertextOffset = p
+  if (putEntries(frame, p + ciphertextLength, h, entries) !== frame.length) throw new TalosError('HYBRID_INTERNAL', 'frame layout size mismatch')
+  return { frame, ciphertextOffset }
 }
 
 /**
  * layoutMessageFrame for the per-message case, a DATA message (version 1, no
- * pn, rekey or announcement): the same bytes, with fewer steps (no nested
+ * pn, rekey entries or announcement): the same bytes, with fewer steps (no nested
  * sizes to work out). step and n are uint32 (the chain's counters).
  */
 export function layoutDataFrame(step: number, n: number, reuseGuard: Uint8Array, ciphertextLength: number): { frame: Uint8Array; ciphertextOffset: number } {
   if (!(Number.isInteger(step) && Number.isInteger(n) && Number.isInteger(ciphertextLength) && step >= 0 && step <= 0xffffffff && n >= 0 && n <= 0xffffffff && ciphertextLength > 0 && ciphertextLength <= 0xffffffff && reuseGuard instanceof Uint8Array && reuseGuard.length > 0)) {
-    return layoutMessageFrame({ version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard }, ciphertextLength)
+    return layoutMessageFrame({ version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, copath: [], pairwise: [] }, ciphertextLength)
   }
   const body = 4 + uintFieldSize(step) + uintFieldSize(n) + bytesFieldSize(reuseGuard.length) + 1 + varintSize(ciphertextLength) + ciphertextLength
   const frame = new Uint8Array(1 + varintSize(body) + body)

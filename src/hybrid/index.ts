@@ -39,9 +39,12 @@ export {
   encodePairwiseContext,
   encodeRekeyBlob,
   encodeRekeyContext,
+  messageRekeyBlob,
   rekeyHash,
+  rekeyTargets,
   REKEY_MODE_COPATH,
   REKEY_MODE_PAIRWISE,
+  type RekeyTargets,
 } from './encoding.js'
 export { copathTargets, COPATH_LABEL } from './copath.js'
 export { PAIRWISE_LABEL } from './pairwise.js'

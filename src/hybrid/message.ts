@@ -3,13 +3,26 @@
  * §4 that need no key (and so come before any derivation):
  *
  *   version = 1; type DATA or DATA_REKEY; reuse_guard 4 bytes;
- *   DATA:       no rekey blob, pn = 0;
- *   DATA_REKEY: step >= 1, n = 0, a rekey blob with targets;
+ *   DATA:       no rekey entries, pn = 0;
+ *   DATA_REKEY: step >= 1, n = 0, copath or pairwise entries (not both),
+ *               at most members - 1 of them;
  *   every length bounded (HPKE outputs, announced keys, the frame itself).
+ *
+ * A frame of the earlier layout (entries wrapped in field 7, now reserved)
+ * decodes with field 7 skipped: a DATA_REKEY without entries, which no tree
+ * with another member prescribes, so findCopathEntry refuses it before any
+ * HPKE or derivation.
  */
 import { decodeProto, encodeProto } from '../codec/proto.js'
 import { TalosError } from '../errors.js'
-import { HybridFrame, HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
+import {
+  HybridFrame,
+  HybridMessageType,
+  type HybridCopathEntry,
+  type HybridMessage,
+  type HybridPairwiseEntry,
+  type HybridRekeyMissing,
+} from '../proto/hybrid.js'
 import { hybridError } from './errors.js'
 import { encodeMessageFrame, layoutDataFrame } from './frame-writer.js'
 
@@ -55,19 +68,13 @@ export function encodeRekeyMissingFrame(r: HybridRekeyMissing): Uint8Array {
   return encodeProto(HybridFrame, { body: { case: 'rekeyMissing', value: r } })
 }
 
-/** The number of entries of a message's rekey blob (0 without one). */
-export function blobEntryCount(m: HybridMessage): number {
-  const t = m.rekey?.targets
-  return t === undefined ? 0 : t.value.entries.length
-}
-
 /** Structural checks; throws HYBRID_* and never derives anything. */
 export function checkMessage(m: HybridMessage, memberCount: number): void {
   if (m.version !== HYBRID_VERSION) throw hybridError('HYBRID_UNSUPPORTED_VERSION', `hybrid message version ${m.version}`)
   if (m.reuseGuard.length !== REUSE_GUARD_BYTES) throw hybridError('HYBRID_MALFORMED', 'reuse_guard must be 4 bytes')
   if (m.ciphertext.length < AEAD_TAG_BYTES) throw hybridError('HYBRID_MALFORMED', 'ciphertext shorter than an AEAD tag')
   if (m.type === HybridMessageType.DATA) {
-    if (m.rekey !== undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA message carries no rekey blob')
+    if (m.copath.length !== 0 || m.pairwise.length !== 0) throw hybridError('HYBRID_MALFORMED', 'a DATA message carries no rekey entries')
     if (m.pn !== 0) throw hybridError('HYBRID_MALFORMED', 'pn is only set on DATA_REKEY')
   } else if (m.type === HybridMessageType.DATA_REKEY) checkRekey(m, memberCount)
   else throw hybridError('HYBRID_MALFORMED', `unknown hybrid message type ${String(m.type)}`)
@@ -76,13 +83,13 @@ export function checkMessage(m: HybridMessage, memberCount: number): void {
 
 function checkRekey(m: HybridMessage, memberCount: number): void {
   if (m.n !== 0 || m.step === 0) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message starts a chain: step >= 1, n = 0')
-  const t = m.rekey?.targets
-  if (t === undefined) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message needs a rekey blob')
+  if (m.copath.length !== 0 && m.pairwise.length !== 0) throw hybridError('HYBRID_MALFORMED', 'a DATA_REKEY message has copath and pairwise entries')
+  const entries: readonly (HybridCopathEntry | HybridPairwiseEntry)[] = m.pairwise.length !== 0 ? m.pairwise : m.copath
   // §6: more entries than members - 1 is refused outright.
-  if (t.value.entries.length > Math.max(0, memberCount - 1)) {
-    throw hybridError('HYBRID_BLOB_TOO_LARGE', `rekey blob of ${t.value.entries.length} entries in a group of ${memberCount}`)
+  if (entries.length > Math.max(0, memberCount - 1)) {
+    throw hybridError('HYBRID_BLOB_TOO_LARGE', `rekey blob of ${entries.length} entries in a group of ${memberCount}`)
   }
-  for (const e of t.value.entries) {
+  for (const e of entries) {
     if (e.kemOutput.length === 0 || e.kemOutput.length > MAX_KEM_OUTPUT || e.ciphertext.length === 0 || e.ciphertext.length > MAX_HPKE_CIPHERTEXT) {
       throw hybridError('HYBRID_MALFORMED', 'rekey entry with an impossible HPKE output length')
     }
@@ -105,6 +112,10 @@ export function encodeDataFrame(step: number, n: number, reuseGuard: Uint8Array,
   return frame
 }
 
+// The fast path's empty entry lists, shared (frozen: a push would throw, not leak into the next message).
+const NO_COPATH = Object.freeze([]) as unknown as HybridCopathEntry[]
+const NO_PAIRWISE = Object.freeze([]) as unknown as HybridPairwiseEntry[]
+
 /** A minimal (canonical) varint at `pos` of at most uint32 range: [value, next pos], or undefined. */
 function readVarint32(b: Uint8Array, pos: number, end: number): [number, number] | undefined {
   let v = 0
@@ -126,7 +137,7 @@ function readVarint32(b: Uint8Array, pos: number, end: number): [number, number]
 /**
  * The inverse of encodeDataFrame, for the per-message hot path: accepts
  * exactly the canonical bytes of a HybridFrame holding a DATA message with
- * version 1, no pn, rekey or announcement, and non-empty reuse_guard and
+ * version 1, no pn, rekey entries or announcement, and non-empty reuse_guard and
  * ciphertext; returns undefined for anything else, which then goes to the
  * generic Protobuf decoder. The result equals that decoder's (fresh copies
  * of the byte fields unless `copy` is false, absent fields at their proto3
@@ -163,5 +174,5 @@ export function decodeDataFrame(b: Uint8Array, copy = true): HybridMessage | und
   r = readVarint32(b, p + 1, end)
   if (r === undefined || r[0] === 0 || r[1] + r[0] !== end) return undefined
   const ciphertext = copy ? new Uint8Array(b.subarray(r[1], end)) : b.subarray(r[1], end)
-  return { version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, rekey: undefined, announcement: undefined, ciphertext }
+  return { version: HYBRID_VERSION, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard, announcement: undefined, ciphertext, copath: NO_COPATH, pairwise: NO_PAIRWISE }
 }

@@ -19,7 +19,7 @@ import { memzero } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
 import { HybridMessageType, type HybridMessage, type HybridRekeyMissing } from '../proto/hybrid.js'
 import { findCopathEntry, COPATH_LABEL, type FoundEntry } from './copath.js'
-import { encodePairwiseContext, encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { encodePairwiseContext, encodeRekeyContext, messageRekeyBlob, rekeyHash, rekeyTargets } from './encoding.js'
 import { hybridError } from './errors.js'
 import { checkMessage } from './message.js'
 import { findPairwiseEntry, PAIRWISE_LABEL } from './pairwise.js'
@@ -84,7 +84,7 @@ function messageAad(s: EpochState, sender: number, m: HybridMessage): Uint8Array
     n: m.n,
     pn: m.pn,
     reuseGuard: m.reuseGuard,
-    rekeyHash: rekeyHash(s.suite, encodeRekeyBlob(m.rekey, m.announcement)),
+    rekeyHash: rekeyHash(s.suite, messageRekeyBlob(m)),
   })
 }
 
@@ -214,11 +214,11 @@ function stageBuffered(s: EpochState, policy: HybridPolicy, sender: number, m: H
  */
 function openRekeyThenStage(f: Forward): Promise<StagedReceive> {
   const { s, policy, sender, m, now } = f
-  const t = m.rekey!.targets!
+  const t = rekeyTargets(m)!
   const entry: FoundEntry & { version?: number } =
-    t.case === 'copath' ? findCopathEntry(s.view, sender, t.value.entries) : findPairwiseEntry(s, sender, t.value.entries, policy, now)
+    t.mode === 'copath' ? findCopathEntry(s.view, sender, t.entries) : findPairwiseEntry(s, sender, t.entries, policy, now)
   const context = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: sender, step: m.step, pn: m.pn })
-  const [label, ctx] = t.case === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
+  const [label, ctx] = t.mode === 'copath' ? [COPATH_LABEL, context] : [PAIRWISE_LABEL, encodePairwiseContext(context, s.ownLeaf, entry.version!)]
   return openRekey(f, entry, label, ctx, context)
 }
 

@@ -9,10 +9,10 @@
  * public key in the tree) leaves the state as it was.
  */
 import { memzero } from '../crypto/sodium.js'
-import { HybridMessageType, type HybridKeyAnnouncement, type HybridRekey } from '../proto/hybrid.js'
+import { HybridMessageType, type HybridKeyAnnouncement } from '../proto/hybrid.js'
 import { sealCopath } from './copath.js'
 import type { HybridDeps } from './deps.js'
-import { encodeRekeyBlob, encodeRekeyContext, rekeyHash } from './encoding.js'
+import { encodeRekeyContext, messageRekeyBlob, rekeyHash, type RekeyTargets } from './encoding.js'
 import { layoutDataFrame, layoutMessageFrame } from './frame-writer.js'
 import { AEAD_TAG_BYTES, HYBRID_VERSION, REUSE_GUARD_BYTES } from './message.js'
 import { sealPairwise } from './pairwise.js'
@@ -71,7 +71,7 @@ interface Prepared {
   readonly msgChain: Chain
   readonly rekey: boolean
   readonly pn: number
-  readonly rekeyBlob: HybridRekey | undefined
+  readonly rekeyTargets: RekeyTargets | undefined
   readonly newKey: OwnReceiveKey | undefined
 }
 
@@ -100,7 +100,7 @@ async function stageSendAsync(s: EpochState, policy: HybridPolicy, deps: HybridD
     const rekey = rekeyDue(s, policy, now)
     let msgChain = chain
     let pn = 0
-    let rekeyBlob: HybridRekey | undefined
+    let rekeyTargets: RekeyTargets | undefined
     if (rekey) {
       if (chain.step >= 0xffffffff) throw hybridError('HYBRID_INVALID_STATE', 'step counter exhausted: a new epoch is needed')
       pn = chain.n
@@ -108,10 +108,10 @@ async function stageSendAsync(s: EpochState, policy: HybridPolicy, deps: HybridD
       const ctx = encodeRekeyContext({ groupId: s.groupId, epoch: s.epoch, senderLeaf: s.ownLeaf, step, pn })
       const r = deps.rng(suite.Nh)
       fresh.push(r)
-      rekeyBlob =
+      rekeyTargets =
         effectiveMode(policy, s.view.memberCount) === 'copath'
-          ? { targets: { case: 'copath', value: { entries: await sealCopath(s.view, deps, s.ownLeaf, ctx, r) } } }
-          : { targets: { case: 'pairwise', value: { entries: await sealPairwise(s, deps, ctx, r) } } }
+          ? { mode: 'copath', entries: await sealCopath(s.view, deps, s.ownLeaf, ctx, r) }
+          : { mode: 'pairwise', entries: await sealPairwise(s, deps, ctx, r) }
       const next = rootStep(suite, chain.rootKey, r, ctx)
       memzero(r) // §7: r is deleted right after RK[k+1], CK[k+1,0] exist
       fresh.push(next.rootKey, next.chainKey)
@@ -120,7 +120,7 @@ async function stageSendAsync(s: EpochState, policy: HybridPolicy, deps: HybridD
     if (effectiveMode(policy, s.view.memberCount) === 'pairwise' && announceDue(s, policy, now)) {
       newKey = await newOwnKey(s, deps, now)
     }
-    prepared = { chain, seed, fresh, msgChain, rekey, pn, rekeyBlob, newKey }
+    prepared = { chain, seed, fresh, msgChain, rekey, pn, rekeyTargets, newKey }
   } catch (e) {
     seed?.discard()
     for (const b of fresh) memzero(b)
@@ -130,6 +130,8 @@ async function stageSendAsync(s: EpochState, policy: HybridPolicy, deps: HybridD
   // From here stageSendWith owns (and on failure zeroes) what was prepared.
   return stageSendWith(s, policy, deps, plaintext, now, prepared)
 }
+
+const NO_ENTRIES: readonly never[] = Object.freeze([])
 
 /** Seals and frames the message; `prep` is undefined for a plain DATA message (then chain 0 may be derived here). */
 function stageSendWith(
@@ -155,11 +157,15 @@ function stageSendWith(
     const msgChain = prep?.msgChain ?? chain
     const type = rekey ? HybridMessageType.DATA_REKEY : HybridMessageType.DATA
     const pn = prep?.pn ?? 0
-    const rekeyBlob = prep?.rekeyBlob
+    const targets = prep?.rekeyTargets
     const announcement: HybridKeyAnnouncement | undefined = newKey === undefined ? undefined : announcementOf(newKey)
     const n = msgChain.n
     const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
-    const blob = encodeRekeyBlob(rekeyBlob, announcement)
+    const copath = targets?.mode === 'copath' ? targets.entries : NO_ENTRIES
+    const pairwise = targets?.mode === 'pairwise' ? targets.entries : NO_ENTRIES
+    // The blob exactly as receivers read it back from the frame (a rekey without entries, a sole
+    // member's, is a copath one whatever the mode), so the AAD of both sides agree by construction.
+    const blob = messageRekeyBlob({ type, copath, pairwise, announcement })
     const aad = senderAad(s, s.ownLeaf, {
       version: HYBRID_VERSION,
       type,
@@ -174,7 +180,17 @@ function stageSendWith(
       type === HybridMessageType.DATA && announcement === undefined
         ? layoutDataFrame(msgChain.step, n, reuseGuard, plaintext.length + AEAD_TAG_BYTES)
         : layoutMessageFrame(
-            { version: HYBRID_VERSION, type, step: msgChain.step, n, pn, reuseGuard, rekey: rekeyBlob, announcement },
+            {
+              version: HYBRID_VERSION,
+              type,
+              step: msgChain.step,
+              n,
+              pn,
+              reuseGuard,
+              announcement,
+              copath,
+              pairwise,
+            },
             plaintext.length + AEAD_TAG_BYTES,
           )
     // key[k,n] and nonce[k,n] XOR (reuse_guard || zeros) seal inside the suite and are gone; CK[k,n+1] is staged.

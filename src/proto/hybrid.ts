@@ -7,7 +7,7 @@ export enum HybridMessageType {
   HYBRID_MESSAGE_TYPE_UNSPECIFIED = 0,
   /** Application data in the current chain of the sender. */
   DATA = 1,
-  /** First message of a new chain (step = k+1, n = 0), carries a rekey blob. */
+  /** First message of a new chain (step = k+1, n = 0), carries the rekey entries. */
   DATA_REKEY = 2,
 }
 const $HybridMessageType = $rt.enumValues(HybridMessageType)
@@ -138,115 +138,6 @@ export const HybridPairwiseEntry: $rt.MessageType<HybridPairwiseEntry> = {
   },
 }
 
-export interface HybridCopathRekey {
-  /** In RFC 9420 §7.6 order: filtered direct path bottom-up, each copath child's resolution in order. */
-  entries: HybridCopathEntry[]
-}
-
-export const HybridCopathRekey: $rt.MessageType<HybridCopathRekey> = {
-  typeName: 'talos.v1.HybridCopathRekey',
-  create(init?: Partial<HybridCopathRekey>): HybridCopathRekey {
-    return {
-      entries: init?.entries ?? [],
-    }
-  },
-  encodeTo(m: HybridCopathRekey, w: $rt.ProtoWriter): void {
-    for (const v of m.entries) { w.uint32(10).fork(); HybridCopathEntry.encodeTo(v, w); w.ldelim() }
-  },
-  decodeFrom(r: $rt.ProtoReader, depth: number): HybridCopathRekey {
-    const m = HybridCopathRekey.create()
-    while (r.pos < r.len) {
-      const tag = $rt.readTag(r)
-      switch (tag >>> 3) {
-        case 1:
-          $rt.wire(tag, 2, 'talos.v1.HybridCopathRekey.entries')
-          m.entries.push($rt.readMessage(r, HybridCopathEntry, depth))
-          break
-        default:
-          $rt.skipField(r, tag)
-      }
-    }
-    return m
-  },
-}
-
-export interface HybridPairwiseRekey {
-  /** Strictly ascending by leaf, one per other member. */
-  entries: HybridPairwiseEntry[]
-}
-
-export const HybridPairwiseRekey: $rt.MessageType<HybridPairwiseRekey> = {
-  typeName: 'talos.v1.HybridPairwiseRekey',
-  create(init?: Partial<HybridPairwiseRekey>): HybridPairwiseRekey {
-    return {
-      entries: init?.entries ?? [],
-    }
-  },
-  encodeTo(m: HybridPairwiseRekey, w: $rt.ProtoWriter): void {
-    for (const v of m.entries) { w.uint32(10).fork(); HybridPairwiseEntry.encodeTo(v, w); w.ldelim() }
-  },
-  decodeFrom(r: $rt.ProtoReader, depth: number): HybridPairwiseRekey {
-    const m = HybridPairwiseRekey.create()
-    while (r.pos < r.len) {
-      const tag = $rt.readTag(r)
-      switch (tag >>> 3) {
-        case 1:
-          $rt.wire(tag, 2, 'talos.v1.HybridPairwiseRekey.entries')
-          m.entries.push($rt.readMessage(r, HybridPairwiseEntry, depth))
-          break
-        default:
-          $rt.skipField(r, tag)
-      }
-    }
-    return m
-  },
-}
-
-/** The rekey blob of a DATA_REKEY message: one of the two target modes. */
-export interface HybridRekey {
-  targets?: { case: 'copath'; value: HybridCopathRekey } | { case: 'pairwise'; value: HybridPairwiseRekey } | undefined
-}
-
-export const HybridRekey: $rt.MessageType<HybridRekey> = {
-  typeName: 'talos.v1.HybridRekey',
-  create(init?: Partial<HybridRekey>): HybridRekey {
-    return {
-      targets: init?.targets,
-    }
-  },
-  encodeTo(m: HybridRekey, w: $rt.ProtoWriter): void {
-    {
-      const o = m.targets
-      if (o !== undefined) {
-        switch (o.case) {
-          case 'copath': { w.uint32(10).fork(); HybridCopathRekey.encodeTo(o.value, w); w.ldelim() } break
-          case 'pairwise': { w.uint32(18).fork(); HybridPairwiseRekey.encodeTo(o.value, w); w.ldelim() } break
-          default: $rt.badCase('talos.v1.HybridRekey.targets', (o as { case: unknown }).case)
-        }
-      }
-    }
-  },
-  decodeFrom(r: $rt.ProtoReader, depth: number): HybridRekey {
-    const m = HybridRekey.create()
-    while (r.pos < r.len) {
-      const tag = $rt.readTag(r)
-      switch (tag >>> 3) {
-        case 1:
-          $rt.wire(tag, 2, 'talos.v1.HybridRekey.copath')
-          m.targets = { case: 'copath', value: $rt.readMessage(r, HybridCopathRekey, depth) }
-          break
-        case 2:
-          $rt.wire(tag, 2, 'talos.v1.HybridRekey.pairwise')
-          m.targets = { case: 'pairwise', value: $rt.readMessage(r, HybridPairwiseRekey, depth) }
-          break
-        default:
-          $rt.skipField(r, tag)
-      }
-    }
-    return m
-  },
-}
-
 /** A new pairwise receive key HRK[sender, version] of the message's sender (HYBRID.md §5). */
 export interface HybridKeyAnnouncement {
   version: number
@@ -305,12 +196,21 @@ export interface HybridMessage {
   pn: number
   /** 4 fresh random bytes XORed into the AEAD nonce (RFC 9420 §6.3.1). */
   reuseGuard: Uint8Array
-  /** DATA_REKEY only. */
-  rekey?: HybridRekey | undefined
   /** Optional pairwise receive-key announcement. */
   announcement?: HybridKeyAnnouncement | undefined
   /** AEAD ciphertext of the application plaintext. */
   ciphertext: Uint8Array
+  /**
+   * The rekey entries of a DATA_REKEY message (HYBRID.md §5), straight in
+   * the message: a wrapper message would cost a tag and a length per level
+   * on every rekey. On DATA both lists are empty; on DATA_REKEY at most one
+   * is non-empty: pairwise entries make it a pairwise rekey, else it is a
+   * copath rekey (with no entries only from a sole member).
+   * In RFC 9420 §7.6 order: filtered direct path bottom-up, each copath child's resolution in order.
+   */
+  copath: HybridCopathEntry[]
+  /** Strictly ascending by leaf, one per other member. */
+  pairwise: HybridPairwiseEntry[]
 }
 
 export const HybridMessage: $rt.MessageType<HybridMessage> = {
@@ -323,9 +223,10 @@ export const HybridMessage: $rt.MessageType<HybridMessage> = {
       n: init?.n ?? 0,
       pn: init?.pn ?? 0,
       reuseGuard: init?.reuseGuard ?? $rt.EMPTY_BYTES,
-      rekey: init?.rekey,
       announcement: init?.announcement,
       ciphertext: init?.ciphertext ?? $rt.EMPTY_BYTES,
+      copath: init?.copath ?? [],
+      pairwise: init?.pairwise ?? [],
     }
   },
   encodeTo(m: HybridMessage, w: $rt.ProtoWriter): void {
@@ -353,12 +254,13 @@ export const HybridMessage: $rt.MessageType<HybridMessage> = {
       const v = $rt.bytes(m.reuseGuard, 'talos.v1.HybridMessage.reuse_guard')
       if (!(v.length === 0)) { w.uint32(50); w.bytes(v) }
     }
-    if (m.rekey !== undefined) { w.uint32(58).fork(); HybridRekey.encodeTo(m.rekey, w); w.ldelim() }
     if (m.announcement !== undefined) { w.uint32(66).fork(); HybridKeyAnnouncement.encodeTo(m.announcement, w); w.ldelim() }
     {
       const v = $rt.bytes(m.ciphertext, 'talos.v1.HybridMessage.ciphertext')
       if (!(v.length === 0)) { w.uint32(74); w.bytes(v) }
     }
+    for (const v of m.copath) { w.uint32(82).fork(); HybridCopathEntry.encodeTo(v, w); w.ldelim() }
+    for (const v of m.pairwise) { w.uint32(90).fork(); HybridPairwiseEntry.encodeTo(v, w); w.ldelim() }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): HybridMessage {
     const m = HybridMessage.create()
@@ -389,10 +291,6 @@ export const HybridMessage: $rt.MessageType<HybridMessage> = {
           $rt.wire(tag, 2, 'talos.v1.HybridMessage.reuse_guard')
           m.reuseGuard = $rt.readBytes(r)
           break
-        case 7:
-          $rt.wire(tag, 2, 'talos.v1.HybridMessage.rekey')
-          m.rekey = $rt.readMessage(r, HybridRekey, depth)
-          break
         case 8:
           $rt.wire(tag, 2, 'talos.v1.HybridMessage.announcement')
           m.announcement = $rt.readMessage(r, HybridKeyAnnouncement, depth)
@@ -400,6 +298,14 @@ export const HybridMessage: $rt.MessageType<HybridMessage> = {
         case 9:
           $rt.wire(tag, 2, 'talos.v1.HybridMessage.ciphertext')
           m.ciphertext = $rt.readBytes(r)
+          break
+        case 10:
+          $rt.wire(tag, 2, 'talos.v1.HybridMessage.copath')
+          m.copath.push($rt.readMessage(r, HybridCopathEntry, depth))
+          break
+        case 11:
+          $rt.wire(tag, 2, 'talos.v1.HybridMessage.pairwise')
+          m.pairwise.push($rt.readMessage(r, HybridPairwiseEntry, depth))
           break
         default:
           $rt.skipField(r, tag)

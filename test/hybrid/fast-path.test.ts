@@ -73,7 +73,7 @@ describe('hybrid fast paths', () => {
     }
     // Non-minimal varints and extra fields are left to the generic decoder.
     const withPn = encodeProto(HybridFrame, {
-      body: { case: 'message', value: { version: 1, type: HybridMessageType.DATA, step: 1, n: 1, pn: 5, reuseGuard: new Uint8Array(4), ciphertext: new Uint8Array(16) } },
+      body: { case: 'message', value: { version: 1, type: HybridMessageType.DATA, step: 1, n: 1, pn: 5, reuseGuard: new Uint8Array(4), ciphertext: new Uint8Array(16), copath: [], pairwise: [] } },
     })
     expect(decodeDataFrame(withPn)).toBeUndefined()
   })

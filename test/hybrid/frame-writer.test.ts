@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest'
 import { encodeProto } from '../../src/codec/proto.js'
 import { Writer } from '../../src/codec/tls.js'
 import { TalosError } from '../../src/errors.js'
-import { encodeRekeyBlob } from '../../src/hybrid/encoding.js'
+import { encodeRekeyBlob, type RekeyTargets } from '../../src/hybrid/encoding.js'
 import { encodeMessageFrame, layoutDataFrame, layoutMessageFrame } from '../../src/hybrid/frame-writer.js'
 import { decodeFrame } from '../../src/hybrid/message.js'
-import { HybridFrame, HybridMessageType, type HybridKeyAnnouncement, type HybridMessage, type HybridRekey } from '../../src/proto/hybrid.js'
+import { HybridFrame, HybridMessageType, type HybridKeyAnnouncement, type HybridMessage } from '../../src/proto/hybrid.js'
 
 const u32 = fc.oneof(
   fc.constantFrom(0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 0x1fffff, 0x200000, 0xfffffff, 0x10000000, 0xffffffff),
@@ -22,11 +22,12 @@ const u32 = fc.oneof(
 const bytes = (max: number) => fc.oneof(fc.uint8Array({ maxLength: 3 }), fc.uint8Array({ maxLength: max }))
 const copath = fc.record({ nodeIndex: u32, kemOutput: bytes(140), ciphertext: bytes(90) })
 const pairwise = fc.record({ leaf: u32, keyVersion: u32, kemOutput: bytes(140), ciphertext: bytes(90) })
-const rekey: fc.Arbitrary<HybridRekey> = fc.oneof(
-  fc.constant({ targets: undefined }),
-  fc.record({ targets: fc.record({ case: fc.constant('copath' as const), value: fc.record({ entries: fc.array(copath, { maxLength: 12 }) }) }) }),
-  fc.record({ targets: fc.record({ case: fc.constant('pairwise' as const), value: fc.record({ entries: fc.array(pairwise, { maxLength: 12 }) }) }) }),
+const rekey: fc.Arbitrary<RekeyTargets> = fc.oneof(
+  fc.record({ mode: fc.constant('copath' as const), entries: fc.array(copath, { maxLength: 12 }) }),
+  fc.record({ mode: fc.constant('pairwise' as const), entries: fc.array(pairwise, { maxLength: 12 }) }),
 )
+// Often empty: the writer must match the generated encoder on every combination (both lists too, which validation refuses later).
+const list = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T[]> => fc.oneof(fc.array(a, { maxLength: 0 }), fc.array(a, { minLength: 1, maxLength: 12 }))
 const announcement: fc.Arbitrary<HybridKeyAnnouncement> = fc.record({ version: u32, publicKey: bytes(140) })
 const message: fc.Arbitrary<HybridMessage> = fc.record({
   version: u32,
@@ -35,20 +36,19 @@ const message: fc.Arbitrary<HybridMessage> = fc.record({
   n: u32,
   pn: u32,
   reuseGuard: bytes(6),
-  rekey: fc.option(rekey, { nil: undefined }),
   announcement: fc.option(announcement, { nil: undefined }),
   ciphertext: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 100, maxLength: 20000 })),
+  copath: list(copath),
+  pairwise: list(pairwise),
 })
 
 /** HybRekeyBlob as HYBRID.md §4 / docs/hybrid-vectors.md define it, with the TLS Writer. */
-function referenceBlob(r: HybridRekey | undefined, a: HybridKeyAnnouncement | undefined): Uint8Array | undefined {
+function referenceBlob(r: RekeyTargets | undefined, a: HybridKeyAnnouncement | undefined): Uint8Array | undefined {
   if (r === undefined && a === undefined) return undefined
   const w = new Writer()
   w.optional(r, (v, x) => {
-    const t = x.targets
-    if (t === undefined) v.u8(1).list([], () => {})
-    else if (t.case === 'copath') v.u8(1).list(t.value.entries, (y, e) => void y.u32(e.nodeIndex).opaque(e.kemOutput).opaque(e.ciphertext))
-    else v.u8(2).list(t.value.entries, (y, e) => void y.u32(e.leaf).u32(e.keyVersion).opaque(e.kemOutput).opaque(e.ciphertext))
+    if (x.mode === 'copath') v.u8(1).list(x.entries, (y, e) => void y.u32(e.nodeIndex).opaque(e.kemOutput).opaque(e.ciphertext))
+    else v.u8(2).list(x.entries, (y, e) => void y.u32(e.leaf).u32(e.keyVersion).opaque(e.kemOutput).opaque(e.ciphertext))
   })
   w.optional(a, (v, x) => void v.u32(x.version).opaque(x.publicKey))
   return w.finish()
@@ -75,11 +75,14 @@ describe('HybridFrame writer', () => {
     )
   })
 
-  it('layoutMessageFrame leaves exactly the ciphertext bytes to fill, at the end', () => {
+  it('layoutMessageFrame leaves exactly the ciphertext bytes to fill (the rekey entries follow them)', () => {
     fc.assert(
       fc.property(message, (m) => {
         const { frame, ciphertextOffset } = layoutMessageFrame(m, m.ciphertext.length)
-        expect(frame.length - ciphertextOffset).toBe(m.ciphertext.length)
+        const hole = frame.subarray(ciphertextOffset, ciphertextOffset + m.ciphertext.length)
+        expect(hole.length).toBe(m.ciphertext.length)
+        expect(hole.every((b) => b === 0)).toBe(true)
+        if (m.copath.length + m.pairwise.length === 0) expect(frame.length - ciphertextOffset).toBe(m.ciphertext.length)
         frame.set(m.ciphertext, ciphertextOffset)
         expect(frame).toEqual(encodeProto(HybridFrame, { body: { case: 'message', value: m } }))
       }),
@@ -92,7 +95,7 @@ describe('HybridFrame writer', () => {
       fc.property(u32, u32, fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ maxLength: 6 })), fc.uint8Array({ maxLength: 3000 }), (step, n, rg, ct) => {
         const { frame, ciphertextOffset } = layoutDataFrame(step, n, rg, ct.length)
         frame.set(ct, ciphertextOffset)
-        const m = { version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard: rg, ciphertext: ct }
+        const m = { version: 1, type: HybridMessageType.DATA, step, n, pn: 0, reuseGuard: rg, ciphertext: ct, copath: [], pairwise: [] }
         expect(frame).toEqual(encodeProto(HybridFrame, { body: { case: 'message', value: m } }))
       }),
       { numRuns: 1000 },
@@ -110,14 +113,15 @@ describe('HybridFrame writer', () => {
         expect(back.step).toBe(m.step)
         expect(back.pn).toBe(m.pn)
         expect(back.ciphertext).toEqual(m.ciphertext)
-        expect(back.rekey === undefined).toBe(m.rekey === undefined)
+        expect(back.copath).toEqual(m.copath)
+        expect(back.pairwise).toEqual(m.pairwise)
       }),
       { numRuns: 300 },
     )
   })
 
   it('refuses ill-typed values as the generated encoder does (DECODE_INVALID_VALUE)', () => {
-    const ok: HybridMessage = { version: 1, type: HybridMessageType.DATA, step: 1, n: 2, pn: 0, reuseGuard: new Uint8Array(4), ciphertext: new Uint8Array(16) }
+    const ok: HybridMessage = { version: 1, type: HybridMessageType.DATA, step: 1, n: 2, pn: 0, reuseGuard: new Uint8Array(4), ciphertext: new Uint8Array(16), copath: [], pairwise: [] }
     const bad: HybridMessage[] = [
       { ...ok, step: -1 },
       { ...ok, n: 2 ** 32 },
@@ -125,9 +129,9 @@ describe('HybridFrame writer', () => {
       { ...ok, version: Number.NaN },
       { ...ok, type: 7 as HybridMessageType },
       { ...ok, reuseGuard: [1, 2, 3, 4] as unknown as Uint8Array },
-      { ...ok, rekey: { targets: { case: 'copath', value: { entries: [{ nodeIndex: -3, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] } } } },
-      { ...ok, rekey: { targets: { case: 'pairwise', value: { entries: [{ leaf: 1, keyVersion: 2 ** 40, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] } } } },
-      { ...ok, rekey: { targets: { case: 'other', value: { entries: [] } } as unknown as HybridRekey['targets'] } },
+      { ...ok, copath: [{ nodeIndex: -3, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] },
+      { ...ok, copath: [{ nodeIndex: 1, kemOutput: 'ab' as unknown as Uint8Array, ciphertext: new Uint8Array(1) }] },
+      { ...ok, pairwise: [{ leaf: 1, keyVersion: 2 ** 40, kemOutput: new Uint8Array(1), ciphertext: new Uint8Array(1) }] },
       { ...ok, announcement: { version: -1, publicKey: new Uint8Array(32) } },
     ]
     for (const m of bad) {
@@ -148,7 +152,7 @@ describe('HybRekeyBlob writer', () => {
   })
 
   it('refuses a uint32 out of range as the TLS Writer does', () => {
-    const r: HybridRekey = { targets: { case: 'copath', value: { entries: [{ nodeIndex: 2 ** 32, kemOutput: new Uint8Array(2), ciphertext: new Uint8Array(2) }] } } }
+    const r: RekeyTargets = { mode: 'copath', entries: [{ nodeIndex: 2 ** 32, kemOutput: new Uint8Array(2), ciphertext: new Uint8Array(2) }] }
     expect(codeOf(() => referenceBlob(r, undefined))).toBe('DECODE_INVALID_VALUE')
     expect(codeOf(() => encodeRekeyBlob(r, undefined))).toBe('DECODE_INVALID_VALUE')
   })

@@ -110,10 +110,10 @@ describe('limits: rejected before any derivation, state unchanged', () => {
       type: HybridMessageType.DATA_REKEY,
       step: 1,
       n: 0,
-      rekey: { targets: { case: 'copath', value: { entries: [entry, entry, entry, entry] } } },
+      copath: [entry, entry, entry, entry],
     }
     await expectRejectedBeforeDerivation(f, frameOf(big), 'HYBRID_BLOB_TOO_LARGE')
-    const pw = { ...big, rekey: { targets: { case: 'pairwise' as const, value: { entries: [1, 2, 3, 4].map((leaf) => ({ leaf, keyVersion: 0, kemOutput: entry.kemOutput, ciphertext: entry.ciphertext })) } } } }
+    const pw = { ...big, copath: [], pairwise: [1, 2, 3, 4].map((leaf) => ({ leaf, keyVersion: 0, kemOutput: entry.kemOutput, ciphertext: entry.ciphertext })) }
     await expectRejectedBeforeDerivation(f, frameOf(pw), 'HYBRID_BLOB_TOO_LARGE')
   })
 
@@ -125,7 +125,7 @@ describe('limits: rejected before any derivation, state unchanged', () => {
       type: HybridMessageType.DATA_REKEY,
       step: 1,
       n: 0,
-      rekey: { targets: { case: 'copath', value: { entries: [entry, { ...entry, nodeIndex: 2 }] } } },
+      copath: [entry, { ...entry, nodeIndex: 2 }],
     }
     await expectRejectedBeforeDerivation(f, frameOf(wrong), 'HYBRID_BLOB_MISMATCH')
   })
@@ -173,12 +173,10 @@ describe('limits: rejected before any derivation, state unchanged', () => {
     g.clock.advance(2000)
     await g.broadcast(1, 'b1')
     const rk = parse((await g.send(0, 'rekey')).frame)
-    const t = rk.rekey!.targets!
-    if (t.case !== 'pairwise') throw new Error('expected pairwise')
-    const entries = t.value.entries.map((e) => (e.leaf === 2 ? { ...e, ciphertext: e.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) } : e))
+    const entries = rk.pairwise.map((e) => (e.leaf === 2 ? { ...e, ciphertext: e.ciphertext.map((b, i) => (i === 0 ? b ^ 1 : b)) } : e))
     const rx = g.member(2)
     const snap = rx.serialize()
-    await expect(rx.receive(0, 1n, frameOf({ ...rk, rekey: { targets: { case: 'pairwise', value: { entries } } } }))).rejects.toMatchObject({
+    await expect(rx.receive(0, 1n, frameOf({ ...rk, pairwise: entries }))).rejects.toMatchObject({
       code: 'HYBRID_REKEY_DECRYPT',
     })
     expect(rx.serialize()).toEqual(snap)

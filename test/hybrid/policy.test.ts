@@ -4,7 +4,7 @@
  * the epoch grace.
  */
 import { describe, expect, it } from 'vitest'
-import { HybridSession, resolvePolicy } from '../../src/hybrid/index.js'
+import { HybridSession, rekeyTargets, resolvePolicy } from '../../src/hybrid/index.js'
 import { decodeStateRecord } from '../../src/hybrid/state-codec.js'
 import { HybridMessageType } from '../../src/proto/hybrid.js'
 import { ManualClock, SimGroup, parseMessage, text } from './harness/group.js'
@@ -46,8 +46,8 @@ describe('rekey triggers (§6)', () => {
       await g.broadcast(1, 'b')
       g.clock.advance(2000)
       const m = (await g.broadcast(0, 'rekey')).message
-      expect(m.rekey?.targets?.case).toBe(mode)
-      expect(m.rekey?.targets?.value.entries.length).toBe(mode === 'pairwise' ? n - 1 : 5)
+      expect(rekeyTargets(m)?.mode).toBe(mode)
+      expect(rekeyTargets(m)?.entries.length).toBe(mode === 'pairwise' ? n - 1 : 5)
     }
   })
 })
@@ -93,7 +93,7 @@ describe('pairwise receive keys (§5)', () => {
     for (let round = 1; round <= 7; round++) {
       g.clock.advance(2000)
       const rk = await g.broadcast(0, `a rekey ${round}`) // seals to B's latest announced key
-      const forB = rk.message.rekey!.targets!.value.entries.find((e) => 'leaf' in e && e.leaf === 1) as { keyVersion: number }
+      const forB = rk.message.pairwise.find((e) => e.leaf === 1)!
       expect(forB.keyVersion).toBe(round - 1)
       const b = await g.broadcast(1, `b announces ${round}`) // B's key was used: B announces the next one
       expect(b.message.announcement?.version).toBe(round)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HybridMessageType } from '../../src/proto/hybrid.js'
-import { decodeFrame } from '../../src/hybrid/index.js'
+import { decodeFrame, rekeyTargets } from '../../src/hybrid/index.js'
 import { SimGroup, text } from './harness/group.js'
 
 function msg(frame: Uint8Array) {
@@ -38,7 +38,7 @@ describe('hybrid session: basic flow', () => {
       const m3 = msg(a3.frame)
       expect(m3.type).toBe(HybridMessageType.DATA_REKEY)
       expect([m3.step, m3.n, m3.pn]).toEqual([1, 0, 2])
-      expect(m3.rekey?.targets?.case).toBe(mode)
+      expect(rekeyTargets(m3)?.mode).toBe(mode)
       const r = await g.member(2).receive(0, 1n, (await g.send(0, 'a4')).frame)
       expect(r.kind).toBe('messages')
       if (r.kind === 'messages') expect(text(r.messages[0]!.plaintext)).toBe('a4')

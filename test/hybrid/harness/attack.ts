@@ -21,7 +21,7 @@ import {
   chainFromBase,
   encodeAad,
   encodePairwiseContext,
-  encodeRekeyBlob,
+  messageRekeyBlob,
   encodeRekeyContext,
   hybExpand,
   messageKey,
@@ -129,7 +129,7 @@ export async function scanState(g: ScanContext, state: Uint8Array, targets: read
       n: rec.message.n,
       pn: rec.message.pn,
       reuseGuard: rec.message.reuseGuard,
-      rekeyHash: rekeyHash(suite, encodeRekeyBlob(rec.message.rekey, rec.message.announcement)),
+      rekeyHash: rekeyHash(suite, messageRekeyBlob(rec.message)),
     }),
   }))
   const maxN = Math.max(0, ...targets.map((t) => t.message.n))
@@ -150,14 +150,14 @@ export async function scanState(g: ScanContext, state: Uint8Array, targets: read
     const m = t.rec.message
     if (m.type !== HybridMessageType.DATA_REKEY) continue
     const ctx = encodeRekeyContext({ groupId: g.groupId, epoch: t.rec.epoch, senderLeaf: t.rec.sender, step: m.step, pn: m.pn })
-    const tg = m.rekey!.targets!
-    for (const e of tg.value.entries) {
+    const sealed = [
+      ...m.copath.map((e) => ({ e, label: 'HYB1 rekey', context: ctx })),
+      ...m.pairwise.map((e) => ({ e, label: 'HYB1 pairwise rekey', context: encodePairwiseContext(ctx, e.leaf, e.keyVersion) })),
+    ]
+    for (const { e, label, context } of sealed) {
       for (const pk of privateKeys) {
         try {
-          const r =
-            tg.case === 'copath'
-              ? await suite.decryptWithLabel(pk.key, 'HYB1 rekey', ctx, e.kemOutput, e.ciphertext)
-              : await suite.decryptWithLabel(pk.key, 'HYB1 pairwise rekey', encodePairwiseContext(ctx, (e as { leaf: number }).leaf, (e as { keyVersion: number }).keyVersion), e.kemOutput, e.ciphertext)
+          const r = await suite.decryptWithLabel(pk.key, label, context, e.kemOutput, e.ciphertext)
           rOf.set(t.rec.index, r)
         } catch {
           // not ours

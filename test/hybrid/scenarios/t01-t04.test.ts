@@ -4,6 +4,7 @@
  * harness after every step (mls-group.ts); each test also checks it ran.
  */
 import { describe, expect, it } from 'vitest'
+import { rekeyTargets } from '../../../src/hybrid/index.js'
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
 import { A, B, C, D, MODES, MlsSim, indices, type MlsRecord } from '../harness/mls-group.js'
 
@@ -75,7 +76,7 @@ describe('T1–T4 on a real MLS group', () => {
         expect(await g.exposed(snap, [a6, ...later])).toEqual(indices([a6, ...later]))
       } else {
         expect(later[0]!.message!.type).toBe(HybridMessageType.DATA_REKEY)
-        expect(later[0]!.message!.rekey?.targets?.case).toBe(mode)
+        expect(rekeyTargets(later[0]!.message!)?.mode).toBe(mode)
         const e = await g.exposure(snap, [a6, ...later])
         // The MLS layer of A's later messages is open to A's snapshot (one ratchet per sender); the hybrid layer is not.
         expect(later.map((r) => e.get(r.index))).toEqual(later.map(() => ({ mls: true, hybrid: false })))

@@ -117,8 +117,7 @@ describe('T10–T15 on a real MLS group', () => {
       }
       await rejected({ ...base, step: 2, n: 64 }, 'HYBRID_BUFFER_FULL')
       const entry = { nodeIndex: 2, kemOutput: new Uint8Array(32).fill(9), ciphertext: new Uint8Array(48) }
-      const blob = { targets: { case: 'copath' as const, value: { entries: [entry, entry, entry, entry] } } }
-      await rejected({ ...base, type: HybridMessageType.DATA_REKEY, step: 1, n: 0, rekey: blob }, 'HYBRID_BLOB_TOO_LARGE')
+      await rejected({ ...base, type: HybridMessageType.DATA_REKEY, step: 1, n: 0, copath: [entry, entry, entry, entry] }, 'HYBRID_BLOB_TOO_LARGE')
     })
 
     it(`T13 (${mode}): a rekey lost for C only: ${mode === 'mls' ? 'plain MLS decrypts out of order, the lost message late' : 'C buffers, asks with rekey_missing, decrypts after the resend'}`, async () => {

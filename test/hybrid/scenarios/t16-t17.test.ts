@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CipherSuite } from '../../../src/crypto/index.js'
-import { copathTargets } from '../../../src/hybrid/index.js'
+import { copathTargets, rekeyTargets } from '../../../src/hybrid/index.js'
 import { createUpdatePath } from '../../../src/mls/treekem/create.js'
 import { NodeType } from '../../../src/mls/wire/ratchet-tree.js'
 import { HybridMessageType } from '../../../src/proto/hybrid.js'
@@ -106,7 +106,7 @@ describe('T17: rekey targets on a real tree with blanks and unmerged leaves', ()
       await g.advance(2000)
       for (const c of counters.values()) c.reset()
       const rk = await g.broadcast(sender, `rekey from ${sender}`)
-      expect(rk.message!.rekey?.targets?.case).toBe('copath')
+      expect(rekeyTargets(rk.message!)?.mode).toBe('copath')
       for (const j of members) if (j !== sender) expect(counters.get(j)!.counts['decryptWithLabel'], `leaf ${j}`).toBe(1)
     }
   })
@@ -125,9 +125,8 @@ describe('T17: rekey targets on a real tree with blanks and unmerged leaves', ()
     await g.advance(2000)
     for (const c of counters.values()) c.reset()
     const rk = await g.broadcast(5, 'rekey')
-    const t = rk.message!.rekey!.targets!
-    expect(t.case).toBe('pairwise')
-    if (t.case === 'pairwise') expect(t.value.entries.map((e) => e.leaf)).toEqual(members.filter((l) => l !== 5))
+    expect(rekeyTargets(rk.message!)?.mode).toBe('pairwise')
+    expect(rk.message!.pairwise.map((e) => e.leaf)).toEqual(members.filter((l) => l !== 5))
     for (const j of members) if (j !== 5) expect(counters.get(j)!.counts['decryptWithLabel'], `leaf ${j}`).toBe(1)
   })
 

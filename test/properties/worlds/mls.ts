@@ -41,7 +41,7 @@ import {
   hybExpand,
   decodeFrame,
   encodeAad,
-  encodeRekeyBlob,
+  messageRekeyBlob,
   messageKey,
   nextChainKey,
   rekeyHash,
@@ -120,7 +120,7 @@ export function hybridScan(
     n: m.n,
     pn: m.pn,
     reuseGuard: m.reuseGuard,
-    rekeyHash: rekeyHash(suite, encodeRekeyBlob(m.rekey, m.announcement)),
+    rekeyHash: rekeyHash(suite, messageRekeyBlob(m)),
   })
   const Nh = suite.Nh
   const tryChain = (ck0: Uint8Array, from: number): Uint8Array | undefined => {
@@ -175,19 +175,18 @@ export async function rekeyAttack(
 ): Promise<Uint8Array | undefined> {
   for (const wx of frames) {
     const f = decodeFrame(wx.inner, 1 << 20)
-    if (f.kind !== 'message' || f.message.type !== HybridMessageType.DATA_REKEY || f.message.rekey?.targets === undefined) continue
+    if (f.kind !== 'message' || f.message.type !== HybridMessageType.DATA_REKEY) continue
     const m = f.message
     const ctx = encodeRekeyContext({ groupId: gid, epoch: wx.epoch, senderLeaf: wx.leaf, step: m.step, pn: m.pn })
-    const tg = m.rekey!.targets!
+    const sealed = [
+      ...m.copath.map((e) => ({ e, label: COPATH_LABEL, context: ctx })),
+      ...m.pairwise.map((e) => ({ e, label: PAIRWISE_LABEL, context: encodePairwiseContext(ctx, e.leaf, e.keyVersion) })),
+    ]
     let secret: Uint8Array | undefined
-    for (const e of tg.value.entries) {
+    for (const { e, label, context } of sealed) {
       for (const k of keys) {
         if (secret !== undefined) break
-        secret = await attempt(() =>
-          tg.case === 'copath'
-            ? suiteOf.decryptWithLabel(k, COPATH_LABEL, ctx, e.kemOutput, e.ciphertext)
-            : suiteOf.decryptWithLabel(k, PAIRWISE_LABEL, encodePairwiseContext(ctx, (e as { leaf: number }).leaf, (e as { keyVersion: number }).keyVersion), e.kemOutput, e.ciphertext),
-        )
+        secret = await attempt(() => suiteOf.decryptWithLabel(k, label, context, e.kemOutput, e.ciphertext))
       }
     }
     if (secret === undefined) continue
