@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { encodeProto } from '../../src/codec/proto.js'
 import { HybridSession, decodeFrame } from '../../src/hybrid/index.js'
-import { HybridFrame, HybridMessageType, type HybridMessage } from '../../src/proto/hybrid.js'
+import { HybridCopathEntry, HybridFrame, HybridMessage, HybridMessageType, HybridPairwiseEntry } from '../../src/proto/hybrid.js'
 import { countingSuite, type CountingSuite } from './harness/counting-suite.js'
 import { ManualClock, SimGroup } from './harness/group.js'
 import { MemoryTree } from './harness/memory-tree.js'
@@ -19,6 +19,42 @@ function parse(frame: Uint8Array): HybridMessage {
   return d.message
 }
 const frameOf = (m: HybridMessage): Uint8Array => encodeProto(HybridFrame, { body: { case: 'message', value: m } })
+
+/** tag || varint(length) || body: one length-delimited Protobuf field. */
+function field(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const len = parts.reduce((a, p) => a + p.length, 0)
+  const head = [tag]
+  for (let v = len; ; v >>>= 7) {
+    if (v < 0x80) {
+      head.push(v)
+      break
+    }
+    head.push((v & 0x7f) | 0x80)
+  }
+  const out = new Uint8Array(head.length + len)
+  out.set(head)
+  let p = head.length
+  for (const x of parts) {
+    out.set(x, p)
+    p += x.length
+  }
+  return out
+}
+
+/**
+ * `m` in the earlier wire layout: its entries wrapped as field 7 (now
+ * reserved), HybridRekey { copath = 1 | pairwise = 2 } -> { repeated entries = 1 },
+ * between reuse_guard (6) and announcement (8) as that encoder wrote them.
+ */
+function oldLayoutFrame(m: HybridMessage): Uint8Array {
+  const entries =
+    m.pairwise.length > 0
+      ? field(0x12, ...m.pairwise.map((e) => field(0x0a, encodeProto(HybridPairwiseEntry, e))))
+      : field(0x0a, ...m.copath.map((e) => field(0x0a, encodeProto(HybridCopathEntry, e))))
+  const head = encodeProto(HybridMessage, { ...m, announcement: undefined, ciphertext: new Uint8Array(0), copath: [], pairwise: [] })
+  const tail = encodeProto(HybridMessage, HybridMessage.create({ announcement: m.announcement, ciphertext: m.ciphertext }))
+  return field(0x0a, head, field(0x3a, entries), tail)
+}
 
 interface Fixture {
   tree: MemoryTree
@@ -128,6 +164,51 @@ describe('limits: rejected before any derivation, state unchanged', () => {
       copath: [entry, { ...entry, nodeIndex: 2 }],
     }
     await expectRejectedBeforeDerivation(f, frameOf(wrong), 'HYBRID_BLOB_MISMATCH')
+  })
+
+  it('rekey entries only on DATA_REKEY, and in one list: DATA with entries, DATA_REKEY with both lists are malformed', async () => {
+    const base = parse(await f.sender.encrypt(te.encode('x')))
+    const copath = { nodeIndex: 2, kemOutput: new Uint8Array(32).fill(9), ciphertext: new Uint8Array(48) }
+    const pairwise = { leaf: 1, keyVersion: 0, kemOutput: copath.kemOutput, ciphertext: copath.ciphertext }
+    await expectRejectedBeforeDerivation(f, frameOf({ ...base, copath: [copath] }), 'HYBRID_MALFORMED')
+    await expectRejectedBeforeDerivation(f, frameOf({ ...base, pairwise: [pairwise] }), 'HYBRID_MALFORMED')
+    const rekey = { ...base, type: HybridMessageType.DATA_REKEY, step: 1, n: 0 }
+    await expectRejectedBeforeDerivation(f, frameOf({ ...rekey, copath: [copath], pairwise: [pairwise] }), 'HYBRID_MALFORMED')
+    // The same header with one list gets past the structural checks (and fails later, on the tree or the entry).
+    await expectRejectedBeforeDerivation(f, frameOf({ ...rekey, copath: [copath, copath] }), 'HYBRID_BLOB_MISMATCH')
+  })
+
+  for (const mode of ['copath', 'pairwise'] as const) {
+    it(`(${mode}) a rekey in the earlier layout (entries in reserved field 7) is not taken as a rekey: refused before any HPKE, state unchanged`, async () => {
+      const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: mode })
+      await g.broadcast(0, 'a1')
+      g.clock.advance(2000)
+      await g.broadcast(1, 'b1')
+      const frame = (await g.send(0, 'rekey')).frame
+      const rk = parse(frame)
+      expect(rk.type).toBe(HybridMessageType.DATA_REKEY)
+      const old = oldLayoutFrame(rk)
+      // Field 7 is skipped as unknown: a DATA_REKEY without entries, which no tree of 4 members prescribes.
+      const decoded = parse(old)
+      expect([decoded.copath.length, decoded.pairwise.length]).toEqual([0, 0])
+      const counting = countingSuite(g.tree.suite)
+      const rx = HybridSession.create(g.tree.view(2, counting.suite), g.options)
+      const before = rx.serialize()
+      await expect(rx.receive(0, 1n, old)).rejects.toMatchObject({ name: 'TalosError', code: 'HYBRID_BLOB_MISMATCH' })
+      expect(counting.counts).toEqual({})
+      expect(rx.serialize()).toEqual(before)
+      // The same rekey in the current layout is accepted.
+      const ok = await rx.receive(0, 1n, frame)
+      expect(ok.kind === 'messages' && ok.messages[0]!.rekeyed).toBe(true)
+    })
+  }
+
+  it('a DATA frame with an unknown field 7 is a plain DATA message: the field is skipped, nothing is rekeyed', async () => {
+    const frame = await f.sender.encrypt(te.encode('x'))
+    const m = parse(frame)
+    const withField7 = oldLayoutFrame({ ...m, copath: [{ nodeIndex: 2, kemOutput: new Uint8Array(32), ciphertext: new Uint8Array(48) }] })
+    const r = await f.receiver.receive(0, 1n, withField7)
+    expect(r.kind === 'messages' && r.messages.map((x) => [x.step, x.n, x.rekeyed])).toEqual([[m.step, m.n, false]])
   })
 
   it('T11: replay and duplicate (same step, n) are refused without plaintext', async () => {

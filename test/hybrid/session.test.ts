@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { CipherSuite } from '../../src/crypto/index.js'
 import { HybridMessageType } from '../../src/proto/hybrid.js'
-import { decodeFrame, rekeyTargets } from '../../src/hybrid/index.js'
-import { SimGroup, text } from './harness/group.js'
+import { HybridSession, decodeFrame, messageRekeyBlob, rekeyHash, rekeyTargets } from '../../src/hybrid/index.js'
+import { checkMessage } from '../../src/hybrid/message.js'
+import { ManualClock, SimGroup, text } from './harness/group.js'
+import { MemoryTree } from './harness/memory-tree.js'
 
 function msg(frame: Uint8Array) {
   const d = decodeFrame(frame, 1 << 20)
@@ -42,6 +45,33 @@ describe('hybrid session: basic flow', () => {
       const r = await g.member(2).receive(0, 1n, (await g.send(0, 'a4')).frame)
       expect(r.kind).toBe('messages')
       if (r.kind === 'messages') expect(text(r.messages[0]!.plaintext)).toBe('a4')
+    })
+  }
+
+  for (const mode of ['pairwise', 'copath'] as const) {
+    it(`a sole member's rekey (${mode}): DATA_REKEY without entries, its AAD binds the blob a receiver reads from the frame`, async () => {
+      const tree = await MemoryTree.build({ leafWidth: 2, members: [0] })
+      const aads: Uint8Array[] = []
+      const suite: CipherSuite = {
+        ...tree.suite,
+        ratchetSealInto: (...a: Parameters<CipherSuite['ratchetSealInto']>) => {
+          aads.push(a[3].slice())
+          return tree.suite.ratchetSealInto(...a)
+        },
+      }
+      const clock = new ManualClock()
+      const s = HybridSession.create(tree.view(0, suite), { policy: { rekeyMode: mode, rekeyAfterMessages: 2, minRekeyIntervalMs: 0 }, deps: { now: clock.now } })
+      await s.encrypt(new Uint8Array(1))
+      await s.encrypt(new Uint8Array(1))
+      const m = msg(await s.encrypt(new Uint8Array(1)))
+      expect([m.type, m.step, m.copath.length, m.pairwise.length]).toEqual([HybridMessageType.DATA_REKEY, 1, 0, 0])
+      checkMessage(m, 1)
+      // Without entries the frame reads as a copath rekey in either mode; the sender's AAD says the same.
+      const blob = messageRekeyBlob(m)!
+      expect([...blob.subarray(0, 3)]).toEqual([1, 1, 0])
+      const aad = aads.at(-1)!
+      const hash = rekeyHash(tree.suite, blob)
+      expect(aad.subarray(aad.length - hash.length)).toEqual(hash)
     })
   }
 
