@@ -7,10 +7,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { decodeProto } from '../../src/codec/proto.js'
 import { Writer } from '../../src/codec/tls.js'
 import { getCipherSuite, type CipherSuite } from '../../src/crypto/index.js'
 import { ExporterTree } from '../../src/mls/schedule/index.js'
 import { left, right } from '../../src/mls/treemath.js'
+import { HybridFrame } from '../../src/proto/hybrid.js'
 import { generateHybridVectors, VECTORS_PATH } from '../../scripts/gen-hybrid-vectors.js'
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -140,6 +142,27 @@ describe('hybrid vectors', () => {
           expect(rk.message.chain_key).toBe(rk.new_chain_key)
           expect([rk.message.step, rk.message.n, rk.message.pn, rk.message.type]).toEqual([rk.step, 0, rk.pn, 2])
           checkMessage(cs, v, rk.sender_leaf, rk.message)
+          // The frame carries these entries as HybridMessage field 10 (copath) or 11 (pairwise); rekey_blob
+          // is HybRekeyBlob over the same entries (and the frame's announcement, if any).
+          const body = decodeProto(HybridFrame, h(rk.message.frame)).body
+          if (body?.case !== 'message') throw new Error('frame is not a message')
+          const fm = body.value
+          expect([fm.step, fm.n, fm.pn, fm.type, hex(fm.reuseGuard), hex(fm.ciphertext)]).toEqual([rk.step, 0, rk.pn, 2, rk.message.reuse_guard, rk.message.ciphertext])
+          const listed = rk.entries.map((e: V) => ({ kem: e.kem_output, ct: e.ciphertext }))
+          const onWire = mode === 'copath_rekey' ? fm.copath : fm.pairwise
+          expect(mode === 'copath_rekey' ? fm.pairwise : fm.copath).toEqual([])
+          expect(onWire.map((e) => ({ kem: hex(e.kemOutput), ct: hex(e.ciphertext) }))).toEqual(listed)
+          const blob = new Writer()
+            .u8(1)
+            .u8(mode === 'copath_rekey' ? 1 : 2)
+            .list(rk.entries, (w, e: V) => {
+              if (mode === 'copath_rekey') w.u32(e.node_index)
+              else w.u32(e.leaf).u32(e.key_version)
+              w.opaque(h(e.kem_output)).opaque(h(e.ciphertext))
+            })
+            .optional(fm.announcement, (w, a) => void w.u32(a.version).opaque(a.publicKey))
+            .finish()
+          expect(hex(blob)).toBe(rk.message.rekey_blob)
         })
       }
 
