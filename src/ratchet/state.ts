@@ -141,6 +141,17 @@ export function deserializeState(bytes: Uint8Array): SessionState {
     if (k !== undefined && !he) throw bad(`${what} present without header encryption`)
     return k
   }
+  // What RatchetEncrypt relies on without checking (every state the ratchet
+  // itself produces has it): a sending chain was made with our ratchet key
+  // pair and, with header encryption, its header key; with no sending chain,
+  // the next send's DH step promotes the next sending header key.
+  const cks = key32(r.sendingChainKey, 'sending chain key')
+  const dhr = key32(r.receivingRatchetKey, 'receiving ratchet key')
+  const hks = hk(r.sendingHeaderKey, 'sending header key')
+  const nhks = hk(r.nextSendingHeaderKey, 'next sending header key')
+  if (cks !== undefined && priv === undefined) throw bad('sending chain without a sending ratchet key pair')
+  if (he && cks !== undefined && hks === undefined) throw bad('sending chain without a sending header key')
+  if (he && cks === undefined && dhr !== undefined && nhks === undefined) throw bad('no next sending header key for the next send')
   return {
     initiator: r.initiator,
     localIdentity: local,
@@ -149,16 +160,16 @@ export function deserializeState(bytes: Uint8Array): SessionState {
     associatedData: r.initiator ? associatedData(local, remote) : associatedData(remote, local),
     rootKey,
     dhs: priv !== undefined ? { privateKey: priv, publicKey: pub! } : undefined,
-    dhr: key32(r.receivingRatchetKey, 'receiving ratchet key'),
-    cks: key32(r.sendingChainKey, 'sending chain key'),
+    dhr,
+    cks,
     ckr: key32(r.receivingChainKey, 'receiving chain key'),
     ns: r.sendingN,
     nr: r.receivingN,
     pn: r.previousSendingN,
     headerEncryption: he,
-    hks: hk(r.sendingHeaderKey, 'sending header key'),
+    hks,
     hkr: hk(r.receivingHeaderKey, 'receiving header key'),
-    nhks: hk(r.nextSendingHeaderKey, 'next sending header key'),
+    nhks,
     nhkr: hk(r.nextReceivingHeaderKey, 'next receiving header key'),
     skipped: SkippedKeys.fromRecords(r.skipped),
     previousReceivingKeys: [...r.previousReceivingKeys],

@@ -6,7 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { decodeProto, encodeProto } from '../../src/codec/proto.js'
 import { isTalosError } from '../../src/errors.js'
+import { SessionRecord } from '../../src/proto/ratchet.js'
 import { decodePreKeyBundle, encodePreKeyBundle } from '../../src/ratchet/prekeys.js'
 import { Session, decodeSessionMessage } from '../../src/ratchet/session.js'
 import { hostile, onlyTalosError } from '../helpers/fuzz.js'
@@ -82,5 +84,31 @@ describe.each([false, true])('live sessions under mutated messages (header encry
       }),
       { numRuns: 200 },
     )
+  })
+})
+
+describe('session records that break what RatchetEncrypt relies on', () => {
+  // Found by a mutation campaign: such a record loaded, and the next encrypt
+  // threw a TypeError (s.dhs!.publicKey) or reached encryptHeader without a key.
+  const strip = (record: Uint8Array, fields: Partial<SessionRecord>): Uint8Array =>
+    encodeProto(SessionRecord, { ...decodeProto(SessionRecord, record), ...fields })
+  const empty = new Uint8Array(0)
+
+  it.each([
+    ['a sending chain without its ratchet key pair', false, 'a', { sendingRatchetPrivate: empty, sendingRatchetPublic: empty }],
+    ['a sending chain without its header key', true, 'a', { sendingHeaderKey: empty }],
+    ['no next sending header key for the next DH step', true, 'b', { nextSendingHeaderKey: empty }],
+  ] as const)('%s: RATCHET_INVALID_RECORD at load, not a crash at the next send', (_, headerEncryption, who, fields) => {
+    const pair = establish({ headerEncryption })
+    const valid = pair[who].serialize()
+    expect(() => Session.deserialize(valid).encrypt(enc('ok'))).not.toThrow()
+    const bad = strip(valid, fields)
+    let err: unknown
+    try {
+      Session.deserialize(bad).encrypt(enc('x'))
+    } catch (e) {
+      err = e
+    }
+    expect(isTalosError(err, 'RATCHET_INVALID_RECORD')).toBe(true)
   })
 })
