@@ -224,6 +224,10 @@ export class Session {
       if (this.state.initiator || !constantTimeEqual(m.body.value.baseKey, this.state.baseKey)) {
         throw new TalosError('RATCHET_SESSION_MISMATCH', 'prekey message belongs to another session')
       }
+      // As respond() checks it: the outer version is not covered by the inner AEAD.
+      if (m.body.value.version !== RATCHET_VERSION) {
+        throw new TalosError('RATCHET_UNSUPPORTED_VERSION', `prekey message version ${m.body.value.version}`)
+      }
       if (m.body.value.message === undefined) throw new TalosError('RATCHET_INVALID_MESSAGE', 'prekey message carries no message')
       inner = m.body.value.message
     } else if (m.body?.case === 'ratchet') {

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeProto, encodeProto } from '../../src/codec/proto.js'
 import { isTalosError } from '../../src/errors.js'
-import { SessionRecord } from '../../src/proto/ratchet.js'
+import { SessionMessage, SessionRecord } from '../../src/proto/ratchet.js'
 import { decodePreKeyBundle, encodePreKeyBundle } from '../../src/ratchet/prekeys.js'
 import { Session, decodeSessionMessage } from '../../src/ratchet/session.js'
 import { hostile, onlyTalosError } from '../helpers/fuzz.js'
@@ -110,5 +110,24 @@ describe('session records that break what RatchetEncrypt relies on', () => {
       err = e
     }
     expect(isTalosError(err, 'RATCHET_INVALID_RECORD')).toBe(true)
+  })
+})
+
+describe('a repeated PreKeyMessage', () => {
+  it('with another outer version is RATCHET_UNSUPPORTED_VERSION, as at the first one (found by mutation: a version field rewritten as an unknown field was accepted)', () => {
+    const { alice, bob, bobStore } = establish()
+    const a = Session.initiate(alice, bobStore.bundle())
+    const first = a.encrypt(enc('first'))
+    const again = a.encrypt(enc('again'))
+    const { session: b } = Session.respond(bob, bobStore, first)
+    const m = decodeSessionMessage(again)
+    if (m.body?.case !== 'preKey') throw new Error('expected a PreKeyMessage')
+    for (const version of [0, 2]) {
+      const bad = encodeProto(SessionMessage, { body: { case: 'preKey', value: { ...m.body.value, version } } })
+      const before = toHex(b.serialize())
+      expect(() => b.decrypt(bad)).toThrow(expect.objectContaining({ code: 'RATCHET_UNSUPPORTED_VERSION' }))
+      expect(toHex(b.serialize())).toBe(before)
+    }
+    expect(new TextDecoder().decode(b.decrypt(again))).toBe('again')
   })
 })
