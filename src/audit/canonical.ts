@@ -22,6 +22,13 @@
  *     opaque signer<V>;
  *   } AuditEntryTBS;
  *
+ * An event that states a removal reason (MEMBER_REMOVED with reason != 0,
+ * e.g. an idle eviction) is encoded as AuditEntryTBSv2: label "talos audit
+ * entry v2" and `uint8 reason` after timestamp_ms. Entries without a reason
+ * keep the v1 bytes exactly, so logs written before the field existed still
+ * hash and verify; the distinct label keeps the two encodings from ever
+ * coinciding.
+ *
  *   signature  = Ed25519(signer key, AuditEntryTBS)
  *   entry hash = SHA-256(AuditEntryTBS)
  *
@@ -33,9 +40,10 @@
 import { Writer } from '../codec/tls.js'
 import { sha256 } from '../crypto/sodium.js'
 import { isDid } from '../delivery/did.js'
-import { AuditEventType, type AuditEntry, type AuditEvent } from '../proto/audit.js'
+import { AuditEventType, RemovalReason, type AuditEntry, type AuditEvent } from '../proto/audit.js'
 
 const LABEL = new TextEncoder().encode('talos audit entry v1')
+const LABEL_V2 = new TextEncoder().encode('talos audit entry v2')
 const utf8 = new TextEncoder()
 
 export const HASH_BYTES = 32
@@ -88,6 +96,10 @@ export function eventProblem(event: unknown): string | undefined {
   if (membership ? !isDid(e.member) : e.member !== '') {
     return membership ? 'MEMBER_ADDED/REMOVED needs the member DID' : 'member belongs to MEMBER_ADDED/REMOVED only'
   }
+  // Absent (an event built before the field existed) reads as unspecified.
+  const reason: unknown = e.reason ?? RemovalReason.REMOVAL_REASON_UNSPECIFIED
+  if (reason !== RemovalReason.REMOVAL_REASON_UNSPECIFIED && reason !== RemovalReason.IDLE) return `unknown removal reason ${String(reason)}`
+  if (reason !== RemovalReason.REMOVAL_REASON_UNSPECIFIED && e.type !== AuditEventType.MEMBER_REMOVED) return 'a removal reason belongs to MEMBER_REMOVED only'
   return undefined
 }
 
@@ -103,6 +115,8 @@ export function entryProblem(entry: unknown): string | undefined {
   return eventProblem(e.event)
 }
 
+const reasonOf = (e: AuditEvent): RemovalReason => e.reason ?? RemovalReason.REMOVAL_REASON_UNSPECIFIED
+
 function writeEvent(w: Writer, e: AuditEvent): void {
   w.u8(e.type)
     .opaque(e.groupId)
@@ -112,12 +126,13 @@ function writeEvent(w: Writer, e: AuditEvent): void {
     .u64(e.epoch)
     .opaque(utf8.encode(e.member))
     .u64(e.timestampMs)
+  if (reasonOf(e) !== RemovalReason.REMOVAL_REASON_UNSPECIFIED) w.u8(reasonOf(e))
 }
 
 /** AuditEntryTBS for a well-formed entry (check entryProblem first). */
 export function entryTbs(e: Pick<AuditEntry, 'seq' | 'prevHash' | 'signer'> & { event: AuditEvent }): Uint8Array {
   const w = new Writer(256)
-  w.opaque(LABEL).u64(e.seq).opaque(e.prevHash)
+  w.opaque(reasonOf(e.event) === RemovalReason.REMOVAL_REASON_UNSPECIFIED ? LABEL : LABEL_V2).u64(e.seq).opaque(e.prevHash)
   writeEvent(w, e.event)
   w.opaque(utf8.encode(e.signer))
   return w.finish()

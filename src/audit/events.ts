@@ -7,7 +7,7 @@
  */
 import { sha256 } from '../crypto/sodium.js'
 import { TalosError } from '../errors.js'
-import { AuditEventType, type AuditEvent } from '../proto/audit.js'
+import { AuditEventType, RemovalReason, type AuditEvent } from '../proto/audit.js'
 import { eventProblem } from './canonical.js'
 
 export interface EventBase {
@@ -39,6 +39,7 @@ function make(type: AuditEventType, base: EventBase, extra: Partial<AuditEvent>)
     epoch: BigInt(base.epoch),
     member: '',
     timestampMs: 0n,
+    reason: RemovalReason.REMOVAL_REASON_UNSPECIFIED,
     ...extra,
   }
   const problem = eventProblem(event)
@@ -64,8 +65,9 @@ export function memberAddedEvent(base: EventBase & { readonly member: string }):
   return make(AuditEventType.MEMBER_ADDED, base, { member: base.member })
 }
 
-export function memberRemovedEvent(base: EventBase & { readonly member: string }): AuditEvent {
-  return make(AuditEventType.MEMBER_REMOVED, base, { member: base.member })
+/** `reason` says why, when the remover knows (an idle eviction); omitted, the entry keeps the v1 encoding. */
+export function memberRemovedEvent(base: EventBase & { readonly member: string; readonly reason?: RemovalReason }): AuditEvent {
+  return make(AuditEventType.MEMBER_REMOVED, base, { member: base.member, reason: base.reason ?? RemovalReason.REMOVAL_REASON_UNSPECIFIED })
 }
 
 export function epochChangedEvent(base: EventBase): AuditEvent {

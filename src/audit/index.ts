@@ -1,5 +1,5 @@
 /** Audit: hash-chained, signed audit log of sends and membership changes. */
-export { AuditEvent, AuditEventType, AuditEntry } from '../proto/audit.js'
+export { AuditEvent, AuditEventType, AuditEntry, RemovalReason } from '../proto/audit.js'
 export { AuditLog, ed25519AuditSigner, type AuditSigner, type AuditLogOptions } from './log.js'
 export { groupMessageEvent, memberAddedEvent, memberRemovedEvent, epochChangedEvent, type EventBase } from './events.js'
 export { MemoryAuditStorage, FileAuditStorage, type AuditStorage } from './storage.js'

@@ -16,6 +16,18 @@ export enum AuditEventType {
 }
 const $AuditEventType = $rt.enumValues(AuditEventType)
 
+/** Why a member was removed (MEMBER_REMOVED only). */
+export enum RemovalReason {
+  /** Not stated: an explicit removal, a leave, or a removal seen in someone else's commit. */
+  REMOVAL_REASON_UNSPECIFIED = 0,
+  /**
+   * The member was idle longer than the group's eviction threshold (HYBRID.md §9;
+   * src/group/idle.ts) and this agent's commit evicted it.
+   */
+  IDLE = 1,
+}
+const $RemovalReason = $rt.enumValues(RemovalReason)
+
 /**
  * One audit event (the roadmap's shape: type, group_id, sender, recipients,
  * content_hash, epoch).
@@ -36,6 +48,11 @@ export interface AuditEvent {
   member: string
   /** When the entry was appended, milliseconds since the Unix epoch (the appender's clock). */
   timestampMs: bigint
+  /**
+   * MEMBER_REMOVED: why, if stated. An entry that states a reason is signed under
+   * the v2 label (src/audit/canonical.ts); entries without one keep the v1 encoding.
+   */
+  reason: RemovalReason
 }
 
 export const AuditEvent: $rt.MessageType<AuditEvent> = {
@@ -50,6 +67,7 @@ export const AuditEvent: $rt.MessageType<AuditEvent> = {
       epoch: init?.epoch ?? 0n,
       member: init?.member ?? '',
       timestampMs: init?.timestampMs ?? 0n,
+      reason: init?.reason ?? RemovalReason.REMOVAL_REASON_UNSPECIFIED,
     }
   },
   encodeTo(m: AuditEvent, w: $rt.ProtoWriter): void {
@@ -81,6 +99,10 @@ export const AuditEvent: $rt.MessageType<AuditEvent> = {
     {
       const v = $rt.u64(m.timestampMs, 'talos.v1.AuditEvent.timestamp_ms')
       if (!(v === 0n)) { w.uint32(64); $rt.writeVarint64(w, v) }
+    }
+    {
+      const v = $rt.enumValue(m.reason, $RemovalReason, 'talos.v1.AuditEvent.reason')
+      if (!(v === 0)) { w.uint32(72); w.int32(v) }
     }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): AuditEvent {
@@ -119,6 +141,10 @@ export const AuditEvent: $rt.MessageType<AuditEvent> = {
         case 8:
           $rt.wire(tag, 0, 'talos.v1.AuditEvent.timestamp_ms')
           m.timestampMs = $rt.readUint64(r)
+          break
+        case 9:
+          $rt.wire(tag, 0, 'talos.v1.AuditEvent.reason')
+          m.reason = $rt.readEnum<RemovalReason>(r, $RemovalReason, 'talos.v1.AuditEvent.reason')
           break
         default:
           $rt.skipField(r, tag)
