@@ -31,6 +31,7 @@ export {
   type CapabilityPolicy,
   type CapabilityRequest,
   type RejectedEntry,
+  type IdleMember,
 } from './group/index.js'
 
 // Errors

@@ -81,6 +81,7 @@ import { randomBytes } from '../crypto/sodium.js'
 import { MlsEngine } from './protocols/mls.js'
 import { GROUP_PROTOCOLS, type AddTicket, type GroupProtocol, type ProtocolEngine } from './protocols/types.js'
 import { Mutex, bytesEqual, checkListener, toHex, token } from './util.js'
+import { checkEvictIdleAfterMs } from './idle.js'
 
 export interface ClientOptions {
   readonly did: string
@@ -99,6 +100,16 @@ export interface ClientOptions {
   /** How this member answers capability grants; default: not automatically (group.answerCapability). */
   readonly capabilityPolicy?: CapabilityPolicy
   readonly hybridPolicy?: Partial<HybridPolicy>
+  /**
+   * Remove group members idle (no message, commit, proposal or capability answer
+   * of theirs in the log) for this many ms, in every group of this client
+   * (src/group/idle.ts, HYBRID.md §9). Only the designated member of a group
+   * (the first non-idle one in the protocol's order; the coordinator's hub)
+   * commits the removal. Default: undefined, never (disabled).
+   */
+  readonly evictIdleAfterMs?: number
+  /** Clock for member activity and audit timestamps, ms since the Unix epoch (default Date.now). */
+  readonly now?: () => number
 }
 
 export interface CreateGroupOptions {
@@ -144,6 +155,14 @@ export class Client {
   private groupWaiters: { id: string; resolve: (g: Group) => void; reject: (e: unknown) => void }[] = []
   private readonly listeners = { joined: [] as ((g: Group) => void)[], rejected: [] as ((r: RejectedEntry) => void)[] }
   private readonly config: Partial<GroupConfig>
+  /** ClientOptions.now, checked on every reading (read outside an entry's processing: a broken clock stops the group, it rejects no entry). */
+  private readonly clock = (): number => {
+    const t: unknown = (this.opts.now ?? Date.now)()
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > Number.MAX_SAFE_INTEGER) {
+      throw new TalosError('GROUP_INVALID_ARGUMENT', `the clock returned ${String(t)}`)
+    }
+    return Math.floor(t)
+  }
 
   private constructor(
     readonly did: string,
@@ -171,6 +190,8 @@ export class Client {
     }
     const batch = opts.keyPackages ?? DEFAULT_KEY_PACKAGES
     if (!Number.isInteger(batch) || batch < 1 || batch > 100) throw new TalosError('GROUP_INVALID_ARGUMENT', 'keyPackages must be 1..100')
+    checkEvictIdleAfterMs(opts.evictIdleAfterMs)
+    if (opts.now !== undefined && typeof opts.now !== 'function') throw new TalosError('GROUP_INVALID_ARGUMENT', 'now must be a function')
     const suiteId = opts.cipherSuite ?? DEFAULT_SUITE
     const suite = getCipherSuite(suiteId)
     const prefix = `c/${token(did)}/`
@@ -192,7 +213,11 @@ export class Client {
       if (record.did !== did) throw new TalosError('GROUP_STATE_CORRUPT', 'the stored client record is for another DID')
       version = stored.version
     }
-    const audit = await AuditLog.open(await StoreAuditStorage.open(store, prefix + 'a/'), ed25519AuditSigner(did, record.signaturePrivate))
+    const audit = await AuditLog.open(
+      await StoreAuditStorage.open(store, prefix + 'a/'),
+      ed25519AuditSigner(did, record.signaturePrivate),
+      opts.now === undefined ? {} : { now: opts.now },
+    )
     const client = new Client(did, delivery, store, record, opts, audit)
     client.recordVersion = version
     for (const s of record.keyPackages) client.hold(s)
@@ -297,6 +322,8 @@ export class Client {
       audit: this.audit,
       signer: this.signer(),
       capabilityPolicy: this.opts.capabilityPolicy,
+      now: this.clock,
+      evictIdleAfterMs: this.opts.evictIdleAfterMs,
       claim: (did, protocol) => this.claim(did, protocol),
       afterPersist: () => this.flushPreKeys(),
       forget: (g) => {
@@ -472,6 +499,7 @@ export class Client {
         new Set(r.leaving),
         r.nextCommitEpoch,
         r.pendingPublish,
+        r.activity,
       )
       this.adopt(group)
     }

@@ -28,6 +28,10 @@
  * only when the commit comes back from the log in order; on
  * DELIVERY_CONFLICT the loser processes the winner and retries on the new
  * epoch (bounded). Invitations (Welcome) leave only after the commit landed.
+ *
+ * Idle members (src/group/idle.ts): every authenticated entry stamps its
+ * sender's activity; with GroupDeps.evictIdleAfterMs set, the designated
+ * member removes those idle too long through the same commit path.
  */
 import { decodeProto, encodeProto } from '../codec/proto.js'
 import { TalosError, isTalosError } from '../errors.js'
@@ -40,6 +44,7 @@ import {
   GroupPayload,
   GroupRecord,
   type InboxMessage,
+  type MemberActivity,
   type OutboxItem,
   type PendingCommit,
 } from '../proto/group.js'
@@ -53,7 +58,8 @@ import {
   type CapabilityStatus,
   type GroupView,
 } from '../capabilities/index.js'
-import { epochChangedEvent, groupMessageEvent, memberAddedEvent, memberRemovedEvent, type AuditLog } from '../audit/index.js'
+import { RemovalReason, epochChangedEvent, groupMessageEvent, memberAddedEvent, memberRemovedEvent, type AuditLog } from '../audit/index.js'
+import { Activity, evictees, idleCheckGap, type IdleMember } from './idle.js'
 import { Checkpoint } from './checkpoint.js'
 import type { AddTicket, GroupProtocol, ProtocolEngine, Received } from './protocols/types.js'
 import { signInvite } from './invite.js'
@@ -97,6 +103,10 @@ export interface GroupDeps {
   readonly audit: AuditLog
   readonly signer: CapabilitySigner
   readonly capabilityPolicy: CapabilityPolicy | undefined
+  /** The clock (ms since the Unix epoch) member activity is stamped with. */
+  now(): number
+  /** Evict members idle this long (src/group/idle.ts); undefined: never. */
+  readonly evictIdleAfterMs: number | undefined
   /** What `protocol` needs from the directory to add `did` (GROUP_UNKNOWN_DID if nothing). */
   claim(did: string, protocol: GroupProtocol): Promise<AddTicket>
   /** Runs after every persisted entry (the client saves prekeys a session consumed). */
@@ -166,6 +176,10 @@ export class Group {
   private inboxWaiters: (() => void)[] = []
   private spaceWaiters: (() => void)[] = []
   private capabilityWaiters: { id: string; resolve: (s: CapabilityStatus) => void }[] = []
+  private readonly activity: Activity
+  /** The idle eviction in progress, if any, and when entries last triggered a check. */
+  private idleCheck: Promise<void> | undefined
+  private lastIdleCheck = -Infinity
   private readonly listeners = {
     rejected: [] as Listener<RejectedEntry>[],
     error: [] as Listener<TalosError>[],
@@ -187,7 +201,9 @@ export class Group {
     private readonly leaving: Set<string>,
     private nextCommitEpoch: bigint,
     private pendingPublish: Uint8Array[] = [],
+    activity: readonly MemberActivity[] = [],
   ) {
+    this.activity = Activity.restore(activity, engine.members(), deps.now())
     this.id = toHex(engine.groupId)
     this.progress.advance(checkpoint.lastSeq)
   }
@@ -258,6 +274,7 @@ export class Group {
     leaving: Set<string>
     nextCommitEpoch: bigint
     pendingPublish?: Uint8Array[]
+    activity?: MemberActivity[]
   }): Uint8Array {
     const s = g.engine.serialize()
     return encodeProto(
@@ -277,6 +294,7 @@ export class Group {
         leaving: [...g.leaving],
         nextCommitEpoch: g.nextCommitEpoch,
         pendingPublish: g.pendingPublish ?? [],
+        activity: g.activity ?? [],
       }),
     )
   }
@@ -295,6 +313,7 @@ export class Group {
       leaving: this.leaving,
       nextCommitEpoch: this.nextCommitEpoch,
       pendingPublish: this.pendingPublish,
+      activity: this.activity.serialize(),
     })
   }
 
@@ -358,10 +377,11 @@ export class Group {
     }
     const effects: (() => Promise<void>)[] = []
     let rejected: TalosError | undefined
+    const now = this.deps.now()
     // Every commit entry took one delivery-service epoch, whether or not it turns out valid.
     if (d.kind === 'commit') this.nextCommitEpoch++
     try {
-      await this.apply(d, effects)
+      await this.apply(d, effects, now)
     } catch (e) {
       if (!isTalosError(e) || e.code.startsWith('STORE_')) throw e
       rejected = e
@@ -382,6 +402,8 @@ export class Group {
     this.progress.advance(d.seq)
     this.checkCapabilityWaiters()
     if (this.inbox.length > 0) this.wakeReaders()
+    // Not awaited: an eviction commits, which takes the mutex this entry holds.
+    if (now - this.lastIdleCheck >= idleCheckGap(this.deps.evictIdleAfterMs ?? 0)) void this.checkIdle()
   }
 
   private decodeEnvelope(bytes: Uint8Array): Envelope {
@@ -398,14 +420,16 @@ export class Group {
     return env
   }
 
-  private async apply(d: Delivery, effects: (() => Promise<void>)[]): Promise<void> {
+  private async apply(d: Delivery, effects: (() => Promise<void>)[], now: number): Promise<void> {
     if (d.kind !== 'commit' && d.kind !== 'message') throw new TalosError('GROUP_MALFORMED_ENVELOPE', `unexpected ${d.kind} entry`)
     const env = this.decodeEnvelope(d.bytes)
     if (d.kind === 'commit') {
       const p = this.pending
       let r: Received & { kind: 'commit' }
+      let idleEviction = false
       if (p !== undefined && env.senderDid === this.deps.did && bytesEqual(p.commit, env.payload)) {
         r = await this.engine.adoptCommit(p.mergedState, this.deps.did)
+        idleEviction = p.idleEviction
         this.outbox.push(...p.invites.map((i) => withCommitSeq(i, d.seq, this.nextCommitEpoch, this.deps.signer)))
         this.pending = undefined
         this.lastAdopted = d.seq
@@ -416,12 +440,15 @@ export class Group {
         // Whatever we prepared was for the epoch this commit just closed.
         this.pending = undefined
       }
-      this.onCommit(r, effects)
+      this.onCommit(r, effects, now, idleEviction)
       return
     }
     // Our own application messages come back through the log; we never decrypt them.
     if (env.senderDid === this.deps.did) return
     const r = await this.engine.receive('message', env.payload, env.senderDid)
+    // An entry that yields no payload may rest on the envelope's unauthenticated claim alone (a
+    // sender-keys distribution for others, a submission only the hub can open): it is no activity.
+    if (r.kind === 'proposal' || (r.kind === 'application' && r.payloads.length > 0)) this.activity.touch(r.sender, now)
     if (r.kind === 'proposal') {
       if (r.leaving !== undefined) {
         this.leaving.add(r.leaving)
@@ -444,14 +471,20 @@ export class Group {
     this.owePublish(r.replies, effects)
   }
 
-  private onCommit(r: Received & { kind: 'commit' }, effects: (() => Promise<void>)[]): void {
+  private onCommit(r: Received & { kind: 'commit' }, effects: (() => Promise<void>)[], now: number, idleEviction: boolean): void {
     const base = { groupId: this.engine.groupId, sender: r.committer, epoch: r.epoch }
     if (r.added.length > 0 || r.removed.length > 0) this.membershipEpoch = r.epoch
     for (const m of r.removed) this.leaving.delete(m)
+    if (!r.removedUs) {
+      this.activity.reconcile(this.engine.members(), now)
+      this.activity.touch(r.committer, now)
+    }
     const audit = this.deps.audit
+    // Only the evictor knows a removal was an idle eviction: the commit itself does not say why.
+    const reason = idleEviction ? RemovalReason.IDLE : RemovalReason.REMOVAL_REASON_UNSPECIFIED
     effects.push(async () => {
       for (const m of r.added) await audit.append(memberAddedEvent({ ...base, member: m }))
-      for (const m of r.removed) await audit.append(memberRemovedEvent({ ...base, member: m }))
+      for (const m of r.removed) await audit.append(memberRemovedEvent({ ...base, member: m, reason }))
       await audit.append(epochChangedEvent(base))
     })
     if (this.outbox.length > 0) effects.push(() => this.flushOutbox())
@@ -614,6 +647,7 @@ export class Group {
       const epoch = this.engine.epoch
       const recipients = this.engine.members().filter((m) => m !== this.deps.did)
       const body = await this.engine.encrypt(payload)
+      this.activity.touch(this.deps.did, this.deps.now())
       // The ratchets moved: durable before the ciphertext leaves (no key or nonce reuse after a crash).
       await this.checkpoint.save(this.record())
       const { seq } = await this.deps.delivery.publish(this.engine.groupId, this.envelope(body), { kind: 'message' })
@@ -639,7 +673,7 @@ export class Group {
     checkDid(did)
     if (did === this.deps.did) return this.leave()
     if (!this.engine.isMember(did)) throw new TalosError('GROUP_NOT_A_MEMBER', `${did} is not a member of group ${this.id}`)
-    await this.change({ remove: did })
+    await this.change({ remove: [did] })
   }
 
   /** A commit with an UpdatePath and nothing else: fresh keys for our leaf (post-compromise security). */
@@ -654,7 +688,8 @@ export class Group {
     await this.change({ initial: members })
   }
 
-  private async change(c: { add?: AddTicket; remove?: string; initial?: AddTicket[] }): Promise<void> {
+  /** `idle`: remove whoever is idle now, if we are the designated evictor (re-decided on every attempt). */
+  private async change(c: { add?: AddTicket; remove?: readonly string[]; initial?: AddTicket[]; idle?: true }): Promise<void> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const step = await this.mutex.run(async (): Promise<{ wait: number; ours: boolean } | 'done'> => {
         this.ensureActive()
@@ -668,13 +703,13 @@ export class Group {
         }
         const adds = c.initial ?? (c.add !== undefined ? [c.add] : [])
         const addNow = adds.filter((a) => !this.engine.isMember(a.did))
-        const removeNow = c.remove !== undefined && this.engine.isMember(c.remove) ? [c.remove] : []
-        const isNoop = (c.add !== undefined || c.initial !== undefined || c.remove !== undefined) && addNow.length === 0 && removeNow.length === 0
+        const removeNow = c.idle ? this.evictees() : (c.remove ?? []).filter((d) => this.engine.isMember(d))
+        const isNoop = (c.add !== undefined || c.initial !== undefined || c.remove !== undefined || c.idle) && addNow.length === 0 && removeNow.length === 0
         if (isNoop) return 'done'
         const prepared = await this.engine.prepareCommit({ add: addNow, remove: removeNow })
         const invites = prepared.welcome === undefined ? [] : addNow.map((a) => this.invite(a.did, prepared.welcome!))
         const dsEpoch = this.nextCommitEpoch
-        this.pending = { epoch: dsEpoch, commit: prepared.commit, mergedState: prepared.merged, invites }
+        this.pending = { epoch: dsEpoch, commit: prepared.commit, mergedState: prepared.merged, invites, idleEviction: c.idle === true }
         await this.checkpoint.save(this.record())
         try {
           const { seq } = await this.deps.delivery.publish(this.engine.groupId, this.envelope(prepared.commit), {
@@ -731,7 +766,7 @@ export class Group {
         continue
       }
       try {
-        await this.change({ remove: did })
+        await this.change({ remove: [did] })
       } catch (e) {
         if (this.status === 'active') this.emit('error', isTalosError(e) ? e : new TalosError('GROUP_INTERNAL', String(e)))
         return
@@ -786,10 +821,49 @@ export class Group {
     return this.progress.wait(seq)
   }
 
-  /** Applies everything the log holds now, then resolves. */
+  /** Applies everything the log holds now, then (with evictIdleAfterMs) evicts idle members if it falls to us. */
   async sync(): Promise<void> {
     const head = await this.deps.delivery.head(this.engine.groupId)
     await this.progress.wait(head.lastSeq)
+    await this.checkIdle()
+  }
+
+  // --- idle members (src/group/idle.ts) ---------------------------------------
+
+  /**
+   * Members idle for at least `afterMs` (default: evictIdleAfterMs, or 0: every
+   * member), most idle first, ourselves included: how long since each last sent,
+   * committed or answered anything, or joined.
+   */
+  idleMembers(afterMs?: number): IdleMember[] {
+    if (afterMs !== undefined && (!Number.isSafeInteger(afterMs) || afterMs < 0)) {
+      throw new TalosError('GROUP_INVALID_ARGUMENT', 'idleMembers takes a non-negative integer number of ms')
+    }
+    return this.activity.idle(this.deps.now(), afterMs ?? this.deps.evictIdleAfterMs ?? 0)
+  }
+
+  /** Whom we evict now: nobody unless eviction is on and we are the designated evictor; never members already leaving. */
+  private evictees(): string[] {
+    const after = this.deps.evictIdleAfterMs
+    if (after === undefined) return []
+    const idle = new Set(this.activity.idle(this.deps.now(), after).map((m) => m.did))
+    return evictees(this.engine.members(), idle, this.deps.did, this.engine.soleCommitter?.()).filter((d) => !this.leaving.has(d))
+  }
+
+  /** One idle eviction at a time; a failure is reported as an 'error' event, like maintain()'s. */
+  private checkIdle(): Promise<void> {
+    if (this.idleCheck !== undefined) return this.idleCheck
+    if (this.status !== 'active' || this.deps.evictIdleAfterMs === undefined) return Promise.resolve()
+    this.lastIdleCheck = this.deps.now()
+    if (this.evictees().length === 0) return Promise.resolve()
+    this.idleCheck = this.change({ idle: true })
+      .catch((e) => {
+        if (this.status === 'active') this.emit('error', isTalosError(e) ? e : new TalosError('GROUP_INTERNAL', String(e)))
+      })
+      .finally(() => {
+        this.idleCheck = undefined
+      })
+    return this.idleCheck
   }
 
   // --- reading -------------------------------------------------------------

@@ -5,6 +5,7 @@
  *   client.createGroup({ name, members, protocol }) -> Group
  *   group.send(bytes) / group.messages()            { sender, plaintext, epoch, protocol, seq, index }
  *   group.addMember(did) / removeMember(did) / update() / leave() / members()
+ *   group.idleMembers(afterMs?)                    ClientOptions.evictIdleAfterMs (off by default)
  *   client.grantGroupCapability({ groupId, scope, requireConsensus }) -> GroupCapability
  *   client.auditEntries() / auditHead() / verifyAudit()
  *
@@ -30,6 +31,8 @@
  *     TalosError; state does not move and the log goes on
  *   - every send, add, remove and epoch change is an audit event, signed and
  *     hash-chained, in the client's store
+ *   - with ClientOptions.evictIdleAfterMs, members idle that long are removed
+ *     by one designated member through an ordinary commit (src/group/idle.ts)
  *
  * Known limits: the DID -> key binding is whatever the AuthenticationService
  * decides (default: any well-formed did:talos); a hybrid member restored
@@ -54,4 +57,5 @@ export {
   type RejectedEntry,
 } from './group.js'
 export { GROUP_PROTOCOLS, type GroupProtocol } from './protocols/types.js'
+export { MIN_EVICT_IDLE_AFTER_MS, MAX_EVICT_IDLE_AFTER_MS, type IdleMember } from './idle.js'
 export { mlsHybridView, type DisposableView } from './hybrid-adapter.js'

@@ -355,6 +355,8 @@ export interface PendingCommit {
   mergedState: Uint8Array
   /** Invitations to send once the commit landed (commit_seq filled in then). */
   invites: OutboxItem[]
+  /** It removes members that were idle too long (src/group/idle.ts): audited as such. */
+  idleEviction: boolean
 }
 
 export const PendingCommit: $rt.MessageType<PendingCommit> = {
@@ -365,6 +367,7 @@ export const PendingCommit: $rt.MessageType<PendingCommit> = {
       commit: init?.commit ?? $rt.EMPTY_BYTES,
       mergedState: init?.mergedState ?? $rt.EMPTY_BYTES,
       invites: init?.invites ?? [],
+      idleEviction: init?.idleEviction ?? false,
     }
   },
   encodeTo(m: PendingCommit, w: $rt.ProtoWriter): void {
@@ -381,6 +384,10 @@ export const PendingCommit: $rt.MessageType<PendingCommit> = {
       if (!(v.length === 0)) { w.uint32(26); w.bytes(v) }
     }
     for (const v of m.invites) { w.uint32(34).fork(); OutboxItem.encodeTo(v, w); w.ldelim() }
+    {
+      const v = $rt.bool(m.idleEviction, 'talos.v1.PendingCommit.idle_eviction')
+      if (!(v === false)) { w.uint32(40); w.bool(v) }
+    }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): PendingCommit {
     const m = PendingCommit.create()
@@ -402,6 +409,59 @@ export const PendingCommit: $rt.MessageType<PendingCommit> = {
         case 4:
           $rt.wire(tag, 2, 'talos.v1.PendingCommit.invites')
           m.invites.push($rt.readMessage(r, OutboxItem, depth))
+          break
+        case 5:
+          $rt.wire(tag, 0, 'talos.v1.PendingCommit.idle_eviction')
+          m.idleEviction = r.bool()
+          break
+        default:
+          $rt.skipField(r, tag)
+      }
+    }
+    return m
+  },
+}
+
+/**
+ * When a member last did something the protocol authenticated as theirs (a
+ * message, commit, proposal or capability answer), or joined if nothing since.
+ */
+export interface MemberActivity {
+  did: string
+  /** Milliseconds since the Unix epoch, on this member's clock (ClientOptions.now). */
+  lastActiveMs: bigint
+}
+
+export const MemberActivity: $rt.MessageType<MemberActivity> = {
+  typeName: 'talos.v1.MemberActivity',
+  create(init?: Partial<MemberActivity>): MemberActivity {
+    return {
+      did: init?.did ?? '',
+      lastActiveMs: init?.lastActiveMs ?? 0n,
+    }
+  },
+  encodeTo(m: MemberActivity, w: $rt.ProtoWriter): void {
+    {
+      const v = $rt.str(m.did, 'talos.v1.MemberActivity.did')
+      if (!(v.length === 0)) { w.uint32(10); w.string(v) }
+    }
+    {
+      const v = $rt.u64(m.lastActiveMs, 'talos.v1.MemberActivity.last_active_ms')
+      if (!(v === 0n)) { w.uint32(16); $rt.writeVarint64(w, v) }
+    }
+  },
+  decodeFrom(r: $rt.ProtoReader, depth: number): MemberActivity {
+    const m = MemberActivity.create()
+    while (r.pos < r.len) {
+      const tag = $rt.readTag(r)
+      switch (tag >>> 3) {
+        case 1:
+          $rt.wire(tag, 2, 'talos.v1.MemberActivity.did')
+          m.did = $rt.readString(r)
+          break
+        case 2:
+          $rt.wire(tag, 0, 'talos.v1.MemberActivity.last_active_ms')
+          m.lastActiveMs = $rt.readUint64(r)
           break
         default:
           $rt.skipField(r, tag)
@@ -481,6 +541,8 @@ export interface GroupRecord {
    * rekey requests), persisted with the state that produced them and published at least once.
    */
   pendingPublish: Uint8Array[]
+  /** One entry per current member (src/group/idle.ts); empty in records from before it existed. */
+  activity: MemberActivity[]
 }
 
 export const GroupRecord: $rt.MessageType<GroupRecord> = {
@@ -501,6 +563,7 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       leaving: init?.leaving ?? [],
       nextCommitEpoch: init?.nextCommitEpoch ?? 0n,
       pendingPublish: init?.pendingPublish ?? [],
+      activity: init?.activity ?? [],
     }
   },
   encodeTo(m: GroupRecord, w: $rt.ProtoWriter): void {
@@ -542,6 +605,7 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
       if (!(v === 0n)) { w.uint32(104); $rt.writeVarint64(w, v) }
     }
     for (const v of m.pendingPublish) { w.uint32(114); w.bytes($rt.bytes(v, 'talos.v1.GroupRecord.pending_publish')) }
+    for (const v of m.activity) { w.uint32(122).fork(); MemberActivity.encodeTo(v, w); w.ldelim() }
   },
   decodeFrom(r: $rt.ProtoReader, depth: number): GroupRecord {
     const m = GroupRecord.create()
@@ -603,6 +667,10 @@ export const GroupRecord: $rt.MessageType<GroupRecord> = {
         case 14:
           $rt.wire(tag, 2, 'talos.v1.GroupRecord.pending_publish')
           m.pendingPublish.push($rt.readBytes(r))
+          break
+        case 15:
+          $rt.wire(tag, 2, 'talos.v1.GroupRecord.activity')
+          m.activity.push($rt.readMessage(r, MemberActivity, depth))
           break
         default:
           $rt.skipField(r, tag)

@@ -94,6 +94,10 @@ export class CoordinatorEngine implements ProtocolEngine {
     return this.roster.entries[0]!.did
   }
 
+  soleCommitter(): string {
+    return this.hub
+  }
+
   private get isHub(): boolean {
     return this.hub === this.deps.did
   }

@@ -62,6 +62,8 @@ export interface ProtocolEngine {
   publicKeyOf(did: string): Uint8Array | undefined
   /** A value every member of the epoch agrees on (MLS epoch_authenticator, RFC 9420 §8.7): equal values, no fork. */
   epochAuthenticator(): Uint8Array
+  /** The one member allowed to commit membership changes, if the protocol has one (the coordinator's hub). */
+  soleCommitter?(): string
   /** Members whose removal is proposed and waits for a commit. */
   pendingRemovals(): string[]
 
