@@ -13,6 +13,8 @@ import type { DeliveryService } from '../../src/delivery/index.js'
 import { MemoryDelivery } from '../../src/delivery/index.js'
 import { MemoryStore } from '../../src/store/index.js'
 import { MAX_EVICT_IDLE_AFTER_MS } from '../../src/group/idle.js'
+import { decodeProto, encodeProto } from '../../src/codec/proto.js'
+import { Envelope } from '../../src/proto/envelope.js'
 import { agents, closeAll, did, enc, type Agent } from './helpers.js'
 
 const E = 60_000
@@ -114,6 +116,35 @@ for (const protocol of ['mls', 'hybrid', 'sender-keys', 'coordinator'] as const)
       expect(gc.idleMembers()).toEqual(after.map((m) => ({ ...m, idleMs: m.idleMs + 1000 })))
       await carol2.close()
       await closeAll([a.alice!, a.bob!, a.dave!])
+    })
+
+    it('entries the protocol rejects (replays, re-attributions to another member) are no activity', async () => {
+      const clock = fakeClock()
+      const { delivery, agents: a } = await agents(['alice', 'bob', 'carol'], new MemoryDelivery(), { now: clock.now })
+      const g = await a.alice!.client.createGroup({ name: 'g', members: [did('bob'), did('carol')], protocol })
+      const [gb, gc] = await Promise.all(['bob', 'carol'].map((n) => a[n]!.client.waitForGroup(g.id)))
+      await settle(delivery, [g, gb!, gc!])
+      clock.set(T0 + 1000)
+      const { seq } = await gb!.send(enc('b'))
+      await g.send(enc('a'))
+      await settle(delivery, [g, gb!, gc!])
+      const rejected: number[] = []
+      for (const x of [g, gc!]) x.on('rejected', (r) => rejected.push(r.seq))
+      clock.set(T0 + 5000)
+      for (const e of (await delivery.fetch(g.idBytes, seq)).filter((x) => x.kind === 'message')) {
+        await delivery.publish(g.idBytes, e.bytes, { kind: 'message' })
+        const env = decodeProto(Envelope, e.bytes)
+        await delivery.publish(g.idBytes, encodeProto(Envelope, { ...env, senderDid: did('bob') }), { kind: 'message' })
+      }
+      await settle(delivery, [g, gb!, gc!])
+      expect(rejected.length).toBeGreaterThan(0)
+      const seen = [
+        { did: did('carol'), idleMs: 5000 },
+        { did: did('alice'), idleMs: 4000 },
+        { did: did('bob'), idleMs: 4000 },
+      ]
+      for (const x of [g, gc!]) expect(x.idleMembers()).toEqual(seen)
+      await closeAll(Object.values(a))
     })
 
     it('eviction is disabled by default: idle members are reported, not removed', async () => {
