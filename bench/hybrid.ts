@@ -4,25 +4,27 @@
  *
  *   overhead      what hybrid adds to a plain MLS application message, like
  *                 for like: the same MLS group of n = 16 (bench/mls.ts's
- *                 fixture), the same 1 KiB plaintext, both measured in one
+ *                 fixture), 1 KiB plaintexts, both measured in one
  *                 interleaved loop (every round: one plain MLS send and its
  *                 processMessage, one hybrid send = HybridSession.encrypt +
  *                 MLS send of the frame and its receive = processMessage +
  *                 HybridSession.receive, on separate copies of the same
  *                 states; the order rotates every round, a receive always
  *                 after its send). Overhead = hybrid median - MLS median, per
- *                 side (target <= 8 µs). Each round's plaintext is the next
- *                 of PAYLOADS distinct 1 KiB messages, the same sequence for
- *                 both: MLS's Ed25519 verification is variable-time, and one
- *                 message verified over and over (its signature is the same
- *                 every time: MLS signs the content, not the generation)
- *                 runs ~2.4 µs faster than distinct ones, as the CPU learns
- *                 its branches and table reads. A fixed plaintext gave the
- *                 plain side that edge while the hybrid side, whose MLS
- *                 content is fresh ciphertext, never had it: receive
- *                 overheads of +11 µs before 2026-11-26 were ~2.4 µs of this. Copath mode (the large-group
- *                 default); pairwise adds a receive-key announcement every 50
- *                 messages (a DeriveKeyPair), amortized in its rows.
+ *                 side (target <= 8 µs). Every message is distinct: each
+ *                 side stamps a counter into its 1 KiB plaintext, which stays
+ *                 in cache as a just-produced message would (plaintexts in
+ *                 bench/protocols/types.ts). MLS's Ed25519 verification is
+ *                 variable-time, and one message verified over and over (its
+ *                 signature is the same every time: MLS signs the content,
+ *                 not the generation) runs ~2.4 µs faster than distinct ones,
+ *                 as the CPU learns its branches and table reads. A fixed
+ *                 plaintext gave the plain side that edge while the hybrid
+ *                 side, whose MLS content is fresh ciphertext, never had it:
+ *                 receive overheads of +11 µs before 2026-11-26 were ~2.4 µs
+ *                 of this. Copath mode (the large-group default); pairwise
+ *                 adds a receive-key announcement every 50 messages (a
+ *                 DeriveKeyPair), amortized in its rows.
  *                 Warm-up as bench/mls.ts's message loop (PAIRED below).
  *                 Breakdown rows after it: the same loop for as many rounds
  *                 again (how far the first window still was from steady
@@ -55,10 +57,9 @@ import { newEpochState, type EpochState } from '../src/hybrid/state.js'
 import { MemoryTree } from '../test/hybrid/harness/memory-tree.js'
 import { registerSuite, type BenchMode, type BenchTask, type TaskResult } from './harness.js'
 import { mlsFixture } from './mls.js'
+import { plaintexts } from './protocols/types.js'
 
 const KIB = randomBytes(1024)
-/** Distinct plaintexts of the overhead loop (see the header): more than a branch predictor's history holds. */
-const PAYLOADS = Array.from({ length: 1024 }, () => randomBytes(1024))
 const OVERHEAD_N = 16
 const ENC = `message encrypt 1 KiB (HybridSession.encrypt, copath, n = ${OVERHEAD_N})`
 const DEC = `message decrypt 1 KiB (decode + stageReceive, copath, n = ${OVERHEAD_N})`
@@ -143,16 +144,16 @@ async function measureOverhead(kind: 'copath' | 'pairwise', mode: BenchMode): Pr
   const hybReceiver = MlsGroup.deserialize(f.bobState)
   let plainMsg: Uint8Array | undefined
   let hybMsg: Uint8Array | undefined
-  // Both senders walk the same sequence of plaintexts, one per round each.
-  let plainNext = 0
-  let hybNext = 0
+  // Distinct messages on both sides (see the header).
+  const plainPt = plaintexts(1024)
+  const hybPt = plaintexts(1024)
   const ops: (() => unknown)[] = [
     () => {
-      plainMsg = plainSender.send(PAYLOADS[plainNext++ % PAYLOADS.length]!)
+      plainMsg = plainSender.send(plainPt())
     },
     () => plainReceiver.processMessage(plainMsg!),
     async () => {
-      hybMsg = hybSender.send(await a.encrypt(PAYLOADS[hybNext++ % PAYLOADS.length]!))
+      hybMsg = hybSender.send(await a.encrypt(hybPt()))
     },
     async () => {
       const got = await hybReceiver.processMessage(hybMsg!)
@@ -192,7 +193,7 @@ async function measureOverhead(kind: 'copath' | 'pairwise', mode: BenchMode): Pr
     ops[1]!,
     async () => {
       const t0 = performance.now()
-      const frame = await a.encrypt(PAYLOADS[hybNext++ % PAYLOADS.length]!)
+      const frame = await a.encrypt(hybPt())
       const t1 = performance.now()
       hybMsg = hybSender.send(frame)
       parts[0]!.push((t1 - t0) * 1000)
@@ -304,7 +305,7 @@ function notes(results: readonly TaskResult[]): string {
       `${o.parts.encrypt.toFixed(1)} | ${o.parts.mlsSendFrame.toFixed(1)} | ${o.parts.receive.toFixed(1)} | ${o.parts.mlsReceiveFrame.toFixed(1)} |`,
   )
   const lines = [
-    `Per-message overhead over plain MLS (target <= 8 µs per side), 1 KiB at n = ${OVERHEAD_N}: medians (µs) of one interleaved loop, plain MLS and hybrid on the same group, the same sequence of distinct plaintexts and the same machine state (see bench/hybrid.ts).`,
+    `Per-message overhead over plain MLS (target <= 8 µs per side), 1 KiB at n = ${OVERHEAD_N}: medians (µs) of one interleaved loop, plain MLS and hybrid on the same group, distinct plaintexts and the same machine state (see bench/hybrid.ts).`,
     '',
     '| mode | MLS send | hybrid send | overhead | MLS receive | hybrid receive | overhead | rounds |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
