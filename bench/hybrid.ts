@@ -4,14 +4,19 @@
  *
  *   overhead      what hybrid adds to a plain MLS application message, like
  *                 for like: the same MLS group of n = 16 (bench/mls.ts's
- *                 fixture), 1 KiB plaintexts, both measured in one
+ *                 fixture), 1 KiB plaintexts, all measured in one
  *                 interleaved loop (every round: one plain MLS send and its
- *                 processMessage, one hybrid send = HybridSession.encrypt +
- *                 MLS send of the frame and its receive = processMessage +
- *                 HybridSession.receive, on separate copies of the same
- *                 states; the order rotates every round, a receive always
- *                 after its send). Overhead = hybrid median - MLS median, per
- *                 side (target <= 8 µs). Every message is distinct: each
+ *                 processMessage, and for each rekey mode one hybrid send =
+ *                 HybridSession.encrypt + MLS send of the frame and its
+ *                 receive = processMessage + HybridSession.receive, on
+ *                 separate copies of the same states; the order of the three
+ *                 rotates every round, a receive always after its send).
+ *                 The two modes share the loop and the baseline: measured
+ *                 one loop after the other, the second (pairwise) came out
+ *                 0.4-0.6 µs slower per side, while alone, alternating in
+ *                 one process, the two cost the same per message (encrypt
+ *                 6.9 / 7.0 µs, receive 6.8 / 6.8 µs). Overhead = hybrid median - MLS
+ *                 median, per side (target <= 8 µs). Every message is distinct: each
  *                 side stamps a counter into its 1 KiB plaintext, which stays
  *                 in cache as a just-produced message would (plaintexts in
  *                 bench/protocols/types.ts). MLS's Ed25519 verification is
@@ -89,7 +94,7 @@ const pow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)))
  * background compiler: the warm-up and pause of bench/mls.ts's message loop
  * (whose header gives the measurements), so both per-message rows are taken
  * at the same steady state. V8 optimises these small per-message functions
- * after ~1000-2500 calls; the hybrid ones run once a round (MLS's twice), so
+ * after ~1000-2500 calls; the hybrid ones ran once a round (MLS's twice), so
  * the 300 warm-up rounds used before 2026-11-26 left them mostly unoptimised
  * in the measured window (+9.6 / +12.9 µs then, against +7.6-8.0 / +11.0 µs
  * over the next window of the same run).
@@ -126,115 +131,145 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
+/** Index of a protocol's send op in the loop; its receive is the next index. */
+const PLAIN = 0
+const MODES = ['copath', 'pairwise'] as const
+
 /**
- * Plain MLS against hybrid-on-MLS, one interleaved loop (see the header): the
- * same group of n, the same plaintext, separate copies of the same sender and
- * receiver states for the two, the four ops of a round in a rotating order.
+ * The loop's orders (see the header): every permutation of the three
+ * protocols, once with each protocol's send and receive together and once
+ * with all three sends first; a receive always after its own send.
  */
-async function measureOverhead(kind: 'copath' | 'pairwise', mode: BenchMode): Promise<Overhead> {
+function loopOrders(): number[][] {
+  const perms = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ]
+  const out: number[][] = []
+  for (const p of perms) {
+    out.push(p.flatMap((x) => [2 * x, 2 * x + 1]))
+    out.push([...p.map((x) => 2 * x), ...p.map((x) => 2 * x + 1)])
+  }
+  return out
+}
+
+/**
+ * Plain MLS against hybrid-on-MLS in both rekey modes, one interleaved loop
+ * (see the header): the same group of n, separate copies of the same sender
+ * and receiver states for the three, the six ops of a round in a rotating
+ * order, so each mode is measured beside the same plain MLS baseline.
+ */
+async function measureOverheads(mode: BenchMode): Promise<Overhead[]> {
   const n = OVERHEAD_N
   const f = await mlsFixture(n)
   const tree = await MemoryTree.build({ leafWidth: pow2(n), members: [...Array(n).keys()], seed: `bench ${n}` })
-  const policy = { rekeyMode: kind, rekeyAfterMessages: 2 ** 31, rekeyAfterMs: 2 ** 40 }
-  const a = HybridSession.create(tree.view(0), { policy })
-  const b = HybridSession.create(tree.view(1), { policy })
-  const plainSender = MlsGroup.deserialize(f.alice.serialize())
-  const plainReceiver = MlsGroup.deserialize(f.bobState)
-  const hybSender = MlsGroup.deserialize(f.alice.serialize())
-  const hybReceiver = MlsGroup.deserialize(f.bobState)
+  const groups: MlsGroup[] = []
+  const copy = (state: Uint8Array): MlsGroup => {
+    const g = MlsGroup.deserialize(state)
+    groups.push(g)
+    return g
+  }
+  const plainSender = copy(f.alice.serialize())
+  const plainReceiver = copy(f.bobState)
   let plainMsg: Uint8Array | undefined
-  let hybMsg: Uint8Array | undefined
-  // Distinct messages on both sides (see the header).
+  // Distinct messages on every side (see the header).
   const plainPt = plaintexts(1024)
-  const hybPt = plaintexts(1024)
+  /** Breakdown timestamps per mode: encrypt, MLS send of the frame, MLS processMessage of the frame, receive. */
+  const parts = MODES.map((): number[][] => [[], [], [], []])
+  let timing = false
+  const hybrid = MODES.map((kind, m) => {
+    const policy = { rekeyMode: kind, rekeyAfterMessages: 2 ** 31, rekeyAfterMs: 2 ** 40 }
+    const a = HybridSession.create(tree.view(0), { policy })
+    const b = HybridSession.create(tree.view(1), { policy })
+    const sender = copy(f.alice.serialize())
+    const receiver = copy(f.bobState)
+    const pt = plaintexts(1024)
+    let msg: Uint8Array | undefined
+    const p = parts[m]!
+    return {
+      sessions: [a, b],
+      send: async () => {
+        const t0 = performance.now()
+        const frame = await a.encrypt(pt())
+        const t1 = performance.now()
+        msg = sender.send(frame)
+        if (timing) {
+          p[0]!.push((t1 - t0) * 1000)
+          p[1]!.push((performance.now() - t1) * 1000)
+        }
+      },
+      receive: async () => {
+        const t0 = performance.now()
+        const got = await receiver.processMessage(msg!)
+        const t1 = performance.now()
+        if (got.content.kind !== 'application') throw new Error('hybrid bench: not application data')
+        const r = await b.receive(0, tree.epoch, got.content.data)
+        if (timing) {
+          p[2]!.push((t1 - t0) * 1000)
+          p[3]!.push((performance.now() - t1) * 1000)
+        }
+        if (r.kind !== 'messages' || r.messages.length !== 1) throw new Error(`hybrid bench: receive gave ${r.kind}`)
+      },
+    }
+  })
   const ops: (() => unknown)[] = [
     () => {
       plainMsg = plainSender.send(plainPt())
     },
     () => plainReceiver.processMessage(plainMsg!),
-    async () => {
-      hybMsg = hybSender.send(await a.encrypt(hybPt()))
-    },
-    async () => {
-      const got = await hybReceiver.processMessage(hybMsg!)
-      if (got.content.kind !== 'application') throw new Error('hybrid bench: not application data')
-      const r = await b.receive(0, tree.epoch, got.content.data)
-      if (r.kind !== 'messages' || r.messages.length !== 1) throw new Error(`hybrid bench: receive gave ${r.kind}`)
-    },
+    ...hybrid.flatMap((h) => [h.send, h.receive]),
   ]
-  // A receive follows its own send; the other protocol's ops move around them.
-  const orders = [
-    [0, 1, 2, 3],
-    [2, 3, 0, 1],
-    [0, 2, 1, 3],
-    [2, 0, 3, 1],
-  ] as const
-  const runRounds = async (list: (() => unknown)[], warmup: number, rounds: number): Promise<number[][]> => {
-    const samples: number[][] = [[], [], [], []]
+  const orders = loopOrders()
+  const runRounds = async (warmup: number, rounds: number): Promise<number[]> => {
+    const samples: number[][] = ops.map(() => [])
     for (let i = 0; i < warmup + rounds; i++) {
       for (const k of orders[i % orders.length]!) {
         const t0 = performance.now()
-        await list[k]!()
+        await ops[k]!()
         const t = performance.now() - t0
         if (i >= warmup) samples[k]!.push(t * 1000)
       }
     }
-    return samples
+    return samples.map((x) => (x.length === 0 ? NaN : median(x)))
   }
   const { rounds, warmup } = PAIRED[mode]
-  await runRounds(ops, warmup, 0)
+  await runRounds(warmup, 0)
   await new Promise((r) => setTimeout(r, COMPILER_PAUSE_MS))
-  const samples = await runRounds(ops, 0, rounds)
-  const later = (await runRounds(ops, 0, rounds)).map(median)
-  // The breakdown: the hybrid ops again, with timestamps between their parts.
-  const parts: number[][] = [[], [], [], []]
-  const timed: (() => unknown)[] = [
-    ops[0]!,
-    ops[1]!,
-    async () => {
-      const t0 = performance.now()
-      const frame = await a.encrypt(hybPt())
-      const t1 = performance.now()
-      hybMsg = hybSender.send(frame)
-      parts[0]!.push((t1 - t0) * 1000)
-      parts[1]!.push((performance.now() - t1) * 1000)
-    },
-    async () => {
-      const t0 = performance.now()
-      const got = await hybReceiver.processMessage(hybMsg!)
-      const t1 = performance.now()
-      if (got.content.kind !== 'application') throw new Error('hybrid bench: not application data')
-      const r = await b.receive(0, tree.epoch, got.content.data)
-      parts[2]!.push((t1 - t0) * 1000)
-      parts[3]!.push((performance.now() - t1) * 1000)
-      if (r.kind !== 'messages' || r.messages.length !== 1) throw new Error(`hybrid bench: receive gave ${r.kind}`)
-    },
-  ]
-  const plainThen = (await runRounds(timed, 0, rounds)).map(median)
-  a.close()
-  b.close()
-  for (const g of [plainSender, plainReceiver, hybSender, hybReceiver]) g.destroy()
-  const o: Overhead = {
-    mode: kind,
-    rounds,
-    mlsSend: median(samples[0]!),
-    mlsReceive: median(samples[1]!),
-    hybridSend: median(samples[2]!),
-    hybridReceive: median(samples[3]!),
-    later: { mlsSend: later[0]!, mlsReceive: later[1]!, hybridSend: later[2]!, hybridReceive: later[3]! },
-    parts: {
-      encrypt: median(parts[0]!),
-      mlsSendFrame: median(parts[1]!) - plainThen[0]!,
-      mlsReceiveFrame: median(parts[2]!) - plainThen[1]!,
-      receive: median(parts[3]!),
-    },
-  }
-  process.stderr.write(
-    `  [hybrid] ${kind} n=${n} 1 KiB, interleaved with plain MLS (${rounds} rounds): send ${o.hybridSend.toFixed(1)} vs ${o.mlsSend.toFixed(1)} µs (+${(o.hybridSend - o.mlsSend).toFixed(1)}), ` +
-      `receive ${o.hybridReceive.toFixed(1)} vs ${o.mlsReceive.toFixed(1)} µs (+${(o.hybridReceive - o.mlsReceive).toFixed(1)}); ` +
-      `next ${rounds} rounds: +${(o.later.hybridSend - o.later.mlsSend).toFixed(1)} / +${(o.later.hybridReceive - o.later.mlsReceive).toFixed(1)}\n`,
-  )
-  return o
+  const first = await runRounds(0, rounds)
+  const later = await runRounds(0, rounds)
+  // The breakdown: the same loop again, with timestamps between the hybrid ops' parts.
+  timing = true
+  const timed = await runRounds(0, rounds)
+  for (const h of hybrid) for (const s of h.sessions) s.close()
+  for (const g of groups) g.destroy()
+  return MODES.map((kind, m): Overhead => {
+    const send = 2 * (m + 1)
+    const o: Overhead = {
+      mode: kind,
+      rounds,
+      mlsSend: first[PLAIN]!,
+      mlsReceive: first[PLAIN + 1]!,
+      hybridSend: first[send]!,
+      hybridReceive: first[send + 1]!,
+      later: { mlsSend: later[PLAIN]!, mlsReceive: later[PLAIN + 1]!, hybridSend: later[send]!, hybridReceive: later[send + 1]! },
+      parts: {
+        encrypt: median(parts[m]![0]!),
+        mlsSendFrame: median(parts[m]![1]!) - timed[PLAIN]!,
+        mlsReceiveFrame: median(parts[m]![2]!) - timed[PLAIN + 1]!,
+        receive: median(parts[m]![3]!),
+      },
+    }
+    process.stderr.write(
+      `  [hybrid] ${kind} n=${n} 1 KiB, interleaved with plain MLS (${rounds} rounds): send ${o.hybridSend.toFixed(1)} vs ${o.mlsSend.toFixed(1)} µs (+${(o.hybridSend - o.mlsSend).toFixed(1)}), ` +
+        `receive ${o.hybridReceive.toFixed(1)} vs ${o.mlsReceive.toFixed(1)} µs (+${(o.hybridReceive - o.mlsReceive).toFixed(1)}); ` +
+        `next ${rounds} rounds: +${(o.later.hybridSend - o.later.mlsSend).toFixed(1)} / +${(o.later.hybridReceive - o.later.mlsReceive).toFixed(1)}\n`,
+    )
+    return o
+  })
 }
 
 function msg(frame: Uint8Array) {
@@ -343,7 +378,7 @@ registerSuite({
   tasks: async (mode) => {
     wireRows.length = 0
     overheads.length = 0
-    overheads.push(await measureOverhead('copath', mode), await measureOverhead('pairwise', mode))
+    overheads.push(...(await measureOverheads(mode)))
     const cs = getCipherSuite(3)
     const tree = await MemoryTree.build({ leafWidth: pow2(OVERHEAD_N), members: [...Array(OVERHEAD_N).keys()], seed: 'bench per message' })
     const quiet = { rekeyMode: 'copath' as const, rekeyAfterMessages: 2 ** 31, rekeyAfterMs: 2 ** 40 }
