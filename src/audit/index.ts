@@ -2,7 +2,7 @@
 export { AuditEvent, AuditEventType, AuditEntry, RemovalReason } from '../proto/audit.js'
 export { AuditLog, ed25519AuditSigner, type AuditSigner, type AuditLogOptions } from './log.js'
 export { groupMessageEvent, memberAddedEvent, memberRemovedEvent, epochChangedEvent, type EventBase } from './events.js'
-export { MemoryAuditStorage, FileAuditStorage, type AuditStorage } from './storage.js'
+export { MemoryAuditStorage, FileAuditStorage, type AuditStorage, type RecoveredTail } from './storage.js'
 export {
   verifyAuditLog,
   verifyAuditLogBytes,

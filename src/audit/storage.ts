@@ -6,9 +6,16 @@
  * A crash in the middle of an append leaves a partial last record; it was
  * never acknowledged, so opening the file cuts it off. Everything before it
  * is kept as is: whether the entries are intact is the verifier's question,
- * not the storage's.
+ * not the storage's. The cut-off bytes are never destroyed: a length prefix
+ * corrupted in the middle of the file so that it points past the end looks
+ * exactly like a torn append, and cutting there would silently drop every
+ * entry after it (a shorter hash chain still verifies). So the tail is
+ * first saved, fsynced, to a side file `<path>.torn-<offset>-<ms>` and
+ * reported in `recovered` (completeLength already refuses a length no
+ * append writes, so the tail is always shorter than one record).
  */
 import { open, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { TalosError } from '../errors.js'
 import { MAX_ENTRY_BYTES } from './verify.js'
 
@@ -43,12 +50,22 @@ export class MemoryAuditStorage implements AuditStorage {
 const io = (what: string, e: unknown): TalosError =>
   e instanceof TalosError ? e : new TalosError('AUDIT_IO', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
 
+/** An incomplete last record that open() cut off, and where its bytes were saved. */
+export interface RecoveredTail {
+  /** Offset in the log file where the incomplete record began (the file's length now). */
+  readonly offset: number
+  readonly bytes: number
+  readonly savedTo: string
+}
+
 export class FileAuditStorage implements AuditStorage {
   private broken = false
 
   private constructor(
     private readonly fh: FileHandle,
     private size: number,
+    /** Set when open() cut off an incomplete last record (see the header). */
+    readonly recovered: RecoveredTail | undefined,
   ) {}
 
   static async open(path: string): Promise<FileAuditStorage> {
@@ -61,11 +78,13 @@ export class FileAuditStorage implements AuditStorage {
     try {
       const bytes = new Uint8Array(await fh.readFile())
       const whole = completeLength(bytes)
+      let recovered: RecoveredTail | undefined
       if (whole < bytes.length) {
-        await fh.truncate(whole) // a torn append from a crash
+        recovered = await saveTail(path, whole, bytes.subarray(whole))
+        await fh.truncate(whole)
         await fh.sync()
       }
-      return new FileAuditStorage(fh, whole)
+      return new FileAuditStorage(fh, whole, recovered)
     } catch (e) {
       await fh.close()
       throw io(`open ${path}`, e)
@@ -106,6 +125,28 @@ export class FileAuditStorage implements AuditStorage {
   async close(): Promise<void> {
     await this.fh.close()
   }
+}
+
+/**
+ * Saves the bytes after the last complete record before they are cut off
+ * (see the header): a new side file, fsynced with its directory entry.
+ */
+async function saveTail(path: string, offset: number, tail: Uint8Array): Promise<RecoveredTail> {
+  const savedTo = `${path}.torn-${offset}-${Date.now()}`
+  const side = await open(savedTo, 'wx', 0o600)
+  try {
+    await side.writeFile(tail)
+    await side.sync()
+  } finally {
+    await side.close()
+  }
+  const dir = await open(dirname(savedTo), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
+  return { offset, bytes: tail.length, savedTo }
 }
 
 /**

@@ -177,13 +177,40 @@ describe('FileAuditStorage', () => {
     for (let epoch = 1; epoch <= 3; epoch++) await log.append(epochChangedEvent({ groupId, sender: ALICE, epoch }))
     await storage.close()
     // The process died in the middle of the 4th append: a length prefix and part of the body.
+    const whole = readFileSync(path).length
     appendFileSync(path, Buffer.from([0, 0, 0, 200, 1, 2, 3]))
     storage = await FileAuditStorage.open(path)
+    // Cut off, but kept: the tail is in a side file and reported.
+    expect(storage.recovered).toMatchObject({ offset: whole, bytes: 7 })
+    expect([...readFileSync(storage.recovered!.savedTo)]).toEqual([0, 0, 0, 200, 1, 2, 3])
+    expect(readFileSync(path).length).toBe(whole)
     log = await AuditLog.open(storage, signer, { now })
     expect(log.head()!.seq).toBe(2n)
     const { head } = await log.append(epochChangedEvent({ groupId, sender: ALICE, epoch: 4 }))
     expect(head.seq).toBe(3n)
     expect(verifyAuditLog(await log.entries(), publicKeyOf, { checkpoints: [head] }).ok).toBe(true)
+    await storage.close()
+  })
+
+  it('keeps the entries behind a length prefix that points past the end (it reads as a torn append)', async () => {
+    const path = file()
+    let storage = await FileAuditStorage.open(path)
+    const log = await AuditLog.open(storage, ed25519AuditSigner(ALICE, alice.privateKey), { now })
+    for (let epoch = 1; epoch <= 3; epoch++) await log.append(epochChangedEvent({ groupId, sender: ALICE, epoch }))
+    await storage.close()
+    const bytes = readFileSync(path)
+    const corrupt = Buffer.from(bytes)
+    corrupt.writeUInt32BE(bytes.length, 0) // the first record now claims more than the file holds
+    writeFileSync(path, corrupt)
+    storage = await FileAuditStorage.open(path)
+    expect(await storage.readAll()).toEqual([])
+    // Nothing is lost: every byte that was cut off, the two intact entries included, is in the side file.
+    expect(storage.recovered).toMatchObject({ offset: 0, bytes: bytes.length })
+    expect(Buffer.compare(readFileSync(storage.recovered!.savedTo), corrupt)).toBe(0)
+    await storage.close()
+    // A second open finds a clean (empty) log and saves nothing.
+    storage = await FileAuditStorage.open(path)
+    expect(storage.recovered).toBeUndefined()
     await storage.close()
   })
 
