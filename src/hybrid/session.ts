@@ -19,7 +19,7 @@ import { hybridError } from './errors.js'
 import type { HybridGroupView } from './group-view.js'
 import { decodeFrame, encodeRekeyMissingFrame } from './message.js'
 import { resolvePolicy, type HybridPolicy } from './policy.js'
-import { stageReceive, type StagedReceive } from './receive.js'
+import { receiveNext, stageReceive, type StagedReceive } from './receive.js'
 import { stageSend } from './send.js'
 import { expireSkipped } from './skipped.js'
 import { decodeStateRecord, encodeState, epochFromRecord } from './state-codec.js'
@@ -175,6 +175,12 @@ export class HybridSession {
     if (decoded.kind === 'rekey-missing') return this.rekeyRequest(decoded.request, epoch)
     const s = this.epochState(epoch)
     const now = this.deps.now()
+    const plaintext = receiveNext(s, senderLeaf, decoded.message)
+    if (plaintext !== undefined) {
+      const m = decoded.message
+      this.housekeeping(now)
+      return { kind: 'messages', messages: [{ epoch, sender: senderLeaf, step: m.step, n: m.n, rekeyed: false, plaintext }], dropped: 0 }
+    }
     const staged = stageReceive(s, this.policy, senderLeaf, decoded.message, frame, now)
     // A rekey waited for HPKE: the clock is read again for the housekeeping after it.
     if (staged instanceof Promise) return staged.then((st) => this.received(s, senderLeaf, epoch, st, this.deps.now()))

@@ -3,7 +3,8 @@
  * published vectors pin those): the direct DATA frame decoder returns exactly
  * what the generic Protobuf decoder returns, or defers to it; hybLabel and
  * hybLabelU32 equal the TLS-writer form of HybLabel; synchronous DATA
- * encrypt/receive keep the call order with queued (rekey) operations.
+ * encrypt/receive keep the call order with queued (rekey) operations;
+ * receiveNext (the in-order DATA receive) equals the general path.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -13,7 +14,14 @@ import { hybLabel, uint32Bytes } from '../../src/hybrid/index.js'
 import { hybLabelU32 } from '../../src/hybrid/kdf.js'
 import { decodeDataFrame, decodeFrame, encodeDataFrame } from '../../src/hybrid/message.js'
 import { HybridFrame, HybridMessageType } from '../../src/proto/hybrid.js'
+import { resolveDeps } from '../../src/hybrid/deps.js'
+import { resolvePolicy } from '../../src/hybrid/policy.js'
+import { receiveNext, stageReceive } from '../../src/hybrid/receive.js'
+import { stageSend } from '../../src/hybrid/send.js'
+import { encodeState } from '../../src/hybrid/state-codec.js'
+import { newEpochState, type EpochState } from '../../src/hybrid/state.js'
 import { SimGroup } from './harness/group.js'
+import { MemoryTree } from './harness/memory-tree.js'
 
 const u32 = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 0xffffffff }))
 const generic = (b: Uint8Array) => decodeProto(HybridFrame, b, { maxBytes: 1 << 20, maxDepth: 8 })
@@ -98,6 +106,78 @@ describe('hybrid fast paths', () => {
       const got = await Promise.all(frames.map((f) => b.receive(0, 1n, f)))
       const seen = got.flatMap((r) => (r.kind === 'messages' ? r.messages.map((m) => [m.step, m.n, m.plaintext[0]]) : []))
       expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => [Math.floor(i / 3), i % 3, i]))
+    })
+  }
+})
+
+describe('receiveNext (the in-order DATA fast path)', () => {
+  /**
+   * Two receivers from the same epoch view: one takes receiveNext first and
+   * the general path only when it declines (what HybridSession.receive
+   * does), the other always the general path (stageReceive, then apply).
+   * After every delivery both report the same outcome and serialize to the
+   * same bytes.
+   */
+  for (const mode of ['copath', 'pairwise'] as const) {
+    it(`(${mode}) gives the general path's plaintext, error code and state on any delivery schedule`, async () => {
+      const tree = await MemoryTree.build({ leafWidth: 4, members: [0, 1, 2, 3], seed: `receiveNext ${mode}` })
+      const policy = resolvePolicy({ rekeyMode: mode, rekeyAfterMessages: 4, minRekeyIntervalMs: 0, announceAfterMessages: 3 })
+      const deps = resolveDeps()
+      // 12 frames each of two senders (frames[0..11] from leaf 0, [12..23] from leaf 2), with rekeys and (pairwise) announcements.
+      const frames: { sender: number; frame: Uint8Array }[] = []
+      for (const sender of [0, 2]) {
+        const st = newEpochState(tree.view(sender), 0)
+        for (let i = 0; i < 12; i++) {
+          const s = await stageSend(st, policy, deps, new Uint8Array([sender, i]), 0)
+          s.apply()
+          frames.push({ sender, frame: s.frame })
+        }
+      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              // Mostly a sender's next frame in order (the fast path's case), else any frame (old, ahead, repeated).
+              pick: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, 1).map((who) => ({ who })) }, fc.nat(frames.length - 1).map((i) => ({ i }))),
+              flip: fc.option(fc.nat(2000), { freq: 5 }),
+              sent: fc.boolean(),
+            }),
+            { minLength: 1, maxLength: 40 },
+          ),
+          async (schedule) => {
+            const fast = newEpochState(tree.view(1), 0)
+            const general = newEpochState(tree.view(1), 0)
+            const nextOf = [0, 0]
+            for (const { pick, flip, sent } of schedule) {
+              // As after a rekey of our own: the ping-pong flag a received message sets again (§6).
+              if (sent) fast.send.peerMessageSinceRekey = general.send.peerMessageSinceRekey = false
+              const i = 'i' in pick ? pick.i : pick.who * 12 + (nextOf[pick.who]! % 12)
+              nextOf[Math.floor(i / 12)] = (i % 12) + 1
+              const { sender, frame: original } = frames[i]!
+              const frame = original.slice()
+              if (flip !== null) frame[flip % frame.length]! ^= 1 + (flip >> 8)
+              const outcome = async (s: EpochState, useFast: boolean): Promise<unknown> => {
+                try {
+                  const d = decodeFrame(frame, 1 << 20, false)
+                  if (d.kind !== 'message') return 'other'
+                  if (useFast) {
+                    const pt = receiveNext(s, sender, d.message)
+                    if (pt !== undefined) return [...pt]
+                  }
+                  const st = await stageReceive(s, policy, sender, d.message, frame, 0)
+                  st.apply()
+                  return st.kind === 'plaintext' ? [...st.plaintext] : st.kind
+                } catch (e) {
+                  return (e as { code?: string }).code ?? String(e)
+                }
+              }
+              expect(await outcome(fast, true)).toEqual(await outcome(general, false))
+              expect(encodeState(fast, undefined, 0)).toEqual(encodeState(general, undefined, 0))
+            }
+          },
+        ),
+        { numRuns: 150 },
+      )
     })
   }
 })
