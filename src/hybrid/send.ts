@@ -63,6 +63,41 @@ export function stageSend(
   return stageSendAsync(s, policy, deps, plaintext, now)
 }
 
+/**
+ * The per-message case done at once: a DATA message in the existing send
+ * chain, when no rekey and no announcement is due. It derives, frames and
+ * changes exactly what stageSend followed by apply() would for that case,
+ * with fewer objects and calls; undefined, before anything is drawn or
+ * derived, for anything else, which then takes stageSend. A seal that fails
+ * leaves the state as it was. test/hybrid/fast-path.test.ts holds it to
+ * stageSend + apply (frames and serialized state) on random schedules.
+ */
+export function sendNext(s: EpochState, policy: HybridPolicy, deps: HybridDeps, plaintext: Uint8Array, now: number): Uint8Array | undefined {
+  const chain = s.send.chain
+  if (chain === undefined || rekeyDue(s, policy, now)) return undefined
+  if (effectiveMode(policy, s.view.memberCount) === 'pairwise' && announceDue(s, policy, now)) return undefined
+  const n = chain.n
+  const reuseGuard = deps.rng(REUSE_GUARD_BYTES)
+  const aad = senderAad(s, s.ownLeaf, {
+    version: HYBRID_VERSION,
+    type: HybridMessageType.DATA,
+    step: chain.step,
+    n,
+    pn: 0,
+    reuseGuard,
+    rekeyHash: rekeyHash(s.suite, undefined),
+  })
+  const { frame, ciphertextOffset } = layoutDataFrame(chain.step, n, reuseGuard, plaintext.length + AEAD_TAG_BYTES)
+  const nextCk = ratchetSealInto(s.suite, chain.chainKey, n, reuseGuard, aad, plaintext, frame, ciphertextOffset)
+  // As Staged.apply: CK[k,n] is consumed (key/nonce[k,n] never left the suite), CK[k,n+1] kept.
+  memzero(chain.chainKey)
+  s.send.chain = { step: chain.step, n: n + 1, rootKey: chain.rootKey, chainKey: nextCk }
+  s.send.sentTotal++
+  s.sentSinceAnnounce++
+  if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
+  return frame
+}
+
 /** What the asynchronous part of a send prepared: the rekey (r already consumed) and/or a new receive key. */
 interface Prepared {
   readonly chain: Chain

@@ -20,7 +20,7 @@ import type { HybridGroupView } from './group-view.js'
 import { decodeFrame, encodeRekeyMissingFrame } from './message.js'
 import { resolvePolicy, type HybridPolicy } from './policy.js'
 import { receiveNext, stageReceive, type StagedReceive } from './receive.js'
-import { stageSend } from './send.js'
+import { sendNext, stageSend } from './send.js'
 import { expireSkipped } from './skipped.js'
 import { decodeStateRecord, encodeState, epochFromRecord } from './state-codec.js'
 import { newEpochState, zeroEpochState, type EpochState } from './state.js'
@@ -148,6 +148,8 @@ export class HybridSession {
   private encryptNow(plaintext: Uint8Array): Uint8Array | Promise<Uint8Array> {
     const now = this.deps.now()
     this.housekeeping(now)
+    const frame = sendNext(this.current, this.policy, this.deps, plaintext, now)
+    if (frame !== undefined) return frame
     const staged = stageSend(this.current, this.policy, this.deps, plaintext, now)
     if (staged instanceof Promise) {
       return staged.then((st) => {

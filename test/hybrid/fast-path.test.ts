@@ -4,7 +4,8 @@
  * what the generic Protobuf decoder returns, or defers to it; hybLabel and
  * hybLabelU32 equal the TLS-writer form of HybLabel; synchronous DATA
  * encrypt/receive keep the call order with queued (rekey) operations;
- * receiveNext (the in-order DATA receive) equals the general path.
+ * receiveNext (the in-order DATA receive) and sendNext (a DATA send in the
+ * current chain) equal the general paths.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -17,7 +18,7 @@ import { HybridFrame, HybridMessageType } from '../../src/proto/hybrid.js'
 import { resolveDeps } from '../../src/hybrid/deps.js'
 import { resolvePolicy } from '../../src/hybrid/policy.js'
 import { receiveNext, stageReceive } from '../../src/hybrid/receive.js'
-import { stageSend } from '../../src/hybrid/send.js'
+import { sendNext, stageSend } from '../../src/hybrid/send.js'
 import { encodeState } from '../../src/hybrid/state-codec.js'
 import { newEpochState, type EpochState } from '../../src/hybrid/state.js'
 import { SimGroup } from './harness/group.js'
@@ -177,6 +178,65 @@ describe('receiveNext (the in-order DATA fast path)', () => {
           },
         ),
         { numRuns: 150 },
+      )
+    })
+  }
+})
+
+describe('sendNext (the plain DATA send fast path)', () => {
+  /** Deterministic deps: two instances draw the same bytes in the same order; HPKE is a keyed hash. */
+  const fixedDeps = () => {
+    let counter = 0
+    return resolveDeps({
+      rng: (n) => {
+        counter++
+        return Uint8Array.from({ length: n }, (_, i) => (counter * 31 + i * 7) & 0xff)
+      },
+      encryptWithLabel: async (suite, pk, label, ctx, pt) => ({
+        kemOutput: suite.hash(Uint8Array.from([...pk, ...new TextEncoder().encode(label), ...ctx])),
+        ciphertext: Uint8Array.from([...suite.hash(pt), ...new Uint8Array(16)]),
+      }),
+    })
+  }
+
+  /**
+   * Two senders from the same epoch view with the same deps: one takes
+   * sendNext first and stageSend only when it declines (what
+   * HybridSession.encrypt does), the other always stageSend + apply. After
+   * every send both produced the same frame and serialize to the same bytes.
+   */
+  for (const mode of ['copath', 'pairwise'] as const) {
+    it(`(${mode}) gives stageSend's frame and state on any schedule of sends, peer messages and time`, async () => {
+      const tree = await MemoryTree.build({ leafWidth: 4, members: [0, 1, 2, 3], seed: `sendNext ${mode}` })
+      const policy = resolvePolicy({ rekeyMode: mode, rekeyAfterMessages: 5, rekeyAfterMs: 10_000, minRekeyIntervalMs: 1000, announceAfterMessages: 3 })
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ peer: fc.boolean(), dt: fc.oneof(fc.constant(0), fc.nat(4000)), size: fc.nat(40) }), { minLength: 1, maxLength: 30 }),
+          async (schedule) => {
+            const fast = newEpochState(tree.view(0), 0)
+            const general = newEpochState(tree.view(0), 0)
+            const fastDeps = fixedDeps()
+            const generalDeps = fixedDeps()
+            let now = 0
+            for (const { peer, dt, size } of schedule) {
+              now += dt
+              // A message from another member arrived (the ping-pong rule, §6).
+              if (peer) fast.send.peerMessageSinceRekey = general.send.peerMessageSinceRekey = true
+              const pt = new Uint8Array(size).fill(size)
+              let a = sendNext(fast, policy, fastDeps, pt, now)
+              if (a === undefined) {
+                const st = await stageSend(fast, policy, fastDeps, pt, now)
+                st.apply()
+                a = st.frame
+              }
+              const st = await stageSend(general, policy, generalDeps, pt, now)
+              st.apply()
+              expect(a).toEqual(st.frame)
+              expect(encodeState(fast, undefined, 0)).toEqual(encodeState(general, undefined, 0))
+            }
+          },
+        ),
+        { numRuns: 100 },
       )
     })
   }
