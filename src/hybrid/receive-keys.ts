@@ -70,6 +70,10 @@ export function announcementOf(k: OwnReceiveKey): HybridKeyAnnouncement {
 
 /** Drops (zeroes) versions beyond the count or age bound. Mutates: call on commit only. */
 export function pruneOwnKeys(s: EpochState, policy: HybridPolicy, now: number): void {
+  // Runs on every pairwise send: nothing is allocated unless a key goes.
+  let i = 0
+  while (i < s.ownKeys.length && alive(s, s.ownKeys[i]!.version, s.ownKeys[i]!.createdMs, policy, now)) i++
+  if (i === s.ownKeys.length) return
   const keep: OwnReceiveKey[] = []
   for (const k of s.ownKeys) {
     if (alive(s, k.version, k.createdMs, policy, now)) keep.push(k)
