@@ -94,7 +94,6 @@ export function sendNext(s: EpochState, policy: HybridPolicy, deps: HybridDeps, 
   s.send.chain = { step: chain.step, n: n + 1, rootKey: chain.rootKey, chainKey: nextCk }
   s.send.sentTotal++
   s.sentSinceAnnounce++
-  if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
   return frame
 }
 
@@ -280,8 +279,12 @@ class Staged implements StagedSend {
     s.send.chain = { step: msgChain.step, n: this.n + 1, rootKey: msgChain.rootKey, chainKey: this.nextCk }
     s.send.sentTotal++
     s.sentSinceAnnounce++
-    if (newKey !== undefined) this.applyNewKey(newKey)
-    if (s.ownKeys.length > 0) pruneOwnKeys(s, policy, now)
+    // The version bound (§5: at most 5) can only be crossed here; the age bound (7 days) is
+    // HybridSession's housekeeping's, and ownPrivateKey refuses an expired key before that.
+    if (newKey !== undefined) {
+      this.applyNewKey(newKey)
+      pruneOwnKeys(s, policy, now)
+    }
   }
 
   /** A rekey ends the whole old chain (RK[k], CK[k,*]) and restarts the rekey clocks; its frame is kept for resends. */

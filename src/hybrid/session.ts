@@ -21,6 +21,7 @@ import { decodeFrame, encodeRekeyMissingFrame } from './message.js'
 import { resolvePolicy, type HybridPolicy } from './policy.js'
 import { receiveNext, stageReceive, type StagedReceive } from './receive.js'
 import { sendNext, stageSend } from './send.js'
+import { pruneOwnKeys } from './receive-keys.js'
 import { expireSkipped } from './skipped.js'
 import { decodeStateRecord, encodeState, epochFromRecord } from './state-codec.js'
 import { newEpochState, zeroEpochState, type EpochState } from './state.js'
@@ -274,7 +275,10 @@ export class HybridSession {
       this.previous = undefined
     }
     for (const s of [this.current, this.previous]) {
-      if (s !== undefined && (s.skipped.size > 0 || s.buffered.length > 0)) expireSkipped(s, this.policy, now)
+      if (s === undefined) continue
+      if (s.skipped.size > 0 || s.buffered.length > 0) expireSkipped(s, this.policy, now)
+      // Our pairwise receive keys past their age (§5, §7); the version bound is kept when a key is added.
+      if (s.ownKeys.length > 0) pruneOwnKeys(s, this.policy, now)
     }
   }
 

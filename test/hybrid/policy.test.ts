@@ -104,6 +104,20 @@ describe('pairwise receive keys (§5)', () => {
     await g.broadcast(1, 'b after a week') // announces v8 (an hour passed); v3..v7 are too old
     expect(state(g.member(1)).ownKeys.map((k) => k.version)).toEqual([8])
   })
+
+  it('a member that only receives still drops its receive keys past 7 days (all but the latest)', async () => {
+    const g = await SimGroup.create({ leafWidth: 4 }, { rekeyMode: 'pairwise' })
+    await g.broadcast(1, 'b0')
+    for (let round = 1; round <= 3; round++) {
+      g.clock.advance(2000)
+      await g.broadcast(0, `a rekey ${round}`)
+      await g.broadcast(1, `b announces ${round}`)
+    }
+    expect(state(g.member(1)).ownKeys.map((k) => k.version)).toEqual([1, 2, 3])
+    g.clock.advance(8 * 24 * 3_600_000)
+    await g.broadcast(0, 'a after a week') // B only receives: its housekeeping drops v1, v2
+    expect(state(g.member(1)).ownKeys.map((k) => k.version)).toEqual([3])
+  })
 })
 
 describe('epoch grace (§6)', () => {
