@@ -141,7 +141,8 @@ async function tsMlsSection(plan: MainPlan, scale: readonly MessageRow[], rekey:
     rows,
     notes:
       'Same group shape on both sides (one commit adding n-1 members, then path commits populating the committer\'s copath), suite 0x0003, ' +
-      'ts-mls\'s default crypto provider, bytes to bytes. Ours: "process" is a full processMessage on a fresh state copy; ts-mls returns a new ' +
+      'ts-mls\'s default crypto provider, bytes to bytes. Ours: "process" is a full processMessage of a distinct Commit on a copy of a running client\'s ' +
+      'state (loaded, another Commit handled first, untimed); ts-mls returns a new ' +
       `state value. ts-mls sampling: ${plan.tsMls.map((x) => `n=${x.n} ${x.mode}`).join(', ')} (its commits cost 0.1-10 s at n ≥ 128, so few samples there).` +
       (skipped.length > 0 ? ` ${skipped.join('; ')}.` : '') +
       (plan.tsMls.some((x) => x.n >= 1024) ? '' : ' ts-mls at n = 1024 runs with --full only: its group set-up and commits there take minutes (seconds per commit).'),
