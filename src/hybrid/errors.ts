@@ -40,6 +40,8 @@ export const HybridErrorCode = {
   REKEY_UNAVAILABLE: 'HYBRID_REKEY_UNAVAILABLE',
   /** A configuration value out of range. */
   INVALID_POLICY: 'HYBRID_INVALID_POLICY',
+  /** A caller's argument of the wrong type (a plaintext that is not a Uint8Array). */
+  INVALID_ARGUMENT: 'HYBRID_INVALID_ARGUMENT',
 } as const
 
 export type HybridErrorCode = (typeof HybridErrorCode)[keyof typeof HybridErrorCode]

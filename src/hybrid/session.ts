@@ -138,6 +138,8 @@ export class HybridSession {
   }
 
   encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+    // A string or an array would be copied into the AEAD input as whatever bytes it coerces to.
+    if (!(plaintext instanceof Uint8Array)) return Promise.reject(hybridError('HYBRID_INVALID_ARGUMENT', 'encrypt takes a Uint8Array'))
     if (this.busy > 0) return this.run(() => this.encryptNow(plaintext))
     try {
       return this.settleNow(this.encryptNow(plaintext))

@@ -124,3 +124,18 @@ describe('hybrid session: basic flow', () => {
     expect(r.kind === 'messages' && text(r.messages[0]!.plaintext)).toBe('after restore')
   })
 })
+
+describe('hybrid session: caller errors', () => {
+  it('encrypt refuses a plaintext that is not a Uint8Array (typed error, state unchanged), on the first send and in a chain', async () => {
+    const tree = await MemoryTree.build({ leafWidth: 4, members: [0, 1, 2, 3] })
+    const a = HybridSession.create(tree.view(0))
+    for (const round of [0, 1]) {
+      const before = a.serialize()
+      for (const bad of ['hello', [1, 2, 3], undefined, null, 5, new Uint16Array(3)] as unknown[]) {
+        await expect(a.encrypt(bad as Uint8Array)).rejects.toMatchObject({ code: 'HYBRID_INVALID_ARGUMENT' })
+      }
+      expect(a.serialize()).toEqual(before)
+      if (round === 0) await a.encrypt(new Uint8Array([1])) // now a send chain exists
+    }
+  })
+})
