@@ -37,6 +37,10 @@ export function requireCanSend(state: GroupState): void {
 
 export function sendApplication(state: GroupState, data: Uint8Array, authenticatedData?: Uint8Array): Uint8Array {
   requireCanSend(state)
+  // A string or an array would be framed as whatever bytes it coerces to.
+  if (!(data instanceof Uint8Array) || (authenticatedData !== undefined && !(authenticatedData instanceof Uint8Array))) {
+    throw new TalosError('MLS_INVALID_ARGUMENT', 'application data and authenticated data are Uint8Arrays')
+  }
   if (state.proposals.size > 0) {
     throw new TalosError('MLS_PENDING_PROPOSALS', 'proposals are pending in this epoch: commit them before sending application data')
   }

@@ -38,6 +38,19 @@ describe('resource bounds', () => {
     expect((await b!.processMessage(msg)).content.kind).toBe('application')
   })
 
+  it('send: application and authenticated data that are not Uint8Arrays are refused before any ratchet step', async () => {
+    const [a, b] = await makeGroup(2, 1)
+    const before = toHex(a!.serialize())
+    for (const bad of ['hello', [1, 2, 3], undefined, null, 5] as unknown[]) {
+      expect(() => a!.send(bad as Uint8Array)).toThrow(expect.objectContaining({ code: 'MLS_INVALID_ARGUMENT' }))
+      expect(() => a!.send(new Uint8Array(1), bad === undefined ? 'aad' as unknown as Uint8Array : (bad as Uint8Array))).toThrow(
+        expect.objectContaining({ code: 'MLS_INVALID_ARGUMENT' }),
+      )
+    }
+    expect(toHex(a!.serialize())).toBe(before)
+    expect((await b!.processMessage(a!.send(new Uint8Array([7])))).content.kind).toBe('application')
+  })
+
   it('maxTreeLeaves: Welcome, external join, created and received Commits', async () => {
     const [a, b, c] = await makeGroup(3, 1)
     const kp = await keyPackageFor('did:talos:new', 1)
