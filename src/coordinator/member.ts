@@ -37,6 +37,7 @@ export class CoordinatorMember {
 
   /** A submission for the hub (a SessionMessage). */
   send(plaintext: Uint8Array): Uint8Array {
+    if (!(plaintext instanceof Uint8Array)) throw new TalosError('COORDINATOR_INVALID_ARGUMENT', 'the plaintext is a Uint8Array')
     if (plaintext.length > MAX_COORDINATOR_PAYLOAD) throw new TalosError('COORDINATOR_MESSAGE_TOO_LARGE', 'payload too large')
     return this.sessions.encrypt(HUB, encodeSubmit({ version: COORDINATOR_VERSION, groupId: this.groupId, payload: plaintext, join: false }))
   }

@@ -70,6 +70,8 @@ export function checkCanEncrypt(s: SessionState, plaintextLength: number): void 
 
 /** RatchetEncrypt. Mutates the state (nothing can fail after checkCanEncrypt's checks). */
 export function ratchetEncrypt(s: SessionState, plaintext: Uint8Array): RatchetMessage {
+  // Before any step: a string or an array would be sealed as whatever bytes it coerces to.
+  if (!(plaintext instanceof Uint8Array)) throw new TalosError('RATCHET_INVALID_ARGUMENT', 'the plaintext is a Uint8Array')
   checkCanEncrypt(s, plaintext.length)
   if (s.cks === undefined) sendingStep(s)
   const { chainKey, messageKey } = kdfCk(s.cks!)

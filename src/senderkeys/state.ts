@@ -86,6 +86,8 @@ export function destroySenderKey(s: SenderKeyState): void {
 /** Encrypts and signs one message with our own sender key; advances the chain. */
 export function senderKeyEncrypt(groupId: Uint8Array, s: SenderKeyState, plaintext: Uint8Array): SenderKeyMessage {
   if (s.signingPrivate === undefined) throw new TalosError('SENDERKEY_NOT_OWN_KEY', 'cannot send with a member key')
+  // Before the chain steps: a string or an array would be sealed as whatever bytes it coerces to.
+  if (!(plaintext instanceof Uint8Array)) throw new TalosError('SENDERKEY_INVALID_ARGUMENT', 'the plaintext is a Uint8Array')
   if (plaintext.length > MAX_SENDERKEY_PLAINTEXT) throw new TalosError('SENDERKEY_MESSAGE_TOO_LARGE', 'plaintext too large')
   if (s.iteration >= MAX_ITERATION) throw new TalosError('SENDERKEY_CHAIN_EXHAUSTED', 'sender key must be rotated')
   const step = senderChainStep(s.chainKey)

@@ -114,3 +114,13 @@ describe('coordinator baseline', () => {
     for (const i of [1, 2, 4]) expect(members[i]!.receive(r.deliveries.get(`m${i}`)!)).toMatchObject({ seq: 2n, missed: 0n })
   })
 })
+
+describe('coordinator: caller errors', () => {
+  it('a member refuses to send a plaintext that is not a Uint8Array, before its session moves', () => {
+    const { hub, members } = coordinated(3)
+    for (const bad of ['hello', [1, 2, 3], undefined, null, 5] as unknown[]) {
+      expect(() => members[0]!.send(bad as Uint8Array)).toThrow(expect.objectContaining({ code: 'COORDINATOR_INVALID_ARGUMENT' }))
+    }
+    expect(dec(hub.relay('m0', members[0]!.send(enc('ok'))).payload)).toBe('ok')
+  })
+})

@@ -175,3 +175,15 @@ describe('caller-owned key bytes', () => {
     for (const h of handed) expect(h.buf.toString('hex')).toBe(h.orig)
   })
 })
+
+describe('Double Ratchet session: caller errors', () => {
+  it('encrypt refuses a plaintext that is not a Uint8Array before any ratchet step', () => {
+    const { a, b } = establish()
+    const before = toHex(a.serialize())
+    for (const bad of ['hello', [1, 2, 3], undefined, null, 5] as unknown[]) {
+      expect(() => a.encrypt(bad as Uint8Array)).toThrow(expect.objectContaining({ code: 'RATCHET_INVALID_ARGUMENT' }))
+    }
+    expect(toHex(a.serialize())).toBe(before)
+    expect(dec(b.decrypt(a.encrypt(enc('ok'))))).toBe('ok')
+  })
+})

@@ -209,3 +209,15 @@ describe('sender keys: staged rotation and bounded records', () => {
     expect(() => SenderKeyGroup.deserialize(encodeProto(SenderKeyRecord, many), b!.sessions)).toThrow(expect.objectContaining({ code: 'SENDERKEY_INVALID_RECORD' }))
   })
 })
+
+describe('sender keys: caller errors', () => {
+  it('encrypt refuses a plaintext that is not a Uint8Array before the chain steps', () => {
+    const [a, b] = makeGroup(2)
+    const before = toHex(a!.group.serialize())
+    for (const bad of ['hello', [1, 2, 3], undefined, null, 5] as unknown[]) {
+      expect(() => a!.group.encrypt(bad as Uint8Array)).toThrow(expect.objectContaining({ code: 'SENDERKEY_INVALID_ARGUMENT' }))
+    }
+    expect(toHex(a!.group.serialize())).toBe(before)
+    expect(dec(b!.group.decrypt(a!.group.encrypt(enc('ok'))).plaintext)).toBe('ok')
+  })
+})
